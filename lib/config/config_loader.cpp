@@ -1,0 +1,345 @@
+#include "config/config_loader.hpp"
+
+#include "core/base64.hpp"
+#include "redis/redis_url.hpp"
+
+#define TOML_EXCEPTIONS 1
+#include <toml++/toml.h>
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+
+namespace icg::config {
+namespace {
+
+enum class Kind { text, secret, integer, duration, boolean };
+
+struct KeySpec {
+    const char* section;
+    const char* name;
+    Kind kind;
+};
+
+// Every key the gateway knows; anything else in the file is a typo and stops start-up.
+constexpr KeySpec known_keys[] = {
+    {"server", "listen", Kind::text},
+    {"server", "public_url", Kind::text},
+    {"server", "static_dir", Kind::text},
+    {"server", "threads", Kind::integer},
+    {"server", "read_timeout", Kind::duration},
+    {"server", "idle_timeout", Kind::duration},
+    {"server", "max_header_bytes", Kind::integer},
+    {"server", "max_auth_body_bytes", Kind::integer},
+    {"server", "access_log", Kind::boolean},
+    {"tls", "cert_file", Kind::text},
+    {"tls", "key_file", Kind::text},
+    {"tls", "min_version", Kind::text},
+    {"redis", "url", Kind::secret},
+    {"redis", "connect_timeout", Kind::duration},
+    {"redis", "command_timeout", Kind::duration},
+    {"redis", "key_prefix", Kind::text},
+    {"intercom", "client_id", Kind::text},
+    {"intercom", "client_secret", Kind::secret},
+    {"intercom", "authorize_url", Kind::text},
+    {"intercom", "token_url", Kind::text},
+    {"intercom", "api_base", Kind::text},
+    {"intercom", "ca_file", Kind::text},
+    {"intercom", "timeout", Kind::duration},
+    {"session", "encryption_key", Kind::secret},
+    {"session", "idle_timeout", Kind::duration},
+    {"session", "absolute_timeout", Kind::duration},
+    {"session", "cookie_name", Kind::text},
+    {"session", "login_timeout", Kind::duration},
+};
+
+std::string full_name(const KeySpec& k) { return std::string(k.section) + "." + k.name; }
+
+std::string env_name(const KeySpec& k) {
+    std::string out = "GATEWAY_";
+    for (const char* p : {k.section, "_", k.name})
+        for (; *p; ++p) out += char(std::toupper(static_cast<unsigned char>(*p)));
+    return out;
+}
+
+[[noreturn]] void fail(const std::string& key, const std::string& what) { throw ConfigError(key + ": " + what); }
+
+// Raw values as text, after the file and the environment; typed conversion comes after.
+using RawValues = std::map<std::string, std::string>;
+
+void read_file(const std::string& path, RawValues& raw) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream msg;
+        msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+        throw ConfigError(msg.str());
+    }
+    for (const auto& [section, node] : root) {
+        const auto* table = node.as_table();
+        if (!table) fail(std::string(section.str()), "expected a [section]");
+        for (const auto& [name, value] : *table) {
+            const std::string key = std::string(section.str()) + "." + std::string(name.str());
+            const auto spec = std::find_if(std::begin(known_keys), std::end(known_keys),
+                                           [&](const KeySpec& k) { return full_name(k) == key; });
+            if (spec == std::end(known_keys)) fail(key, "unknown key in " + path);
+            if (const auto* s = value.as_string()) raw[key] = s->get();
+            else if (const auto* i = value.as_integer()) raw[key] = std::to_string(i->get());
+            else if (const auto* b = value.as_boolean()) raw[key] = b->get() ? "true" : "false";
+            else fail(key, "must be a string, an integer or a boolean");
+        }
+    }
+}
+
+std::string read_secret_file(const std::string& var, const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) fail(var, "cannot read the file it names");
+    std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Mounted secrets usually end with a newline that is not part of the value.
+    while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+    return value;
+}
+
+void apply_environment(const EnvLookup& env, RawValues& raw) {
+    for (const auto& k : known_keys) {
+        const std::string var = env_name(k);
+        if (auto v = env(var)) raw[full_name(k)] = *v;
+        if (k.kind == Kind::secret) {
+            if (auto f = env(var + "_FILE")) {
+                if (env(var)) fail(var, "set both directly and through " + var + "_FILE; keep one");
+                raw[full_name(k)] = read_secret_file(var + "_FILE", *f);
+            }
+        }
+    }
+}
+
+class Reader {
+public:
+    explicit Reader(const RawValues& raw) : raw_(raw) {}
+
+    bool has(const std::string& key) const { return raw_.contains(key) && !raw_.at(key).empty(); }
+
+    void text(const std::string& key, std::string& out) const {
+        if (auto it = raw_.find(key); it != raw_.end()) out = it->second;
+    }
+
+    void secret(const std::string& key, core::Secret& out) const {
+        if (auto it = raw_.find(key); it != raw_.end()) out = core::Secret(it->second);
+    }
+
+    template <typename Int>
+    void integer(const std::string& key, Int& out, long long min, long long max) const {
+        auto it = raw_.find(key);
+        if (it == raw_.end()) return;
+        long long value = 0;
+        const auto& s = it->second;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (ec != std::errc{} || end != s.data() + s.size()) fail(key, "must be a whole number");
+        if (value < min || value > max)
+            fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        out = static_cast<Int>(value);
+    }
+
+    void boolean(const std::string& key, bool& out) const {
+        auto it = raw_.find(key);
+        if (it == raw_.end()) return;
+        if (it->second == "true" || it->second == "1") out = true;
+        else if (it->second == "false" || it->second == "0") out = false;
+        else fail(key, "must be true or false");
+    }
+
+    // A number with a unit (500ms, 30s, 15m, 8h, 7d); a bare number is seconds.
+    template <typename Duration>
+    void duration(const std::string& key, Duration& out) const {
+        auto it = raw_.find(key);
+        if (it == raw_.end()) return;
+        const auto& s = it->second;
+        long long value = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (ec != std::errc{} || value <= 0)
+            fail(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
+        const std::string unit(end, s.data() + s.size());
+        std::chrono::milliseconds ms;
+        if (unit == "ms") ms = std::chrono::milliseconds(value);
+        else if (unit.empty() || unit == "s") ms = std::chrono::seconds(value);
+        else if (unit == "m") ms = std::chrono::minutes(value);
+        else if (unit == "h") ms = std::chrono::hours(value);
+        else if (unit == "d") ms = std::chrono::hours(24 * value);
+        else fail(key, "unknown unit '" + unit + "' (use ms, s, m, h or d)");
+        out = std::chrono::duration_cast<Duration>(ms);
+        if (out.count() <= 0) fail(key, "is too short for its unit");
+    }
+
+private:
+    const RawValues& raw_;
+};
+
+HostPort parse_host_port(const std::string& key, const std::string& value) {
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0) fail(key, "must be host:port, e.g. 0.0.0.0:8443");
+    HostPort hp;
+    hp.host = value.substr(0, colon);
+    if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') hp.host = hp.host.substr(1, hp.host.size() - 2);
+    const std::string port = value.substr(colon + 1);
+    unsigned p = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (ec != std::errc{} || end != port.data() + port.size() || p > 65535)
+        fail(key, "port must be a number from 0 to 65535");
+    hp.port = static_cast<std::uint16_t>(p);
+    return hp;
+}
+
+// An absolute https URL; with `origin_only`, nothing after the authority is allowed.
+std::string check_https_url(const std::string& key, std::string value, bool origin_only) {
+    auto url = boost::urls::parse_absolute_uri(value);
+    if (!url) fail(key, "is not an absolute URL");
+    if (url->scheme() != "https") fail(key, "must be an https:// URL");
+    if (url->host().empty()) fail(key, "has no host");
+    if (url->has_userinfo()) fail(key, "must not carry user information");
+    if (url->has_fragment()) fail(key, "must not have a #fragment");
+    if (origin_only) {
+        if (!(url->path().empty() || url->path() == "/") || url->has_query())
+            fail(key, "must be an origin only (https://host[:port]), without path or query");
+        if (value.back() == '/') value.pop_back();
+    } else if (url->has_query()) {
+        fail(key, "must not have a query");
+    }
+    return value;
+}
+
+void check_readable_file(const std::string& key, const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) fail(key, "file not found: " + path);
+    std::ifstream in(path);
+    if (!in) fail(key, "file cannot be read: " + path);
+}
+
+GatewayConfig build(const RawValues& raw) {
+    Reader r(raw);
+    GatewayConfig c;
+
+    if (r.has("server.listen")) c.server.listen = parse_host_port("server.listen", raw.at("server.listen"));
+    if (!r.has("server.public_url")) fail("server.public_url", "is required (the https origin browsers use)");
+    c.server.public_url = check_https_url("server.public_url", raw.at("server.public_url"), true);
+    r.text("server.static_dir", c.server.static_dir);
+    if (!c.server.static_dir.empty()) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(c.server.static_dir, ec))
+            fail("server.static_dir", "directory not found: " + c.server.static_dir);
+    }
+    r.integer("server.threads", c.server.threads, 0, 256);
+    r.duration("server.read_timeout", c.server.read_timeout);
+    r.duration("server.idle_timeout", c.server.idle_timeout);
+    r.integer("server.max_header_bytes", c.server.max_header_bytes, 1024, 1024 * 1024);
+    r.integer("server.max_auth_body_bytes", c.server.max_auth_body_bytes, 0, 1024 * 1024);
+    r.boolean("server.access_log", c.server.access_log);
+
+    if (!r.has("tls.cert_file")) fail("tls.cert_file", "is required (PEM certificate chain)");
+    if (!r.has("tls.key_file")) fail("tls.key_file", "is required (PEM private key)");
+    r.text("tls.cert_file", c.tls.cert_file);
+    r.text("tls.key_file", c.tls.key_file);
+    check_readable_file("tls.cert_file", c.tls.cert_file);
+    check_readable_file("tls.key_file", c.tls.key_file);
+    r.text("tls.min_version", c.tls.min_version);
+    if (c.tls.min_version != "1.2" && c.tls.min_version != "1.3") fail("tls.min_version", "must be \"1.2\" or \"1.3\"");
+
+    c.redis.url = core::Secret(std::string("redis://127.0.0.1:6379/0"));
+    r.secret("redis.url", c.redis.url);
+    if (std::string why; !redis::parse_redis_url(c.redis.url.expose(), &why)) fail("redis.url", why);
+    r.duration("redis.connect_timeout", c.redis.connect_timeout);
+    r.duration("redis.command_timeout", c.redis.command_timeout);
+    r.text("redis.key_prefix", c.redis.key_prefix);
+
+    if (!r.has("intercom.client_id")) fail("intercom.client_id", "is required (from your Intercom app's Basic information)");
+    r.text("intercom.client_id", c.intercom.client_id);
+    if (!r.has("intercom.client_secret")) fail("intercom.client_secret", "is required");
+    r.secret("intercom.client_secret", c.intercom.client_secret);
+    r.text("intercom.authorize_url", c.intercom.authorize_url);
+    r.text("intercom.token_url", c.intercom.token_url);
+    r.text("intercom.api_base", c.intercom.api_base);
+    c.intercom.authorize_url = check_https_url("intercom.authorize_url", c.intercom.authorize_url, false);
+    c.intercom.token_url = check_https_url("intercom.token_url", c.intercom.token_url, false);
+    c.intercom.api_base = check_https_url("intercom.api_base", c.intercom.api_base, false);
+    while (c.intercom.api_base.ends_with('/')) c.intercom.api_base.pop_back();
+    r.text("intercom.ca_file", c.intercom.ca_file);
+    if (!c.intercom.ca_file.empty()) check_readable_file("intercom.ca_file", c.intercom.ca_file);
+    r.duration("intercom.timeout", c.intercom.timeout);
+
+    if (!r.has("session.encryption_key"))
+        fail("session.encryption_key", "is required: 32 random bytes in base64 (openssl rand -base64 32)");
+    {
+        core::Secret encoded;
+        r.secret("session.encryption_key", encoded);
+        auto key = core::base64_decode(encoded.expose());
+        if (!key || key->size() != 32) {
+            if (key) std::fill(key->begin(), key->end(), '\0');
+            fail("session.encryption_key", "must be exactly 32 bytes in base64 (openssl rand -base64 32)");
+        }
+        c.session.encryption_key = core::Secret(std::move(*key));
+    }
+    r.duration("session.idle_timeout", c.session.idle_timeout);
+    r.duration("session.absolute_timeout", c.session.absolute_timeout);
+    if (c.session.absolute_timeout < c.session.idle_timeout)
+        fail("session.absolute_timeout", "must not be shorter than session.idle_timeout");
+    r.text("session.cookie_name", c.session.cookie_name);
+    if (c.session.cookie_name.empty() ||
+        c.session.cookie_name.find_first_of(" ;,=\t\"()<>@:/[]?{}\\") != std::string::npos)
+        fail("session.cookie_name", "must be a non-empty cookie token");
+    r.duration("session.login_timeout", c.session.login_timeout);
+    return c;
+}
+
+}  // namespace
+
+EnvLookup process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        if (const char* v = std::getenv(name.c_str())) return std::string(v);
+        return std::nullopt;
+    };
+}
+
+GatewayConfig load_config(const std::string& path, const EnvLookup& env) {
+    RawValues raw;
+    if (!path.empty()) read_file(path, raw);
+    apply_environment(env, raw);
+    auto config = build(raw);
+    for (auto& [key, value] : raw) std::fill(value.begin(), value.end(), '\0');
+    return config;
+}
+
+std::string describe(const GatewayConfig& c) {
+    auto secret = [](const core::Secret& s) { return s.empty() ? "(not set)" : "(set)"; };
+    auto seconds = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s"; };
+    auto redis = redis::parse_redis_url(c.redis.url.expose(), nullptr);
+    std::ostringstream out;
+    out << "server.listen = " << c.server.listen.host << ":" << c.server.listen.port << "\n"
+        << "server.public_url = " << c.server.public_url << "\n"
+        << "server.static_dir = " << (c.server.static_dir.empty() ? "(none)" : c.server.static_dir) << "\n"
+        << "server.threads = " << (c.server.threads == 0 ? std::string("(one per core)") : std::to_string(c.server.threads)) << "\n"
+        << "tls.cert_file = " << c.tls.cert_file << "\n"
+        << "tls.key_file = " << c.tls.key_file << "\n"
+        << "tls.min_version = " << c.tls.min_version << "\n"
+        << "redis.url = " << (redis ? redis->redacted() : std::string("(invalid)")) << "\n"
+        << "intercom.client_id = " << c.intercom.client_id << "\n"
+        << "intercom.client_secret = " << secret(c.intercom.client_secret) << "\n"
+        << "intercom.authorize_url = " << c.intercom.authorize_url << "\n"
+        << "intercom.token_url = " << c.intercom.token_url << "\n"
+        << "intercom.api_base = " << c.intercom.api_base << "\n"
+        << "intercom.ca_file = " << (c.intercom.ca_file.empty() ? "(system CAs only)" : c.intercom.ca_file) << "\n"
+        << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"
+        << "session.idle_timeout = " << seconds(c.session.idle_timeout) << "\n"
+        << "session.absolute_timeout = " << seconds(c.session.absolute_timeout) << "\n"
+        << "session.cookie_name = " << c.session.cookie_name << "\n";
+    return out.str();
+}
+
+}  // namespace icg::config

@@ -1,0 +1,68 @@
+#pragma once
+// The gateway's settings, copied out of the config file and environment into plain validated values.
+#include "core/secret.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace icg::config {
+
+struct HostPort {
+    std::string host;
+    std::uint16_t port = 0;
+};
+
+struct ServerSettings {
+    HostPort listen{"0.0.0.0", 8443};
+    std::string public_url;          // scheme://host[:port], no trailing slash
+    std::string static_dir;          // empty: no static files
+    unsigned threads = 0;            // 0: one per core
+    std::chrono::milliseconds read_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::size_t max_header_bytes = 8 * 1024;
+    std::size_t max_auth_body_bytes = 16 * 1024;
+    bool access_log = true;
+};
+
+struct TlsSettings {
+    std::string cert_file;
+    std::string key_file;
+    std::string min_version = "1.2";
+};
+
+struct RedisSettings {
+    core::Secret url;  // may carry a password
+    std::chrono::milliseconds connect_timeout{1'000};
+    std::chrono::milliseconds command_timeout{500};
+    std::string key_prefix = "icg:";
+};
+
+struct IntercomSettings {
+    std::string client_id;
+    core::Secret client_secret;
+    std::string authorize_url = "https://app.intercom.com/oauth";
+    std::string token_url = "https://api.intercom.io/auth/eagle/token";
+    std::string api_base = "https://api.intercom.io";
+    std::string ca_file;  // extra CA trusted for upstream TLS, besides the system store
+    std::chrono::milliseconds timeout{10'000};
+};
+
+struct SessionSettings {
+    core::Secret encryption_key;  // 32 raw bytes (decoded from base64)
+    std::chrono::seconds idle_timeout{8 * 3600};
+    std::chrono::seconds absolute_timeout{7 * 24 * 3600};
+    std::string cookie_name = "__Host-icg-session";
+    std::chrono::seconds login_timeout{600};
+};
+
+struct GatewayConfig {
+    ServerSettings server;
+    TlsSettings tls;
+    RedisSettings redis;
+    IntercomSettings intercom;
+    SessionSettings session;
+};
+
+}  // namespace icg::config

@@ -1,0 +1,92 @@
+#include "http/message.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace icg::http {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string_view Headers::get(std::string_view name) const noexcept {
+    for (const auto& f : fields_)
+        if (iequals(f.name, name)) return f.value;
+    return {};
+}
+
+bool Headers::contains(std::string_view name) const noexcept { return count(name) > 0; }
+
+std::size_t Headers::count(std::string_view name) const noexcept {
+    return std::size_t(std::count_if(fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); }));
+}
+
+void Headers::set(std::string name, std::string value) {
+    erase(name);
+    add(std::move(name), std::move(value));
+}
+
+void Headers::erase(std::string_view name) {
+    std::erase_if(fields_, [&](const Field& f) { return iequals(f.name, name); });
+}
+
+std::string_view Request::path() const noexcept {
+    std::string_view t(target);
+    return t.substr(0, t.find('?'));
+}
+
+std::string_view Request::query() const noexcept {
+    std::string_view t(target);
+    const auto q = t.find('?');
+    return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+}
+
+Response json_response(unsigned status, std::string json) {
+    Response r;
+    r.status = status;
+    r.headers.add("Content-Type", "application/json");
+    r.headers.add("Cache-Control", "no-store");
+    r.body = std::move(json);
+    return r;
+}
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+Response html_page(unsigned status, std::string_view title, std::string_view message) {
+    Response r;
+    r.status = status;
+    r.headers.add("Content-Type", "text/html; charset=utf-8");
+    r.headers.add("Cache-Control", "no-store");
+    r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
+             "</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}"
+             "</style></head><body><h1>" +
+             html_escape(title) + "</h1><p>" + html_escape(message) +
+             "</p><p><a href=\"/\">Back to the application</a></p></body></html>";
+    return r;
+}
+
+Response redirect(std::string location) {
+    Response r;
+    r.status = 302;
+    r.headers.add("Location", std::move(location));
+    r.headers.add("Cache-Control", "no-store");
+    return r;
+}
+
+}  // namespace icg::http

@@ -1,0 +1,29 @@
+#pragma once
+// One JSON line per request on stdout. Only what is safe to keep: never a query string, cookie,
+// header value, token, code, state or session id.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace icg::observability {
+
+struct AccessLogEntry {
+    std::string_view remote;
+    std::string_view method;
+    std::string_view path;  // without the query
+    unsigned status = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::chrono::microseconds duration{0};
+    std::string_view note;  // a short fixed word from the handler, e.g. "login_started"
+};
+
+void write_access_log(const AccessLogEntry& entry);
+
+// One line for start-up, shutdown and failures: {"level":…,"msg":…}. `message` must hold no secret.
+void log_event(std::string_view level, std::string_view message);
+
+std::string json_escape(std::string_view text);
+
+}  // namespace icg::observability

@@ -1,0 +1,256 @@
+#include "redis/redis_client.hpp"
+
+#include "observability/access_log.hpp"
+#include "redis/codec.hpp"
+#include "redis/redis_error.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <random>
+
+namespace icg::redis {
+namespace asio = boost::asio;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+}
+
+struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
+    using Completion = std::function<void(error_code, Reply)>;
+    struct Pending {
+        Completion complete;
+        Clock::time_point deadline;
+    };
+
+    Impl(asio::any_io_executor ex, RedisEndpoint ep, RedisOptions opt)
+        : strand(asio::make_strand(ex)),
+          endpoint(std::move(ep)),
+          options(opt),
+          stream(strand),
+          reconnect_timer(strand),
+          watchdog_timer(strand) {}
+
+    asio::strand<asio::any_io_executor> strand;
+    RedisEndpoint endpoint;
+    RedisOptions options;
+    boost::beast::tcp_stream stream;
+    asio::steady_timer reconnect_timer;
+    asio::steady_timer watchdog_timer;
+    std::atomic<bool> is_connected{false};
+    bool stopped = false;
+    bool writing = false;
+    std::uint64_t generation = 0;  // bumped on every disconnect, so stale loops stop
+    std::string outbox;
+    std::deque<Pending> pending;
+    std::string last_logged;      // the last failure logged, so a long outage logs once
+    std::string handshake_error;  // why the server refused AUTH or SELECT
+
+    // Runs on the strand.
+    void submit(std::string command, Completion complete) {
+        if (!is_connected) {
+            complete(RedisErrc::not_connected, {});
+            return;
+        }
+        outbox += command;
+        pending.push_back({std::move(complete), Clock::now() + options.command_timeout});
+        if (!writing) asio::co_spawn(strand, write_loop(shared_from_this(), generation), asio::detached);
+    }
+
+    static asio::awaitable<void> write_loop(std::shared_ptr<Impl> self, std::uint64_t gen) {
+        self->writing = true;
+        while (!self->outbox.empty() && gen == self->generation) {
+            std::string batch;
+            batch.swap(self->outbox);
+            auto [ec, n] = co_await asio::async_write(self->stream, asio::buffer(batch), nothrow);
+            if (ec) {
+                self->writing = false;
+                if (gen == self->generation) self->disconnect(RedisErrc::connection_lost, "write failed: " + ec.message());
+                co_return;
+            }
+        }
+        self->writing = false;
+    }
+
+    void disconnect(RedisErrc why, const std::string& detail) {
+        ++generation;
+        if (is_connected.exchange(false) || last_logged != detail)
+            observability::log_event("warn", "redis " + endpoint.redacted() + ": " + detail);
+        last_logged = detail;
+        error_code ignored;
+        stream.socket().close(ignored);
+        outbox.clear();
+        auto failed = std::move(pending);
+        pending.clear();
+        for (auto& p : failed) p.complete(why, {});
+    }
+
+    // Handshake: AUTH and SELECT, answered in order before any user command is accepted.
+    asio::awaitable<error_code> connect_once(ReplyReader& reader) {
+        asio::ip::tcp::resolver resolver(strand);
+        auto [rec, results] = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), nothrow);
+        if (rec) co_return rec;
+        stream.expires_after(options.connect_timeout);
+        auto [cec, ep] = co_await stream.async_connect(results, nothrow);
+        if (cec) co_return cec;
+        stream.socket().set_option(asio::ip::tcp::no_delay(true));
+
+        std::vector<std::vector<std::string>> hello;
+        if (!endpoint.password.empty()) {
+            if (endpoint.username.empty()) hello.push_back({"AUTH", std::string(endpoint.password.expose())});
+            else hello.push_back({"AUTH", endpoint.username, std::string(endpoint.password.expose())});
+        }
+        if (endpoint.database != 0) hello.push_back({"SELECT", std::to_string(endpoint.database)});
+        hello.push_back({"PING"});
+        std::string batch;
+        for (auto& cmd : hello) batch += format_command(cmd);
+        for (auto& cmd : hello)
+            for (auto& arg : cmd) std::fill(arg.begin(), arg.end(), '\0');
+
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(batch), nothrow);
+        std::fill(batch.begin(), batch.end(), '\0');
+        if (wec) co_return wec;
+        char buf[4096];
+        std::size_t answered = 0;
+        while (answered < hello.size()) {
+            auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), nothrow);
+            if (ec) co_return ec;
+            if (!reader.feed({buf, n})) co_return RedisErrc::protocol_error;
+            Reply reply;
+            for (auto st = reader.next(reply); st != ReplyReader::Status::incomplete; st = reader.next(reply)) {
+                if (st == ReplyReader::Status::protocol_error) co_return RedisErrc::protocol_error;
+                // The reply text of a failed AUTH names no secret; keep it for the log.
+                if (reply.is_error()) {
+                    handshake_error = "handshake refused: " + reply.text;
+                    co_return RedisErrc::error_reply;
+                }
+                ++answered;
+            }
+        }
+        stream.expires_never();
+        co_return error_code{};
+    }
+
+    static asio::awaitable<void> run(std::shared_ptr<Impl> self) {
+        auto backoff = self->options.reconnect_min;
+        std::minstd_rand jitter(std::random_device{}());
+        while (!self->stopped) {
+            ReplyReader reader;
+            self->handshake_error.clear();
+            error_code ec = co_await self->connect_once(reader);
+            if (self->stopped) co_return;
+            if (!ec) {
+                self->is_connected = true;
+                self->last_logged.clear();
+                observability::log_event("info", "redis " + self->endpoint.redacted() + ": connected");
+                backoff = self->options.reconnect_min;
+                co_await self->read_loop(reader, self->generation);
+            } else {
+                const std::string detail = self->handshake_error.empty() ? "connect failed: " + ec.message() : self->handshake_error;
+                self->disconnect(RedisErrc::not_connected, detail);
+            }
+            if (self->stopped) co_return;
+            // Jittered exponential backoff, so a fleet of gateways does not reconnect in lockstep.
+            auto wait = backoff / 2 + std::chrono::milliseconds(jitter() % (backoff.count() / 2 + 1));
+            self->reconnect_timer.expires_after(wait);
+            co_await self->reconnect_timer.async_wait(nothrow);
+            backoff = std::min(backoff * 2, self->options.reconnect_max);
+        }
+    }
+
+    asio::awaitable<void> read_loop(ReplyReader& reader, std::uint64_t gen) {
+        std::array<char, 16 * 1024> buf;
+        while (gen == generation) {
+            auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), nothrow);
+            if (gen != generation) co_return;
+            if (ec) {
+                disconnect(RedisErrc::connection_lost, "connection lost: " + ec.message());
+                co_return;
+            }
+            if (!reader.feed({buf.data(), n})) {
+                disconnect(RedisErrc::protocol_error, "malformed reply");
+                co_return;
+            }
+            Reply reply;
+            for (auto st = reader.next(reply); st != ReplyReader::Status::incomplete; st = reader.next(reply)) {
+                if (st == ReplyReader::Status::protocol_error || pending.empty()) {
+                    disconnect(RedisErrc::protocol_error, "malformed or unsolicited reply");
+                    co_return;
+                }
+                auto p = std::move(pending.front());
+                pending.pop_front();
+                if (reply.is_error()) p.complete(RedisErrc::error_reply, std::move(reply));
+                else p.complete({}, std::move(reply));
+                reply = Reply{};
+            }
+        }
+    }
+
+    // Replies come in order, so one late reply stalls all behind it: past the deadline the
+    // connection is dropped and rebuilt rather than left to answer the wrong commands.
+    static asio::awaitable<void> watchdog(std::shared_ptr<Impl> self) {
+        const auto tick = std::max(std::chrono::milliseconds(10), std::min(std::chrono::milliseconds(100), self->options.command_timeout / 4));
+        while (!self->stopped) {
+            self->watchdog_timer.expires_after(tick);
+            co_await self->watchdog_timer.async_wait(nothrow);
+            if (!self->pending.empty() && self->pending.front().deadline < Clock::now())
+                self->disconnect(RedisErrc::timeout, "a command timed out; reconnecting");
+        }
+    }
+};
+
+RedisClient::RedisClient(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options)) {}
+
+RedisClient::~RedisClient() { stop(); }
+
+void RedisClient::start() {
+    asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);
+    asio::co_spawn(impl_->strand, Impl::watchdog(impl_), asio::detached);
+}
+
+void RedisClient::stop() {
+    asio::post(impl_->strand, [impl = impl_] {
+        if (impl->stopped) return;
+        impl->stopped = true;
+        impl->reconnect_timer.cancel();
+        impl->watchdog_timer.cancel();
+        impl->disconnect(RedisErrc::not_connected, "client stopped");
+    });
+}
+
+bool RedisClient::connected() const noexcept { return impl_->is_connected; }
+
+asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args) {
+    std::string command = format_command(args);
+    auto [ec, reply] = co_await asio::async_initiate<decltype(nothrow), void(error_code, Reply)>(
+        [impl = impl_, command = std::move(command)](auto handler) mutable {
+            using Handler = decltype(handler);
+            auto shared = std::make_shared<Handler>(std::move(handler));
+            asio::post(impl->strand, [impl, command = std::move(command), shared]() mutable {
+                impl->submit(std::move(command), [shared](error_code e, Reply r) {
+                    // Resume the caller on its own executor (its connection's strand).
+                    auto ex = asio::get_associated_executor(*shared);
+                    asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move (*shared)(e, std::move(r)); });
+                });
+            });
+        },
+        nothrow);
+    if (ec) co_return ec;
+    co_return std::move(reply);
+}
+
+}  // namespace icg::redis

@@ -1,0 +1,48 @@
+#pragma once
+// An asynchronous Redis client on the gateway's event loop: one pipelined connection, a deadline
+// on every command, reconnect with backoff, AUTH and SELECT from the URL. Nothing ever blocks.
+#include "redis/redis_url.hpp"
+#include "redis/reply.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace icg::redis {
+
+struct RedisOptions {
+    std::chrono::milliseconds connect_timeout{1'000};
+    std::chrono::milliseconds command_timeout{500};
+    std::chrono::milliseconds reconnect_min{50};
+    std::chrono::milliseconds reconnect_max{2'000};
+};
+
+class RedisClient {
+public:
+    RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options);
+    ~RedisClient();
+    RedisClient(const RedisClient&) = delete;
+    RedisClient& operator=(const RedisClient&) = delete;
+
+    // Starts connecting in the background; commands sent before it is up fail with not_connected.
+    void start();
+    void stop();
+
+    // Sends one command. While the connection is down it fails at once (fail closed, nothing
+    // queues up behind a dead Redis). An error reply (-ERR …) is returned as RedisErrc::error_reply.
+    boost::asio::awaitable<boost::system::result<Reply>> exec(std::vector<std::string> args);
+
+    bool connected() const noexcept;
+
+    struct Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace icg::redis

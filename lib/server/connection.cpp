@@ -1,0 +1,225 @@
+// One client connection: TLS handshake, then keep-alive requests read, handled and answered in turn.
+#include "observability/access_log.hpp"
+#include "server/handler.hpp"
+#include "server/https_server_state.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <chrono>
+#include <optional>
+
+namespace icg::server {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+std::string remote_of(const asio::ip::tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    return ec ? std::string("unknown") : ep.address().to_string();
+}
+
+// Refuses framing that two parsers could read differently (request smuggling). Beast already
+// rejects Content-Length with Transfer-Encoding and differing duplicate lengths.
+bool ambiguous_framing(const bhttp::request_parser<bhttp::empty_body>::value_type& header) {
+    std::size_t lengths = 0;
+    for (const auto& field : header) {
+        if (field.name() == bhttp::field::content_length) {
+            ++lengths;
+            if (field.value().find(',') != beast::string_view::npos) return true;
+        }
+        if (field.name() == bhttp::field::transfer_encoding && !beast::iequals(field.value(), "chunked")) return true;
+    }
+    return lengths > 1 || header.count(bhttp::field::transfer_encoding) > 1;
+}
+
+http::Response plain_error(unsigned status, std::string_view text) {
+    http::Response r;
+    r.status = status;
+    r.headers.add("Content-Type", "text/plain; charset=utf-8");
+    r.body = std::string(text) + "\n";
+    return r;
+}
+
+class Connection {
+public:
+    Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
+        : remote_(remote_of(socket)), state_(std::move(state)), stream_(std::move(socket), *state_->tls) {}
+
+    asio::awaitable<void> run() {
+        const auto& limits = state_->limits;
+        stream_.next_layer().expires_after(limits.handshake_timeout);
+        auto [handshake_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, nothrow);
+        if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
+
+        bool first = true;
+        while (co_await serve_one(first)) first = false;
+
+        stream_.next_layer().expires_after(std::chrono::seconds(2));
+        co_await stream_.async_shutdown(nothrow);
+    }
+
+private:
+    // Returns whether the connection stays open for another request.
+    asio::awaitable<bool> serve_one(bool first) {
+        const auto& limits = state_->limits;
+        bhttp::request_parser<bhttp::empty_body> header_parser;
+        header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+        header_parser.eager(false);
+
+        stream_.next_layer().expires_after(first ? limits.read_timeout : limits.idle_timeout);
+        auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, header_parser, nothrow);
+        if (ec == bhttp::error::header_limit) {
+            co_await reply_and_log(plain_error(431, "Request header fields too large"), nullptr, false);
+            co_return false;
+        }
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
+            ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+            ec == asio::error::operation_aborted)
+            co_return false;
+        if (ec) {
+            co_await reply_and_log(plain_error(400, "Bad request"), nullptr, false);
+            co_return false;
+        }
+
+        state_->in_flight++;
+        struct Finished {
+            HttpsServer::State& s;
+            ~Finished() { s.request_finished(); }
+        } finished{*state_};
+        started_ = std::chrono::steady_clock::now();
+
+        const auto& header = header_parser.get();
+        http::Request request;
+        request.method = std::string(header.method_string());
+        request.target = std::string(header.target());
+        for (const auto& field : header) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+        bytes_in_ = header_bytes;
+
+        if (ambiguous_framing(header)) {
+            co_await reply_and_log(plain_error(400, "Ambiguous message framing"), &request, false);
+            co_return false;
+        }
+        if (request.target.empty() || request.target.front() != '/') {
+            co_await reply_and_log(plain_error(400, "Only origin-form request targets are served"), &request, false);
+            co_return false;
+        }
+
+        const bool wants_keep_alive = header.keep_alive();
+        const std::size_t limit = state_->handler.body_limit(request.method, request.path());
+        if (auto length = header_parser.content_length(); length && *length > limit) {
+            co_await reply_and_log(plain_error(413, "Request body too large"), &request, false);
+            co_return false;
+        }
+        if (!header_parser.is_done()) {
+            bhttp::request_parser<bhttp::string_body> body_parser(std::move(header_parser));
+            body_parser.body_limit(limit);
+            stream_.next_layer().expires_after(limits.read_timeout);
+            auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, body_parser, nothrow);
+            bytes_in_ += body_bytes;
+            if (body_ec == bhttp::error::body_limit) {
+                co_await reply_and_log(plain_error(413, "Request body too large"), &request, false);
+                co_return false;
+            }
+            if (body_ec) co_return false;
+            request.body = std::move(body_parser.get().body());
+        }
+
+        const bool keep_alive = wants_keep_alive && !state_->draining;
+        http::Response response = co_await state_->handler.handle(request);
+        const bool written = co_await reply_and_log(std::move(response), &request, keep_alive);
+        co_return written && keep_alive;
+    }
+
+    asio::awaitable<bool> reply_and_log(http::Response response, const http::Request* request, bool keep_alive) {
+        if (!request) started_ = std::chrono::steady_clock::now();
+        const bool head = request && request->method == "HEAD";
+        std::uint64_t bytes_out = 0;
+        std::optional<bool> ok;  // set once a response went out (or failed to)
+        if (!response.file_path.empty()) {
+            bhttp::file_body::value_type file;
+            beast::error_code open_ec;
+            file.open(response.file_path.c_str(), beast::file_mode::scan, open_ec);
+            if (open_ec) {
+                response = plain_error(404, "Not found");
+            } else {
+                bhttp::response<bhttp::file_body> out{bhttp::status(response.status), 11};
+                fill_headers(out, response, keep_alive);
+                out.content_length(file.size());
+                bytes_out = head ? 0 : file.size();
+                out.body() = std::move(file);
+                ok = co_await send(out, head);
+            }
+        }
+        if (!ok) {
+            bhttp::response<bhttp::string_body> out{bhttp::status(response.status), 11};
+            fill_headers(out, response, keep_alive);
+            bytes_out = head ? 0 : response.body.size();
+            out.body() = std::move(response.body);
+            out.prepare_payload();
+            ok = co_await send(out, head);
+        }
+        if (state_->limits.access_log) {
+            observability::write_access_log({
+                .remote = remote_,
+                .method = request ? std::string_view(request->method) : std::string_view("-"),
+                .path = request ? request->path() : std::string_view("-"),
+                .status = response.status,
+                .bytes_in = bytes_in_,
+                .bytes_out = bytes_out,
+                .duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
+                .note = response.log_note,
+            });
+        }
+        bytes_in_ = 0;
+        co_return *ok;
+    }
+
+    template <class Message>
+    static void fill_headers(Message& out, const http::Response& response, bool keep_alive) {
+        for (const auto& field : response.headers) out.insert(field.name, field.value);
+        out.keep_alive(keep_alive);
+    }
+
+    template <class Message>
+    asio::awaitable<bool> send(Message& message, bool head_only) {
+        stream_.next_layer().expires_after(state_->limits.write_timeout);
+        if (head_only) {
+            bhttp::serializer<false, typename Message::body_type> serializer(message);
+            auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, nothrow);
+            co_return !ec;
+        }
+        auto [ec, n] = co_await bhttp::async_write(stream_, message, nothrow);
+        co_return !ec;
+    }
+
+    std::string remote_;
+    std::shared_ptr<HttpsServer::State> state_;
+    Stream stream_;
+    beast::flat_buffer buffer_;
+    std::chrono::steady_clock::time_point started_;
+    std::uint64_t bytes_in_ = 0;
+};
+
+}  // namespace
+
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state) {
+    Connection connection(std::move(socket), std::move(state));
+    co_await connection.run();
+}
+
+}  // namespace icg::server

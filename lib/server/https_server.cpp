@@ -1,0 +1,95 @@
+#include "server/https_server.hpp"
+
+#include "observability/access_log.hpp"
+#include "server/https_server_state.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <stdexcept>
+
+namespace icg::server {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_, Handler& handler_,
+                          ServerLimits limits_)
+    : io(io_), tls(std::move(tls_)), handler(handler_), limits(limits_), acceptor(asio::make_strand(io_)) {}
+
+void HttpsServer::State::request_finished() {
+    if (--in_flight == 0 && draining) fire_drained_if_idle();
+}
+
+void HttpsServer::State::fire_drained_if_idle() {
+    std::function<void()> callback;
+    {
+        std::lock_guard lock(drained_mutex);
+        if (in_flight != 0 || !on_drained) return;
+        callback = std::move(on_drained);
+        on_drained = nullptr;
+    }
+    callback();
+}
+
+namespace {
+
+asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
+    for (;;) {
+        // Each connection gets its own strand, so its handlers never run concurrently.
+        auto [ec, socket] = co_await state->acceptor.async_accept(asio::make_strand(state->io),
+                                                                  asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
+        if (ec) {
+            // Out of file descriptors and the like: log and keep serving the connections we have.
+            observability::log_event("warn", "accept failed: " + ec.message());
+            continue;
+        }
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, serve_connection(std::move(socket), state), asio::detached);
+    }
+}
+
+}  // namespace
+
+HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler& handler,
+                         ServerLimits limits)
+    : state_(std::make_shared<State>(io, std::move(tls), handler, limits)) {}
+
+HttpsServer::~HttpsServer() = default;
+
+std::uint16_t HttpsServer::listen(const std::string& host, std::uint16_t port) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) throw std::runtime_error("server.listen: '" + host + "' is not an IP address");
+    tcp::endpoint endpoint(address, port);
+    auto& acceptor = state_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("server.listen: cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    return acceptor.local_endpoint().port();
+}
+
+void HttpsServer::start() {
+    asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_), asio::detached);
+}
+
+void HttpsServer::drain(std::function<void()> on_drained) {
+    {
+        std::lock_guard lock(state_->drained_mutex);
+        state_->on_drained = std::move(on_drained);
+    }
+    state_->draining = true;
+    asio::post(state_->acceptor.get_executor(), [state = state_] {
+        boost::system::error_code ignored;
+        state->acceptor.close(ignored);
+    });
+    state_->fire_drained_if_idle();
+}
+
+}  // namespace icg::server

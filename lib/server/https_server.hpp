@@ -1,0 +1,43 @@
+#pragma once
+// Accepts TLS connections and runs one connection coroutine per client on its own strand.
+#include "server/server_limits.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+namespace ssl {
+class context;
+}
+}  // namespace boost::asio
+
+namespace icg::server {
+
+class Handler;
+
+class HttpsServer {
+public:
+    HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, Handler& handler,
+                ServerLimits limits);
+    ~HttpsServer();
+    HttpsServer(const HttpsServer&) = delete;
+    HttpsServer& operator=(const HttpsServer&) = delete;
+
+    // Binds and listens; returns the bound port (useful with port 0). Throws when it cannot bind.
+    std::uint16_t listen(const std::string& host, std::uint16_t port);
+    void start();
+
+    // Stops accepting and closes keep-alive connections after their current response;
+    // `on_drained` runs once no request is in flight.
+    void drain(std::function<void()> on_drained);
+
+    struct State;
+
+private:
+    std::shared_ptr<State> state_;
+};
+
+}  // namespace icg::server

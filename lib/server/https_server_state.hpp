@@ -1,0 +1,37 @@
+#pragma once
+// Shared between the acceptor and the connections it starts; private to server/.
+#include "server/https_server.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <atomic>
+#include <mutex>
+
+namespace icg::server {
+
+struct HttpsServer::State {
+    boost::asio::io_context& io;
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    Handler& handler;
+    ServerLimits limits;
+    boost::asio::ip::tcp::acceptor acceptor;
+
+    std::atomic<bool> draining{false};
+    std::atomic<std::size_t> in_flight{0};
+    std::mutex drained_mutex;
+    std::function<void()> on_drained;
+
+    State(boost::asio::io_context& io_, std::shared_ptr<boost::asio::ssl::context> tls_, Handler& handler_,
+          ServerLimits limits_);
+
+    // Called when a request finishes; fires on_drained once the last one is done.
+    void request_finished();
+    void fire_drained_if_idle();
+};
+
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
+                                              std::shared_ptr<HttpsServer::State> state);
+
+}  // namespace icg::server

@@ -1,0 +1,34 @@
+#include "server/tls_server_context.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include <openssl/ssl.h>
+
+#include <stdexcept>
+
+namespace icg::server {
+
+std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::string& cert_file,
+                                                                   const std::string& key_file,
+                                                                   const std::string& min_version) {
+    namespace ssl = boost::asio::ssl;
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                     ssl::context::single_dh_use | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
+    // Forward-secret AEAD suites only for TLS 1.2; TLS 1.3 suites are all fine.
+    SSL_CTX_set_cipher_list(ctx->native_handle(),
+                            "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                            "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+    boost::system::error_code ec;
+    ctx->use_certificate_chain_file(cert_file, ec);
+    if (ec) throw std::runtime_error("tls.cert_file: cannot load the certificate chain from " + cert_file + ": " + ec.message());
+    ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("tls.key_file: cannot load the private key from " + key_file + ": " + ec.message());
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+        throw std::runtime_error("tls.key_file: the private key does not match the certificate in tls.cert_file");
+    return ctx;
+}
+
+}  // namespace icg::server
