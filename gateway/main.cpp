@@ -1,1 +1,165 @@
-int main() { return 0; }
+// intercom-gateway: loads the configuration, wires the modules together and runs the event loop.
+#include "app/gateway_handler.hpp"
+#include "app/static_files.hpp"
+#include "auth/auth_routes.hpp"
+#include "config/config_loader.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "crypto/session_cipher.hpp"
+#include "observability/access_log.hpp"
+#include "redis/redis_client.hpp"
+#include "server/https_server.hpp"
+#include "server/tls_server_context.hpp"
+#include "session/redis_login_state_store.hpp"
+#include "session/redis_session_store.hpp"
+#include "upstream/https_client.hpp"
+#include "upstream/intercom_oauth_client.hpp"
+#include "upstream/tls_client_context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr const char* usage =
+    "Usage: intercom-gateway [--config FILE] [--check-config]\n"
+    "\n"
+    "Holds Intercom OAuth tokens for a browser app: runs the login, keeps tokens encrypted in Redis\n"
+    "and gives the browser only an HttpOnly session cookie.\n"
+    "\n"
+    "  --config FILE    TOML configuration (see conf/gateway.example.toml)\n"
+    "  --check-config   validate the configuration, print it with secrets hidden, and exit\n"
+    "  --help           this text\n"
+    "  --version        the version\n"
+    "\n"
+    "Every key can be set by GATEWAY_<SECTION>_<KEY> (e.g. GATEWAY_INTERCOM_CLIENT_ID); secrets also by\n"
+    "GATEWAY_<SECTION>_<KEY>_FILE naming a file that holds the value.\n";
+
+struct Options {
+    std::string config_file;
+    bool check_only = false;
+};
+
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
+    Options options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::cout << usage;
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (arg == "--version") {
+            std::cout << "intercom-gateway " << ICG_VERSION << "\n";
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (arg == "--check-config") {
+            options.check_only = true;
+        } else if (arg == "--config" && i + 1 < argc) {
+            options.config_file = argv[++i];
+        } else if (arg.starts_with("--config=")) {
+            options.config_file = arg.substr(9);
+        } else {
+            std::cerr << "intercom-gateway: unknown argument '" << arg << "' (try --help)\n";
+            exit_code = 2;
+            return std::nullopt;
+        }
+    }
+    return options;
+}
+
+int run(const icg::config::GatewayConfig& config) {
+    using namespace icg;
+    const unsigned threads = config.server.threads ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
+    boost::asio::io_context io(static_cast<int>(threads));
+
+    core::SystemRandom random;
+    core::SystemClock clock;
+    crypto::SessionCipher cipher(config.session.encryption_key);
+
+    std::string redis_error;
+    auto redis_endpoint = redis::parse_redis_url(config.redis.url.expose(), &redis_error);
+    redis::RedisClient redis_client(io.get_executor(), std::move(*redis_endpoint),
+                                    {.connect_timeout = config.redis.connect_timeout,
+                                     .command_timeout = config.redis.command_timeout});
+    session::RedisSessionStore sessions(redis_client, cipher, random, clock, config.redis.key_prefix,
+                                        config.session.idle_timeout);
+    session::RedisLoginStateStore logins(redis_client, config.redis.key_prefix);
+
+    upstream::HttpsClient https(upstream::make_tls_client_context(config.intercom.ca_file), config.intercom.timeout);
+    upstream::HttpIntercomOAuthClient intercom(https, {.token_url = config.intercom.token_url,
+                                                       .api_base = config.intercom.api_base,
+                                                       .client_id = config.intercom.client_id,
+                                                       .client_secret = config.intercom.client_secret});
+    auth::AuthRoutes auth_routes({.public_url = config.server.public_url,
+                                  .authorize_url = config.intercom.authorize_url,
+                                  .client_id = config.intercom.client_id,
+                                  .session_cookie = config.session.cookie_name,
+                                  .login_timeout = config.session.login_timeout,
+                                  .absolute_timeout = config.session.absolute_timeout},
+                                 logins, sessions, intercom, random, clock);
+
+    std::optional<app::StaticFiles> static_files;
+    if (!config.server.static_dir.empty()) static_files.emplace(config.server.static_dir);
+    app::GatewayHandler handler(auth_routes, redis_client, static_files ? &*static_files : nullptr,
+                                config.server.max_auth_body_bytes);
+
+    auto tls = server::make_tls_server_context(config.tls.cert_file, config.tls.key_file, config.tls.min_version);
+    server::HttpsServer server(io, tls, handler,
+                               {.read_timeout = config.server.read_timeout,
+                                .idle_timeout = config.server.idle_timeout,
+                                .max_header_bytes = config.server.max_header_bytes,
+                                .access_log = config.server.access_log});
+    const auto port = server.listen(config.server.listen.host, config.server.listen.port);
+    redis_client.start();
+    server.start();
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        observability::log_event("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
+                                             "; finishing in-flight requests");
+        server.drain([&] {
+            redis_client.stop();
+            io.stop();
+        });
+    });
+
+    observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
+                                         " with " + std::to_string(threads) + " threads; public URL " +
+                                         config.server.public_url);
+    std::vector<std::thread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : pool) t.join();
+    observability::log_event("info", "stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int exit_code = 0;
+    auto options = parse_options(argc, argv, exit_code);
+    if (!options) return exit_code;
+    try {
+        auto config = icg::config::load_config(options->config_file, icg::config::process_environment());
+        if (options->check_only) {
+            std::cout << icg::config::describe(config) << "configuration OK\n";
+            return 0;
+        }
+        return run(config);
+    } catch (const std::exception& e) {
+        std::cerr << "intercom-gateway: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -157,7 +157,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                 self->last_logged.clear();
                 observability::log_event("info", "redis " + self->endpoint.redacted() + ": connected");
                 backoff = self->options.reconnect_min;
-                co_await self->read_loop(reader, self->generation);
+                const auto generation = self->generation;
+                co_await self->read_loop(reader, generation);
             } else {
                 const std::string detail = self->handshake_error.empty() ? "connect failed: " + ec.message() : self->handshake_error;
                 self->disconnect(RedisErrc::not_connected, detail);
@@ -234,21 +235,33 @@ void RedisClient::stop() {
 
 bool RedisClient::connected() const noexcept { return impl_->is_connected; }
 
-asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args) {
-    std::string command = format_command(args);
-    auto [ec, reply] = co_await asio::async_initiate<decltype(nothrow), void(error_code, Reply)>(
-        [impl = impl_, command = std::move(command)](auto handler) mutable {
-            using Handler = decltype(handler);
-            auto shared = std::make_shared<Handler>(std::move(handler));
-            asio::post(impl->strand, [impl, command = std::move(command), shared]() mutable {
-                impl->submit(std::move(command), [shared](error_code e, Reply r) {
-                    // Resume the caller on its own executor (its connection's strand).
-                    auto ex = asio::get_associated_executor(*shared);
-                    asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move (*shared)(e, std::move(r)); });
-                });
+namespace {
+
+// Hands a command to the client's strand and resumes the caller on its own executor. A named
+// type rather than a lambda inside the coroutine: GCC 12 mis-destroys init-captures there.
+struct ExecInitiation {
+    std::shared_ptr<RedisClient::Impl> impl;
+    std::string command;
+
+    template <typename Handler>
+    void operator()(Handler handler) {
+        auto shared = std::make_shared<Handler>(std::move(handler));
+        asio::post(impl->strand, [impl = impl, command = std::move(command), shared]() mutable {
+            impl->submit(std::move(command), [shared](error_code e, Reply r) {
+                auto ex = asio::get_associated_executor(*shared);
+                asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move(*shared)(e, std::move(r)); });
             });
-        },
-        nothrow);
+        });
+    }
+};
+
+}  // namespace
+
+asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args) {
+    // Built as a named local: GCC 12 mishandles class temporaries inside co_await expressions.
+    ExecInitiation initiation{impl_, format_command(args)};
+    auto [ec, reply] =
+        co_await asio::async_initiate<decltype(nothrow), void(error_code, Reply)>(std::move(initiation), nothrow);
     if (ec) co_return ec;
     co_return std::move(reply);
 }

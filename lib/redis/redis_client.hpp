@@ -15,6 +15,13 @@
 
 namespace icg::redis {
 
+// Builds a command's argument list. Call sites use this rather than a braced list of literals,
+// which GCC 12 miscompiles inside coroutines ("array used as initializer").
+template <typename... Args>
+std::vector<std::string> command(Args&&... args) {
+    return {std::string(std::forward<Args>(args))...};
+}
+
 struct RedisOptions {
     std::chrono::milliseconds connect_timeout{1'000};
     std::chrono::milliseconds command_timeout{500};

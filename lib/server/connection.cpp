@@ -84,7 +84,7 @@ private:
         stream_.next_layer().expires_after(first ? limits.read_timeout : limits.idle_timeout);
         auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, header_parser, nothrow);
         if (ec == bhttp::error::header_limit) {
-            co_await reply_and_log(plain_error(431, "Request header fields too large"), nullptr, false);
+            co_await reply_error(431, "Request header fields too large", nullptr);
             co_return false;
         }
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
@@ -92,7 +92,7 @@ private:
             ec == asio::error::operation_aborted)
             co_return false;
         if (ec) {
-            co_await reply_and_log(plain_error(400, "Bad request"), nullptr, false);
+            co_await reply_error(400, "Bad request", nullptr);
             co_return false;
         }
 
@@ -111,18 +111,18 @@ private:
         bytes_in_ = header_bytes;
 
         if (ambiguous_framing(header)) {
-            co_await reply_and_log(plain_error(400, "Ambiguous message framing"), &request, false);
+            co_await reply_error(400, "Ambiguous message framing", &request);
             co_return false;
         }
         if (request.target.empty() || request.target.front() != '/') {
-            co_await reply_and_log(plain_error(400, "Only origin-form request targets are served"), &request, false);
+            co_await reply_error(400, "Only origin-form request targets are served", &request);
             co_return false;
         }
 
         const bool wants_keep_alive = header.keep_alive();
         const std::size_t limit = state_->handler.body_limit(request.method, request.path());
         if (auto length = header_parser.content_length(); length && *length > limit) {
-            co_await reply_and_log(plain_error(413, "Request body too large"), &request, false);
+            co_await reply_error(413, "Request body too large", &request);
             co_return false;
         }
         if (!header_parser.is_done()) {
@@ -132,7 +132,7 @@ private:
             auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, body_parser, nothrow);
             bytes_in_ += body_bytes;
             if (body_ec == bhttp::error::body_limit) {
-                co_await reply_and_log(plain_error(413, "Request body too large"), &request, false);
+                co_await reply_error(413, "Request body too large", &request);
                 co_return false;
             }
             if (body_ec) co_return false;
@@ -143,6 +143,13 @@ private:
         http::Response response = co_await state_->handler.handle(request);
         const bool written = co_await reply_and_log(std::move(response), &request, keep_alive);
         co_return written && keep_alive;
+    }
+
+    // Answers an error and closes; the Response is built here, not as a temporary in the
+    // caller's co_await expression (GCC 12 mishandles those).
+    asio::awaitable<void> reply_error(unsigned status, std::string_view text, const http::Request* request) {
+        http::Response response = plain_error(status, text);
+        co_await reply_and_log(std::move(response), request, false);
     }
 
     asio::awaitable<bool> reply_and_log(http::Response response, const http::Request* request, bool keep_alive) {

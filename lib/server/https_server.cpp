@@ -40,8 +40,8 @@ namespace {
 asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
     for (;;) {
         // Each connection gets its own strand, so its handlers never run concurrently.
-        auto [ec, socket] = co_await state->acceptor.async_accept(asio::make_strand(state->io),
-                                                                  asio::as_tuple(asio::use_awaitable));
+        auto strand = asio::make_strand(state->io);
+        auto [ec, socket] = co_await state->acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
         if (ec) {
             // Out of file descriptors and the like: log and keep serving the connections we have.

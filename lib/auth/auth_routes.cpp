@@ -1,0 +1,226 @@
+#include "auth/auth_routes.hpp"
+
+#include "auth/return_to.hpp"
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "crypto/digest.hpp"
+#include "http/cookies.hpp"
+#include "http/query.hpp"
+#include "observability/access_log.hpp"
+#include "session/login_state_store.hpp"
+#include "session/session_store.hpp"
+#include "upstream/intercom_oauth_client.hpp"
+
+#include <boost/url/url.hpp>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+namespace icg::auth {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t random_bytes = 32;      // 256 bits for state and the login binding
+constexpr std::size_t random_token_chars = 43;  // their base64url length
+constexpr std::size_t max_code_length = 1024;
+
+bool is_random_token(std::string_view v) {
+    return v.size() == random_token_chars && std::all_of(v.begin(), v.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+           });
+}
+
+bool is_plausible_code(std::string_view v) {
+    return !v.empty() && v.size() <= max_code_length &&
+           std::all_of(v.begin(), v.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+http::CookieAttributes cookie_attributes(std::chrono::seconds max_age) {
+    http::CookieAttributes a;
+    a.max_age = max_age;
+    return a;
+}
+
+http::Response with_note(http::Response r, std::string note) {
+    r.log_note = std::move(note);
+    return r;
+}
+
+std::string session_json(const session::SessionRecord& s) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    auto field = [&](const char* key, const std::string& value) {
+        w.Key(key);
+        w.String(value.data(), rapidjson::SizeType(value.size()));
+    };
+    w.StartObject();
+    w.Key("authenticated");
+    w.Bool(true);
+    w.Key("admin");
+    w.StartObject();
+    field("name", s.admin_name);
+    field("email", s.admin_email);
+    w.EndObject();
+    w.Key("workspace");
+    w.StartObject();
+    field("id", s.workspace_id);
+    field("name", s.workspace_name);
+    w.EndObject();
+    w.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace
+
+AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::SessionStore& sessions,
+                       upstream::IntercomOAuthClient& intercom, core::Random& random, const core::Clock& clock)
+    : settings_(std::move(settings)),
+      logins_(logins),
+      sessions_(sessions),
+      intercom_(intercom),
+      random_(random),
+      clock_(clock) {}
+
+http::Response AuthRoutes::session_store_unavailable_page() const {
+    auto r = http::html_page(503, "Temporarily unavailable",
+                             "Sign-in is unavailable for a moment (the session store does not answer). Please try again.");
+    r.headers.add("Retry-After", "5");
+    return with_note(std::move(r), "session_store_unavailable");
+}
+
+asio::awaitable<http::Response> AuthRoutes::login(const http::Request& request) {
+    const auto raw_return_to = http::query_param(request.query(), "return_to");
+    const std::string return_to = safe_return_to(raw_return_to.value_or("/"));
+
+    // The binding cookie is shared by every login this browser starts, so two tabs can log in at once.
+    std::string binding;
+    if (auto existing = http::find_cookie(request.headers, settings_.login_cookie); existing && is_random_token(*existing))
+        binding = std::string(*existing);
+    else
+        binding = random_.token(random_bytes);
+
+    const std::string state = random_.token(random_bytes);
+    const session::PendingLogin pending{crypto::sha256_hex(binding), return_to};
+    auto stored = co_await logins_.put(state, pending, settings_.login_timeout);
+    if (!stored) co_return session_store_unavailable_page();
+
+    boost::urls::url location(settings_.authorize_url);
+    location.params().append({"client_id", settings_.client_id});
+    location.params().append({"state", state});
+    location.params().append({"redirect_uri", settings_.public_url + "/auth/callback"});
+    auto response = http::redirect(std::string(location.buffer()));
+    response.headers.add("Set-Cookie", http::make_set_cookie(settings_.login_cookie, binding,
+                                                             cookie_attributes(settings_.login_timeout)));
+    co_return with_note(std::move(response), "login_started");
+}
+
+asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& request) {
+    const auto query = request.query();
+    const auto state = http::query_param(query, "state");
+    if (auto error = http::query_param(query, "error")) {
+        // The state is spent either way; a denied login must not be resumable.
+        if (state && is_random_token(*state)) co_await logins_.take(*state);
+        if (*error == "access_denied")
+            co_return with_note(http::html_page(403, "Access was denied",
+                                                "Intercom access was not granted, so you are not signed in. "
+                                                "You can try again from the application."),
+                                "login_denied");
+        co_return with_note(http::html_page(400, "Sign-in failed", "Intercom reported an error during sign-in."),
+                            "login_error_from_intercom");
+    }
+
+    auto bad_request = [](std::string note) {
+        return with_note(http::html_page(400, "Sign-in link not valid",
+                                         "This sign-in link is invalid, expired or was already used, or it was "
+                                         "started in another browser. Please start again from the application."),
+                         std::move(note));
+    };
+    const auto code = http::query_param(query, "code");
+    if (!state || !is_random_token(*state) || !code || !is_plausible_code(*code)) co_return bad_request("callback_malformed");
+    const auto binding = http::find_cookie(request.headers, settings_.login_cookie);
+    if (!binding || !is_random_token(*binding)) co_return bad_request("callback_without_login_cookie");
+
+    auto pending = co_await logins_.take(*state);
+    if (!pending) co_return session_store_unavailable_page();
+    if (!*pending) co_return bad_request("callback_unknown_state");
+    if (!core::constant_time_equal((*pending)->browser_binding, crypto::sha256_hex(*binding)))
+        co_return bad_request("callback_other_browser");
+
+    auto exchange_failed = [](const boost::system::error_code& ec, std::string note) {
+        observability::log_event("warn", note + ": " + ec.message());
+        return with_note(http::html_page(502, "Sign-in failed",
+                                         "Intercom did not complete the sign-in. Please try again in a moment."),
+                         std::move(note));
+    };
+    const core::Secret code_secret(*code);
+    auto token = co_await intercom_.exchange_code(code_secret);
+    if (!token) co_return exchange_failed(token.error(), "token_exchange_failed");
+    auto admin = co_await intercom_.fetch_me(*token);
+    if (!admin) co_return exchange_failed(admin.error(), "me_lookup_failed");
+
+    // A fresh id on every login; the session the browser carried before is ended (no fixation).
+    if (auto old = http::find_cookie(request.headers, settings_.session_cookie)) {
+        const core::Secret old_id{std::string(*old)};
+        auto erased = co_await sessions_.erase(old_id);
+        if (!erased) co_return session_store_unavailable_page();
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    session::SessionRecord record{
+        .access_token = std::move(*token),
+        .admin_id = admin->id,
+        .admin_name = admin->name,
+        .admin_email = admin->email,
+        .workspace_id = admin->workspace_id,
+        .workspace_name = admin->workspace_name,
+        .created_at = now,
+        .expires_at = now + settings_.absolute_timeout.count(),
+    };
+    auto id = co_await sessions_.create(record);
+    if (!id) co_return session_store_unavailable_page();
+
+    auto response = http::redirect((*pending)->return_to);
+    response.headers.add("Set-Cookie", http::make_set_cookie(settings_.session_cookie, id->expose(),
+                                                             cookie_attributes(settings_.absolute_timeout)));
+    co_return with_note(std::move(response), "login_succeeded");
+}
+
+asio::awaitable<http::Response> AuthRoutes::session(const http::Request& request) {
+    const auto cookie = http::find_cookie(request.headers, settings_.session_cookie);
+    auto unauthenticated = [&](bool clear_cookie) {
+        auto r = http::json_response(401, R"({"authenticated":false})");
+        if (clear_cookie)
+            r.headers.add("Set-Cookie", http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
+        return r;
+    };
+    if (!cookie) co_return unauthenticated(false);
+    const core::Secret id{std::string(*cookie)};
+    auto record = co_await sessions_.load(id);
+    if (!record)  // Could not tell: fail closed, but keep the cookie for when Redis is back.
+        co_return with_note(http::json_response(503, R"({"error":"session_store_unavailable"})"),
+                            "session_store_unavailable");
+    if (!*record) co_return unauthenticated(true);
+    co_return http::json_response(200, session_json(**record));
+}
+
+asio::awaitable<http::Response> AuthRoutes::logout(const http::Request& request) {
+    // Cross-site POSTs carry no Lax cookie anyway; an Origin from elsewhere is refused outright.
+    if (auto origin = request.headers.get("Origin"); !origin.empty() && origin != settings_.public_url)
+        co_return with_note(http::json_response(403, R"({"error":"cross_origin_request"})"), "logout_cross_origin");
+    http::Response response;
+    response.status = 204;
+    response.headers.add("Cache-Control", "no-store");
+    if (auto cookie = http::find_cookie(request.headers, settings_.session_cookie)) {
+        const core::Secret id{std::string(*cookie)};
+        auto erased = co_await sessions_.erase(id);
+        if (!erased)
+            co_return with_note(http::json_response(503, R"({"error":"session_store_unavailable"})"),
+                                "session_store_unavailable");
+        response.headers.add("Set-Cookie", http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
+    }
+    co_return with_note(std::move(response), "logged_out");
+}
+
+}  // namespace icg::auth

@@ -1,0 +1,58 @@
+#pragma once
+// The OAuth login with Intercom and the session endpoints: /auth/login, /auth/callback,
+// /auth/session, /auth/logout. Knows HTTP and the stores' interfaces, not how Redis is spoken.
+#include "http/message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace icg::core {
+class Clock;
+class Random;
+}  // namespace icg::core
+namespace icg::session {
+class LoginStateStore;
+class SessionStore;
+}  // namespace icg::session
+namespace icg::upstream {
+class IntercomOAuthClient;
+}
+
+namespace icg::auth {
+
+struct AuthSettings {
+    std::string public_url;     // https://host[:port]
+    std::string authorize_url;  // Intercom's consent page
+    std::string client_id;
+    std::string session_cookie = "__Host-icg-session";
+    std::string login_cookie = "__Host-icg-login";
+    std::chrono::seconds login_timeout{600};
+    std::chrono::seconds absolute_timeout{7 * 24 * 3600};
+};
+
+class AuthRoutes {
+public:
+    AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::SessionStore& sessions,
+               upstream::IntercomOAuthClient& intercom, core::Random& random, const core::Clock& clock);
+
+    boost::asio::awaitable<http::Response> login(const http::Request& request);
+    boost::asio::awaitable<http::Response> callback(const http::Request& request);
+    boost::asio::awaitable<http::Response> session(const http::Request& request);
+    boost::asio::awaitable<http::Response> logout(const http::Request& request);
+
+    const AuthSettings& settings() const noexcept { return settings_; }
+
+private:
+    http::Response session_store_unavailable_page() const;
+
+    AuthSettings settings_;
+    session::LoginStateStore& logins_;
+    session::SessionStore& sessions_;
+    upstream::IntercomOAuthClient& intercom_;
+    core::Random& random_;
+    const core::Clock& clock_;
+};
+
+}  // namespace icg::auth

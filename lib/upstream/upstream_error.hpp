@@ -1,0 +1,28 @@
+#pragma once
+// Why an upstream call failed; mapped to 502 or 504 at the edge.
+#include <boost/system/error_code.hpp>
+
+namespace icg::upstream {
+
+enum class UpstreamErrc {
+    bad_url = 1,
+    resolve_failed,
+    connect_failed,
+    tls_failed,
+    timeout,
+    io_failed,
+    response_too_large,
+    bad_status,        // the upstream answered, but not 2xx
+    malformed_body,    // not the JSON we expected
+};
+
+const boost::system::error_category& upstream_category() noexcept;
+
+inline boost::system::error_code make_error_code(UpstreamErrc e) noexcept {
+    return {static_cast<int>(e), upstream_category()};
+}
+
+}  // namespace icg::upstream
+
+template <>
+struct boost::system::is_error_code_enum<icg::upstream::UpstreamErrc> : std::true_type {};
