@@ -33,7 +33,7 @@ void add_security_headers(http::Response& r) {
     add_missing("X-Frame-Options", "DENY");
     add_missing("Referrer-Policy", "no-referrer");
     add_missing("Content-Security-Policy",
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 }
 
 const std::string allow_get = "GET, HEAD";

@@ -14,7 +14,7 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 std::string_view Headers::get(std::string_view name) const noexcept {
     for (const auto& f : fields_)
         if (iequals(f.name, name)) return f.value;
-    return {};
+    return "";  // not a null view: some parsers take an empty view's data() as a C string
 }
 
 bool Headers::contains(std::string_view name) const noexcept { return count(name) > 0; }
@@ -40,7 +40,8 @@ std::string_view Request::path() const noexcept {
 std::string_view Request::query() const noexcept {
     std::string_view t(target);
     const auto q = t.find('?');
-    return q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
+    // An empty view that still points into the target: Boost.URL 1.81 calls strlen on a null view.
+    return q == std::string_view::npos ? t.substr(t.size()) : t.substr(q + 1);
 }
 
 Response json_response(unsigned status, std::string json) {
@@ -73,6 +74,8 @@ Response html_page(unsigned status, std::string_view title, std::string_view mes
     r.status = status;
     r.headers.add("Content-Type", "text/html; charset=utf-8");
     r.headers.add("Cache-Control", "no-store");
+    // The page's only active content is its own inline style block.
+    r.headers.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
     r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
              "</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}"
              "</style></head><body><h1>" +

@@ -5,6 +5,8 @@
 namespace icg::http {
 
 std::optional<std::string> query_param(std::string_view encoded_query, std::string_view name) {
+    // Guard before Boost.URL: 1.81's parse_query dereferences a null empty view.
+    if (encoded_query.empty()) return std::nullopt;
     auto params = boost::urls::parse_query(encoded_query);
     if (!params) return std::nullopt;
     std::optional<std::string> found;

@@ -1,0 +1,508 @@
+#include "mock_intercom.hpp"
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "core/secret.hpp"
+#include "http/message.hpp"
+#include "observability/access_log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/url.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <array>
+#include <exception>
+#include <initializer_list>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+namespace icg::mock {
+namespace asio = boost::asio;
+namespace urls = boost::urls;
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 16 * 1024;
+constexpr std::size_t kCodeBytes = 24;
+constexpr std::size_t kTokenBytes = 32;
+constexpr std::size_t kRequestIdBytes = 12;
+
+constexpr std::array<std::pair<std::string_view, TokenMode>, 6> kTokenModes{{
+    {"ok", TokenMode::ok},
+    {"reject", TokenMode::reject},
+    {"error500", TokenMode::error500},
+    {"garbage", TokenMode::garbage},
+    {"slow", TokenMode::slow},
+    {"no_token", TokenMode::no_token},
+}};
+
+constexpr std::array<std::pair<std::string_view, MeMode>, 3> kMeModes{{
+    {"ok", MeMode::ok},
+    {"error500", MeMode::error500},
+    {"slow", MeMode::slow},
+}};
+
+template <class Mode, std::size_t N>
+std::optional<Mode> find_mode(const std::array<std::pair<std::string_view, Mode>, N>& table, std::string_view name) {
+    for (const auto& [mode_name, mode] : table)
+        if (mode_name == name) return mode;
+    return std::nullopt;
+}
+
+// ---- JSON output ----
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void put_key(JsonWriter& w, std::string_view key) { w.Key(key.data(), rapidjson::SizeType(key.size())); }
+
+// Distinct names: with overloads a string literal would silently pick bool.
+void put_string(JsonWriter& w, std::string_view key, std::string_view value) {
+    put_key(w, key);
+    w.String(value.data(), rapidjson::SizeType(value.size()));
+}
+
+void put_bool(JsonWriter& w, std::string_view key, bool value) {
+    put_key(w, key);
+    w.Bool(value);
+}
+
+void put_int(JsonWriter& w, std::string_view key, std::int64_t value) {
+    put_key(w, key);
+    w.Int64(value);
+}
+
+// ---- Request input ----
+
+// Name/value pairs from a query string, a form body or a flat JSON object; the first of a name wins.
+using Fields = std::unordered_map<std::string, std::string>;
+
+std::string_view field(const Fields& fields, const std::string& name) {
+    const auto it = fields.find(name);
+    return it == fields.end() ? std::string_view("") : std::string_view(it->second);
+}
+
+// nullopt when `text` is not a valid query string.
+std::optional<Fields> parse_form(std::string_view text) {
+    // An absent query is a null view, and Boost.URL 1.81's parse_query calls strlen on it.
+    if (text.empty()) return Fields{};
+    // Checked first because the decoding view's constructor throws on bad input. (Boost 1.81 does
+    // not export the cheaper params_view(params_view, encoding_opts) constructor.)
+    if (!urls::parse_query(text)) return std::nullopt;
+    // Browsers and HTML forms send a space as '+'.
+    const urls::params_view params(text, urls::encoding_opts(true));
+    Fields fields;
+    for (const auto& param : params) fields.emplace(param.key, param.has_value ? param.value : std::string());
+    return fields;
+}
+
+// String members of a JSON object; nullopt when the text is not one.
+std::optional<Fields> parse_json_object(std::string_view text) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    Fields fields;
+    for (const auto& member : doc.GetObject()) {
+        if (!member.value.IsString()) continue;
+        fields.emplace(std::string(member.name.GetString(), member.name.GetStringLength()),
+                       std::string(member.value.GetString(), member.value.GetStringLength()));
+    }
+    return fields;
+}
+
+std::string_view media_type(std::string_view content_type) {
+    content_type = content_type.substr(0, content_type.find(';'));
+    while (!content_type.empty() && content_type.back() == ' ') content_type.remove_suffix(1);
+    return content_type;
+}
+
+// The token endpoint takes JSON or a form, like Intercom's; without a Content-Type we look at the body.
+std::optional<Fields> parse_token_request(const http::Request& request) {
+    const auto type = media_type(request.headers.get("Content-Type"));
+    if (http::iequals(type, "application/json")) return parse_json_object(request.body);
+    if (http::iequals(type, "application/x-www-form-urlencoded")) return parse_form(request.body);
+    if (!type.empty()) return std::nullopt;
+    if (!request.body.empty() && request.body.front() == '{') return parse_json_object(request.body);
+    return parse_form(request.body);
+}
+
+// The token after "Bearer ", empty when the header holds no bearer token.
+std::string_view bearer_token(std::string_view authorization) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() || !http::iequals(authorization.substr(0, scheme.size()), scheme))
+        return {};
+    authorization.remove_prefix(scheme.size());
+    while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
+    while (!authorization.empty() && authorization.back() == ' ') authorization.remove_suffix(1);
+    return authorization;
+}
+
+// Only absolute https URLs: a code must never travel in clear text, and a fragment would swallow it.
+std::optional<urls::url> https_redirect_uri(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    auto parsed = urls::parse_uri(text);
+    if (!parsed || parsed->scheme_id() != urls::scheme::https || parsed->encoded_host().empty() ||
+        parsed->has_fragment())
+        return std::nullopt;
+    return urls::url(*parsed);
+}
+
+http::Response no_content() {
+    http::Response r;
+    r.status = 204;
+    r.headers.add("Cache-Control", "no-store");
+    return r;
+}
+
+http::Response with_note(http::Response response, std::string note) {
+    response.log_note = std::move(note);
+    return response;
+}
+
+// Holds a request without holding a thread: other requests keep being served meanwhile.
+asio::awaitable<void> pause(std::chrono::milliseconds delay) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+// ---- GET /me body: the shape of Intercom's admin, padded to about 1 KiB like the real one ----
+
+constexpr std::string_view kAdminId = "7310564";
+
+void write_int_array(JsonWriter& w, std::string_view key, std::initializer_list<std::int64_t> values) {
+    put_key(w, key);
+    w.StartArray();
+    for (const auto value : values) w.Int64(value);
+    w.EndArray();
+}
+
+void write_teams(JsonWriter& w) {
+    write_int_array(w, "team_ids", {5117044, 5117045});
+    put_key(w, "team_priority_level");
+    w.StartObject();
+    write_int_array(w, "primary_team_ids", {5117044});
+    write_int_array(w, "secondary_team_ids", {5117045});
+    w.EndObject();
+}
+
+void write_app(JsonWriter& w, const MockIntercomConfig& config) {
+    put_key(w, "app");
+    w.StartObject();
+    put_string(w, "type", "app");
+    put_string(w, "id_code", config.workspace_id);
+    put_string(w, "name", config.workspace_name);
+    put_int(w, "created_at", 1577836800);
+    put_bool(w, "secure", true);
+    put_bool(w, "identity_verification", false);
+    put_string(w, "timezone", "Europe/Dublin");
+    put_string(w, "region", "US");
+    put_string(w, "billing_plan", "advanced");
+    put_string(w, "conversation_language", "en");
+    w.EndObject();
+}
+
+void write_avatar_and_links(JsonWriter& w, const MockIntercomConfig& config) {
+    const std::string admin_id(kAdminId);
+    put_key(w, "avatar");
+    w.StartObject();
+    put_string(w, "type", "avatar");
+    put_string(w, "image_url", "https://static.intercomassets.com/avatars/" + admin_id + "/square_128/ada-1577836800.png");
+    w.EndObject();
+    put_key(w, "links");
+    w.StartObject();
+    put_string(w, "self", "https://api.intercom.io/admins/" + admin_id);
+    put_string(w, "conversations", "https://app.intercom.com/a/inbox/" + config.workspace_id + "/inbox/admin/" + admin_id);
+    put_string(w, "settings", "https://app.intercom.com/a/apps/" + config.workspace_id + "/settings/workspace");
+    w.EndObject();
+}
+
+void write_admin(JsonWriter& w, const MockIntercomConfig& config) {
+    w.StartObject();
+    put_string(w, "type", "admin");
+    put_string(w, "id", kAdminId);
+    put_string(w, "email", config.admin_email);
+    put_string(w, "name", config.admin_name);
+    put_bool(w, "email_verified", true);
+    put_string(w, "job_title", "Head of Customer Support");
+    put_bool(w, "away_mode_enabled", false);
+    put_bool(w, "away_mode_reassign", false);
+    put_bool(w, "has_inbox_seat", true);
+    write_teams(w);
+    write_app(w, config);
+    write_avatar_and_links(w, config);
+    w.EndObject();
+}
+
+}  // namespace
+
+std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept { return find_mode(kTokenModes, name); }
+std::optional<MeMode> parse_me_mode(std::string_view name) noexcept { return find_mode(kMeModes, name); }
+
+// Everything requests share; guarded by `mutex`, which is never held across a co_await.
+struct MockIntercom::State {
+    struct Grant {
+        std::string redirect_uri;
+        std::chrono::system_clock::time_point expires_at;
+    };
+
+    std::mutex mutex;
+    std::unordered_map<std::string, Grant> codes;
+    std::unordered_set<std::string> tokens;
+    MockStats stats;
+    TokenMode token_mode = TokenMode::ok;
+    MeMode me_mode = MeMode::ok;
+};
+
+MockIntercom::MockIntercom(MockIntercomConfig config, core::Random& random, const core::Clock& clock)
+    : config_(std::move(config)), random_(random), clock_(clock), state_(std::make_unique<State>()) {}
+
+MockIntercom::~MockIntercom() = default;
+
+std::size_t MockIntercom::body_limit(std::string_view, std::string_view) const { return kBodyLimit; }
+
+asio::awaitable<http::Response> MockIntercom::handle(http::Request& request) {
+    // The server's contract is that handlers do not throw; allocation or URL errors become a 500.
+    try {
+        co_return co_await route(request);
+    } catch (const std::exception&) {
+        // Nothing from the exception is logged: it may quote the request.
+    }
+    observability::log_event("error", "mock-intercom: request handler failed");
+    co_return error_list(500, "server_error", "Internal server error");
+}
+
+asio::awaitable<http::Response> MockIntercom::route(const http::Request& request) {
+    const auto path = request.path();
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    if (path == "/oauth" && get) co_return authorize(request);
+    if (path == "/auth/eagle/token" && request.method == "POST") co_return co_await token(request);
+    if (path == "/me" && get) co_return co_await me(request);
+    if (path.starts_with("/__mock/")) co_return control(request);
+    co_return error_list(404, "not_found", "Resource Not Found");
+}
+
+// ---- GET /oauth: the consent screen, approved at once ----
+
+http::Response MockIntercom::authorize(const http::Request& request) {
+    {
+        std::lock_guard lock(state_->mutex);
+        ++state_->stats.authorize;
+    }
+    const auto query = parse_form(request.query());
+    if (!query) return with_note(http::html_page(400, "Bad request", "The query string is malformed."), "bad_query");
+    auto target = https_redirect_uri(field(*query, "redirect_uri"));
+    if (!target)
+        return with_note(http::html_page(400, "Invalid redirect_uri",
+                                         "redirect_uri must be an absolute https URL without a fragment."),
+                         "bad_redirect_uri");
+    const auto client_id = field(*query, "client_id");
+    const auto state = query->find("state");
+
+    if (client_id == "deny") {
+        target->params().append({"error", "access_denied"});
+        target->params().append({"error_description", "The user denied access to the workspace"});
+        if (state != query->end()) target->params().append({"state", state->second});
+        return with_note(http::redirect(std::string(target->buffer())), "denied");
+    }
+    if (client_id.empty() || client_id != config_.client_id)
+        return with_note(http::html_page(400, "Unknown application", "client_id is not a registered application."),
+                         "unknown_client");
+
+    const auto code = random_.token(kCodeBytes);
+    const auto now = clock_.now();
+    {
+        std::lock_guard lock(state_->mutex);
+        // Forget codes nobody redeemed, so a long test run does not grow without bound.
+        std::erase_if(state_->codes, [&](const auto& entry) { return entry.second.expires_at <= now; });
+        state_->codes.emplace(code, State::Grant{std::string(field(*query, "redirect_uri")), now + config_.code_lifetime});
+    }
+    target->params().append({"code", code});
+    if (state != query->end()) target->params().append({"state", state->second});
+    return with_note(http::redirect(std::string(target->buffer())), "code_issued");
+}
+
+// ---- POST /auth/eagle/token: code for access token ----
+
+asio::awaitable<http::Response> MockIntercom::token(const http::Request& request) {
+    TokenMode mode;
+    {
+        std::lock_guard lock(state_->mutex);
+        ++state_->stats.token;
+        mode = state_->token_mode;
+    }
+    switch (mode) {
+        case TokenMode::ok: break;
+        case TokenMode::slow: co_await pause(config_.slow_delay); break;
+        case TokenMode::reject: co_return error_list(400, "unauthorized", "Token request rejected");
+        case TokenMode::error500: co_return error_list(500, "server_error", "Internal server error");
+        case TokenMode::garbage: {
+            // Claims JSON but is not: the client must not trust the Content-Type.
+            auto r = http::json_response(200, "<html>not json");
+            co_return with_note(std::move(r), "garbage");
+        }
+        case TokenMode::no_token:
+            co_return with_note(http::json_response(200, R"({"type":"token","token_type":"Bearer"})"), "no_token");
+    }
+    co_return exchange_code(request);
+}
+
+http::Response MockIntercom::exchange_code(const http::Request& request) {
+    const auto fields = parse_token_request(request);
+    if (!fields)
+        return error_list(400, "parameter_invalid",
+                          "Body must be a JSON object or application/x-www-form-urlencoded");
+    const auto code = field(*fields, "code");
+    const auto client_id = field(*fields, "client_id");
+    const auto client_secret = field(*fields, "client_secret");
+    if (code.empty() || client_id.empty() || client_secret.empty())
+        return error_list(400, "parameter_not_found", "code, client_id and client_secret are required");
+
+    // Both comparisons always run, so the timing does not tell which one failed.
+    const bool id_ok = client_id == config_.client_id;
+    const bool secret_ok = core::constant_time_equal(client_secret, config_.client_secret.expose());
+    if (!(id_ok && secret_ok)) return error_list(400, "unauthorized", "Client id or secret is invalid");
+
+    const auto redirect_uri = field(*fields, "redirect_uri");
+    auto token = random_.token(kTokenBytes);
+    const auto now = clock_.now();
+    bool valid = false;
+    {
+        std::lock_guard lock(state_->mutex);
+        const auto it = state_->codes.find(std::string(code));
+        valid = it != state_->codes.end();
+        if (valid) {
+            // Single use: a code presented once is gone, whether or not the rest checks out.
+            valid = it->second.expires_at > now && (redirect_uri.empty() || redirect_uri == it->second.redirect_uri);
+            state_->codes.erase(it);
+        }
+        if (valid) state_->tokens.insert(token);
+    }
+    if (!valid) return error_list(400, "parameter_invalid", "Authorization code is invalid, expired or already used");
+
+    rapidjson::StringBuffer out;
+    JsonWriter w(out);
+    w.StartObject();
+    put_string(w, "type", "token");
+    put_string(w, "access_token", token);
+    put_string(w, "token", token);
+    put_string(w, "token_type", "Bearer");
+    w.EndObject();
+    return with_note(http::json_response(200, std::string(out.GetString(), out.GetSize())), "token_issued");
+}
+
+// ---- GET /me: who the token belongs to ----
+
+asio::awaitable<http::Response> MockIntercom::me(const http::Request& request) {
+    MeMode mode;
+    {
+        std::lock_guard lock(state_->mutex);
+        ++state_->stats.me;
+        mode = state_->me_mode;
+    }
+    if (mode == MeMode::error500) co_return error_list(500, "server_error", "Internal server error");
+    if (mode == MeMode::slow) co_await pause(config_.slow_delay);
+    co_return describe_admin(request);
+}
+
+http::Response MockIntercom::describe_admin(const http::Request& request) {
+    const auto token = bearer_token(request.headers.get("Authorization"));
+    bool known = false;
+    if (!token.empty()) {
+        std::lock_guard lock(state_->mutex);
+        known = state_->tokens.contains(std::string(token));
+    }
+    if (!known) return error_list(401, "unauthorized", "Access Token Invalid");
+
+    rapidjson::StringBuffer out;
+    JsonWriter w(out);
+    write_admin(w, config_);
+    return with_note(http::json_response(200, std::string(out.GetString(), out.GetSize())), "me");
+}
+
+// ---- /__mock/: test controls ----
+
+http::Response MockIntercom::control(const http::Request& request) {
+    const auto path = request.path();
+    const bool post = request.method == "POST";
+    if (path == "/__mock/revoke" && post) {
+        revoke_all_tokens();
+        return with_note(no_content(), "revoked");
+    }
+    if (path == "/__mock/stats" && request.method == "GET") {
+        const auto counts = stats();
+        rapidjson::StringBuffer out;
+        JsonWriter w(out);
+        w.StartObject();
+        put_int(w, "authorize", std::int64_t(counts.authorize));
+        put_int(w, "token", std::int64_t(counts.token));
+        put_int(w, "me", std::int64_t(counts.me));
+        w.EndObject();
+        return http::json_response(200, std::string(out.GetString(), out.GetSize()));
+    }
+    const bool token_mode = path == "/__mock/token-mode" && post;
+    const bool me_mode = path == "/__mock/me-mode" && post;
+    if (!token_mode && !me_mode) return error_list(404, "not_found", "Resource Not Found");
+
+    const auto query = parse_form(request.query());
+    const std::string name = query ? std::string(field(*query, "mode")) : std::string();
+    if (token_mode) {
+        const auto mode = parse_token_mode(name);
+        if (!mode) return error_list(400, "parameter_invalid", "mode must be ok, reject, error500, garbage, slow or no_token");
+        set_token_mode(*mode);
+    } else {
+        const auto mode = parse_me_mode(name);
+        if (!mode) return error_list(400, "parameter_invalid", "mode must be ok, error500 or slow");
+        set_me_mode(*mode);
+    }
+    // `name` is one of the fixed mode names by now, so it is safe to log.
+    observability::log_event("info", std::string(token_mode ? "token" : "me") + " mode set to " + name);
+    return with_note(no_content(), "mode_set");
+}
+
+void MockIntercom::revoke_all_tokens() {
+    std::lock_guard lock(state_->mutex);
+    state_->tokens.clear();
+}
+
+void MockIntercom::set_token_mode(TokenMode mode) {
+    std::lock_guard lock(state_->mutex);
+    state_->token_mode = mode;
+}
+
+void MockIntercom::set_me_mode(MeMode mode) {
+    std::lock_guard lock(state_->mutex);
+    state_->me_mode = mode;
+}
+
+MockStats MockIntercom::stats() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->stats;
+}
+
+// Intercom's error shape: {"type":"error.list","request_id":…,"errors":[{"code":…,"message":…}]}.
+http::Response MockIntercom::error_list(unsigned status, std::string_view code, std::string_view message) {
+    rapidjson::StringBuffer out;
+    JsonWriter w(out);
+    w.StartObject();
+    put_string(w, "type", "error.list");
+    put_string(w, "request_id", random_.token(kRequestIdBytes));
+    put_key(w, "errors");
+    w.StartArray();
+    w.StartObject();
+    put_string(w, "code", code);
+    put_string(w, "message", message);
+    w.EndObject();
+    w.EndArray();
+    w.EndObject();
+    return with_note(http::json_response(status, std::string(out.GetString(), out.GetSize())), std::string(code));
+}
+
+}  // namespace icg::mock

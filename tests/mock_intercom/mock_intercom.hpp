@@ -1,0 +1,84 @@
+#pragma once
+// A stand-in for Intercom's OAuth and REST API, for integration tests and the local demo.
+// Behaves like the real service on the paths the gateway uses, and exposes /__mock/ controls
+// so tests can make it fail in the ways the real one can.
+#include "core/secret.hpp"
+#include "server/handler.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace icg::core {
+class Clock;
+class Random;
+}  // namespace icg::core
+
+namespace icg::mock {
+
+struct MockIntercomConfig {
+    std::string client_id;
+    core::Secret client_secret;
+    std::string admin_name = "Ada Lovelace";
+    std::string admin_email = "ada@example.com";
+    std::string workspace_id = "ws_demo1";
+    std::string workspace_name = "Demo Workspace";
+    std::chrono::seconds code_lifetime{600};
+    std::chrono::milliseconds slow_delay{30'000};  // how long "slow" modes hold a request
+};
+
+// How POST /auth/eagle/token answers.
+enum class TokenMode { ok, reject, error500, garbage, slow, no_token };
+// How GET /me answers.
+enum class MeMode { ok, error500, slow };
+
+std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept;
+std::optional<MeMode> parse_me_mode(std::string_view name) noexcept;
+
+// Requests seen on the three Intercom endpoints, whatever their outcome.
+struct MockStats {
+    std::uint64_t authorize = 0;
+    std::uint64_t token = 0;
+    std::uint64_t me = 0;
+};
+
+// Thread-safe: the server may call handle() from several threads at once.
+class MockIntercom final : public server::Handler {
+public:
+    // `random` must be safe to call from several threads (SystemRandom is); both must outlive this.
+    MockIntercom(MockIntercomConfig config, core::Random& random, const core::Clock& clock);
+    ~MockIntercom() override;
+    MockIntercom(const MockIntercom&) = delete;
+    MockIntercom& operator=(const MockIntercom&) = delete;
+
+    std::size_t body_limit(std::string_view method, std::string_view path) const override;
+    boost::asio::awaitable<http::Response> handle(http::Request& request) override;
+
+    // The same controls as the /__mock/ routes, for tests that hold the object.
+    void revoke_all_tokens();
+    void set_token_mode(TokenMode mode);
+    void set_me_mode(MeMode mode);
+    MockStats stats() const;
+
+private:
+    struct State;
+
+    boost::asio::awaitable<http::Response> route(const http::Request& request);
+    http::Response authorize(const http::Request& request);
+    boost::asio::awaitable<http::Response> token(const http::Request& request);
+    http::Response exchange_code(const http::Request& request);
+    boost::asio::awaitable<http::Response> me(const http::Request& request);
+    http::Response describe_admin(const http::Request& request);
+    http::Response control(const http::Request& request);
+    http::Response error_list(unsigned status, std::string_view code, std::string_view message);
+
+    MockIntercomConfig config_;
+    core::Random& random_;
+    const core::Clock& clock_;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace icg::mock
