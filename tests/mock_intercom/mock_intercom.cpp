@@ -256,6 +256,7 @@ struct MockIntercom::State {
     std::mutex mutex;
     std::unordered_map<std::string, Grant> codes;
     std::unordered_set<std::string> tokens;
+    std::vector<std::string> issued;  // every token ever handed out, for leak scans in tests
     MockStats stats;
     TokenMode token_mode = TokenMode::ok;
     MeMode me_mode = MeMode::ok;
@@ -383,7 +384,10 @@ http::Response MockIntercom::exchange_code(const http::Request& request) {
             valid = it->second.expires_at > now && (redirect_uri.empty() || redirect_uri == it->second.redirect_uri);
             state_->codes.erase(it);
         }
-        if (valid) state_->tokens.insert(token);
+        if (valid) {
+            state_->tokens.insert(token);
+            state_->issued.push_back(token);
+        }
     }
     if (!valid) return error_list(400, "parameter_invalid", "Authorization code is invalid, expired or already used");
 
@@ -444,6 +448,21 @@ http::Response MockIntercom::control(const http::Request& request) {
         put_int(w, "authorize", std::int64_t(counts.authorize));
         put_int(w, "token", std::int64_t(counts.token));
         put_int(w, "me", std::int64_t(counts.me));
+        w.EndObject();
+        return http::json_response(200, std::string(out.GetString(), out.GetSize()));
+    }
+    if (path == "/__mock/issued-tokens" && request.method == "GET") {
+        // Test-only: lets a test search the gateway's logs and Redis for the real token values.
+        rapidjson::StringBuffer out;
+        JsonWriter w(out);
+        w.StartObject();
+        put_key(w, "tokens");
+        w.StartArray();
+        {
+            std::lock_guard lock(state_->mutex);
+            for (const auto& t : state_->issued) w.String(t.data(), rapidjson::SizeType(t.size()));
+        }
+        w.EndArray();
         w.EndObject();
         return http::json_response(200, std::string(out.GetString(), out.GetSize()));
     }
