@@ -48,6 +48,7 @@ struct Response {
     Headers headers;
     std::string body;
     std::string file_path;  // when set, the body is this file, streamed from disk
+    bool chunked = false;   // send with Transfer-Encoding: chunked instead of Content-Length
 
     // Facts for the access log that must not come from headers or bodies.
     std::string log_note;

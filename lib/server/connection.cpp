@@ -177,7 +177,8 @@ private:
             fill_headers(out, response, keep_alive);
             bytes_out = head ? 0 : response.body.size();
             out.body() = std::move(response.body);
-            out.prepare_payload();
+            if (response.chunked) out.chunked(true);
+            else out.prepare_payload();
             ok = co_await send(out, head);
         }
         if (state_->limits.access_log) {
