@@ -7,11 +7,13 @@
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
 #include "observability/access_log.hpp"
+#include "proxy/proxy_handler.hpp"
 #include "redis/redis_client.hpp"
 #include "server/https_server.hpp"
 #include "server/tls_server_context.hpp"
 #include "session/redis_login_state_store.hpp"
 #include "session/redis_session_store.hpp"
+#include "upstream/connection_pool.hpp"
 #include "upstream/https_client.hpp"
 #include "upstream/intercom_oauth_client.hpp"
 #include "upstream/tls_client_context.hpp"
@@ -19,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/url/parse.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -95,7 +98,8 @@ int run(const icg::config::GatewayConfig& config) {
                                         config.session.idle_timeout);
     session::RedisLoginStateStore logins(redis_client, config.redis.key_prefix);
 
-    upstream::HttpsClient https(upstream::make_tls_client_context(config.intercom.ca_file), config.intercom.timeout);
+    auto upstream_tls = upstream::make_tls_client_context(config.intercom.ca_file);
+    upstream::HttpsClient https(upstream_tls, config.intercom.timeout);
     upstream::HttpIntercomOAuthClient intercom(https, {.token_url = config.intercom.token_url,
                                                        .api_base = config.intercom.api_base,
                                                        .client_id = config.intercom.client_id,
@@ -108,9 +112,29 @@ int run(const icg::config::GatewayConfig& config) {
                                   .absolute_timeout = config.session.absolute_timeout},
                                  logins, sessions, intercom, random, clock);
 
+    // The API origin, parsed once; the config loader has checked it is an https URL.
+    const auto api_base = boost::urls::parse_absolute_uri(config.intercom.api_base).value();
+    upstream::ConnectionPool upstream_pool(io.get_executor(), upstream_tls,
+                                  {.host = api_base.host_address(),
+                                   .port = api_base.has_port() ? std::string(api_base.port()) : "443",
+                                   .max_idle = config.proxy.pool_size,
+                                   .idle_timeout = config.proxy.pool_idle_timeout,
+                                   .connect_timeout = config.proxy.connect_timeout,
+                                   .handshake_timeout = config.proxy.handshake_timeout});
+    proxy::ProxyHandler proxy_handler(
+        {.public_url = config.server.public_url,
+         .session_cookie = config.session.cookie_name,
+         .upstream_host = std::string(api_base.has_port() ? api_base.encoded_host_and_port() : api_base.encoded_host()),
+         .upstream_path = std::string(api_base.encoded_path()),
+         .api_version = config.intercom.api_version,
+         .allow = *proxy::AllowList::parse(config.proxy.allow, nullptr),
+         .response_timeout = config.proxy.response_timeout,
+         .idle_body_timeout = config.proxy.idle_body_timeout},
+        sessions, upstream_pool, random);
+
     std::optional<app::StaticFiles> static_files;
     if (!config.server.static_dir.empty()) static_files.emplace(config.server.static_dir);
-    app::GatewayHandler handler(auth_routes, redis_client, static_files ? &*static_files : nullptr,
+    app::GatewayHandler handler(auth_routes, proxy_handler, redis_client, static_files ? &*static_files : nullptr,
                                 config.server.max_auth_body_bytes);
 
     auto tls = server::make_tls_server_context(config.tls.cert_file, config.tls.key_file, config.tls.min_version);
@@ -137,10 +161,10 @@ int run(const icg::config::GatewayConfig& config) {
     observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
                                          " with " + std::to_string(threads) + " threads; public URL " +
                                          config.server.public_url);
-    std::vector<std::thread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();
-    for (auto& t : pool) t.join();
+    for (auto& t : workers) t.join();
     observability::log_event("info", "stopped");
     return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "app/static_files.hpp"
 #include "auth/auth_routes.hpp"
+#include "proxy/proxy_handler.hpp"
 #include "redis/redis_client.hpp"
 
 namespace icg::app {
@@ -42,9 +43,9 @@ const std::string allow_post = "POST";
 
 }  // namespace
 
-GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, redis::RedisClient& redis, const StaticFiles* static_files,
-                               std::size_t max_auth_body_bytes)
-    : auth_(auth), redis_(redis), static_files_(static_files), max_auth_body_bytes_(max_auth_body_bytes) {}
+GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
+                               const StaticFiles* static_files, std::size_t max_auth_body_bytes)
+    : auth_(auth), proxy_(proxy), redis_(redis), static_files_(static_files), max_auth_body_bytes_(max_auth_body_bytes) {}
 
 std::size_t GatewayHandler::body_limit(std::string_view, std::string_view path) const {
     // Only /auth/* reads bodies today (logout sends none); everything else gets nothing.
@@ -55,6 +56,13 @@ asio::awaitable<http::Response> GatewayHandler::handle(http::Request& request) {
     http::Response response = co_await route(request);
     add_security_headers(response);
     co_return response;
+}
+
+bool GatewayHandler::streams(const http::Request& head) const { return proxy::is_proxy_path(head.path()); }
+
+// The proxy relays Intercom's answers with their own headers (see proxy/header_rules).
+asio::awaitable<void> GatewayHandler::handle_stream(http::Request& head, server::Exchange& exchange) {
+    co_await proxy_.serve(head, exchange);
 }
 
 asio::awaitable<http::Response> GatewayHandler::route(http::Request& request) {

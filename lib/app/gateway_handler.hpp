@@ -8,6 +8,9 @@
 namespace icg::auth {
 class AuthRoutes;
 }
+namespace icg::proxy {
+class ProxyHandler;
+}
 namespace icg::redis {
 class RedisClient;
 }
@@ -19,17 +22,20 @@ class StaticFiles;
 class GatewayHandler final : public server::Handler {
 public:
     // `static_files` may be null (no SPA served).
-    GatewayHandler(auth::AuthRoutes& auth, redis::RedisClient& redis, const StaticFiles* static_files,
-                   std::size_t max_auth_body_bytes);
+    GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
+                   const StaticFiles* static_files, std::size_t max_auth_body_bytes);
 
     std::size_t body_limit(std::string_view method, std::string_view path) const override;
     boost::asio::awaitable<http::Response> handle(http::Request& request) override;
+    bool streams(const http::Request& head) const override;
+    boost::asio::awaitable<void> handle_stream(http::Request& head, server::Exchange& exchange) override;
 
 private:
     boost::asio::awaitable<http::Response> route(http::Request& request);
     boost::asio::awaitable<http::Response> readiness();
 
     auth::AuthRoutes& auth_;
+    proxy::ProxyHandler& proxy_;
     redis::RedisClient& redis_;
     const StaticFiles* static_files_;
     std::size_t max_auth_body_bytes_;

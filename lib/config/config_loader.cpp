@@ -1,6 +1,7 @@
 #include "config/config_loader.hpp"
 
 #include "core/base64.hpp"
+#include "proxy/allow_list.hpp"
 #include "redis/redis_url.hpp"
 
 #define TOML_EXCEPTIONS 1
@@ -21,7 +22,7 @@
 namespace icg::config {
 namespace {
 
-enum class Kind { text, secret, integer, duration, boolean };
+enum class Kind { text, secret, integer, duration, boolean, list };
 
 struct KeySpec {
     const char* section;
@@ -54,6 +55,14 @@ constexpr KeySpec known_keys[] = {
     {"intercom", "api_base", Kind::text},
     {"intercom", "ca_file", Kind::text},
     {"intercom", "timeout", Kind::duration},
+    {"intercom", "api_version", Kind::text},
+    {"proxy", "allow", Kind::list},
+    {"proxy", "connect_timeout", Kind::duration},
+    {"proxy", "handshake_timeout", Kind::duration},
+    {"proxy", "response_timeout", Kind::duration},
+    {"proxy", "idle_body_timeout", Kind::duration},
+    {"proxy", "pool_size", Kind::integer},
+    {"proxy", "pool_idle_timeout", Kind::duration},
     {"session", "encryption_key", Kind::secret},
     {"session", "idle_timeout", Kind::duration},
     {"session", "absolute_timeout", Kind::duration},
@@ -92,7 +101,18 @@ void read_file(const std::string& path, RawValues& raw) {
             const auto spec = std::find_if(std::begin(known_keys), std::end(known_keys),
                                            [&](const KeySpec& k) { return full_name(k) == key; });
             if (spec == std::end(known_keys)) fail(key, "unknown key in " + path);
-            if (const auto* s = value.as_string()) raw[key] = s->get();
+            if (spec->kind == Kind::list) {
+                // Lists are kept one item per line; the environment spells them comma-separated.
+                const auto* array = value.as_array();
+                if (!array) fail(key, "must be an array of strings, e.g. [\"GET /me\"]");
+                std::string joined;
+                for (const auto& item : *array) {
+                    const auto* text = item.as_string();
+                    if (!text) fail(key, "must be an array of strings");
+                    joined += text->get() + "\n";
+                }
+                raw[key] = joined;
+            } else if (const auto* s = value.as_string()) raw[key] = s->get();
             else if (const auto* i = value.as_integer()) raw[key] = std::to_string(i->get());
             else if (const auto* b = value.as_boolean()) raw[key] = b->get() ? "true" : "false";
             else fail(key, "must be a string, an integer or a boolean");
@@ -112,7 +132,10 @@ std::string read_secret_file(const std::string& var, const std::string& file) {
 void apply_environment(const EnvLookup& env, RawValues& raw) {
     for (const auto& k : known_keys) {
         const std::string var = env_name(k);
-        if (auto v = env(var)) raw[full_name(k)] = *v;
+        if (auto v = env(var)) {
+            if (k.kind == Kind::list) std::replace(v->begin(), v->end(), ',', '\n');
+            raw[full_name(k)] = *v;
+        }
         if (k.kind == Kind::secret) {
             if (auto f = env(var + "_FILE")) {
                 if (env(var)) fail(var, "set both directly and through " + var + "_FILE; keep one");
@@ -147,6 +170,22 @@ public:
         if (value < min || value > max)
             fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
         out = static_cast<Int>(value);
+    }
+
+    void list(const std::string& key, std::vector<std::string>& out) const {
+        auto it = raw_.find(key);
+        if (it == raw_.end()) return;
+        out.clear();
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            const auto nl = rest.find('\n');
+            std::string_view item = rest.substr(0, nl);
+            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+            if (!item.empty()) out.emplace_back(item);
+            if (nl == std::string_view::npos) break;
+            rest.remove_prefix(nl + 1);
+        }
     }
 
     void boolean(const std::string& key, bool& out) const {
@@ -273,6 +312,18 @@ GatewayConfig build(const RawValues& raw) {
     r.text("intercom.ca_file", c.intercom.ca_file);
     if (!c.intercom.ca_file.empty()) check_readable_file("intercom.ca_file", c.intercom.ca_file);
     r.duration("intercom.timeout", c.intercom.timeout);
+    r.text("intercom.api_version", c.intercom.api_version);
+    if (c.intercom.api_version.find_first_of("\r\n") != std::string::npos)
+        fail("intercom.api_version", "must be a single line, e.g. \"2.11\"");
+
+    r.list("proxy.allow", c.proxy.allow);
+    if (std::string why; !proxy::AllowList::parse(c.proxy.allow, &why)) fail("proxy.allow", why);
+    r.duration("proxy.connect_timeout", c.proxy.connect_timeout);
+    r.duration("proxy.handshake_timeout", c.proxy.handshake_timeout);
+    r.duration("proxy.response_timeout", c.proxy.response_timeout);
+    r.duration("proxy.idle_body_timeout", c.proxy.idle_body_timeout);
+    r.integer("proxy.pool_size", c.proxy.pool_size, 0, 10'000);
+    r.duration("proxy.pool_idle_timeout", c.proxy.pool_idle_timeout);
 
     if (!r.has("session.encryption_key"))
         fail("session.encryption_key", "is required: 32 random bytes in base64 (openssl rand -base64 32)");
@@ -335,6 +386,9 @@ std::string describe(const GatewayConfig& c) {
         << "intercom.token_url = " << c.intercom.token_url << "\n"
         << "intercom.api_base = " << c.intercom.api_base << "\n"
         << "intercom.ca_file = " << (c.intercom.ca_file.empty() ? "(system CAs only)" : c.intercom.ca_file) << "\n"
+        << "intercom.api_version = " << (c.intercom.api_version.empty() ? "(none)" : c.intercom.api_version) << "\n"
+        << "proxy.allow = " << (c.proxy.allow.empty() ? std::string("(every API path)") : std::to_string(c.proxy.allow.size()) + " rules") << "\n"
+        << "proxy.pool_size = " << c.proxy.pool_size << "\n"
         << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"
         << "session.idle_timeout = " << seconds(c.session.idle_timeout) << "\n"
         << "session.absolute_timeout = " << seconds(c.session.absolute_timeout) << "\n"

@@ -47,6 +47,17 @@ struct IntercomSettings {
     std::string api_base = "https://api.intercom.io";
     std::string ca_file;  // extra CA trusted for upstream TLS, besides the system store
     std::chrono::milliseconds timeout{10'000};
+    std::string api_version = "2.11";  // Intercom-Version sent when the client sends none; empty: none
+};
+
+struct ProxySettings {
+    std::vector<std::string> allow;  // "METHOD /path" rules; empty: every API path is allowed
+    std::chrono::milliseconds connect_timeout{5'000};
+    std::chrono::milliseconds handshake_timeout{5'000};
+    std::chrono::milliseconds response_timeout{30'000};
+    std::chrono::milliseconds idle_body_timeout{30'000};
+    std::size_t pool_size = 64;
+    std::chrono::milliseconds pool_idle_timeout{30'000};
 };
 
 struct SessionSettings {
@@ -62,6 +73,7 @@ struct GatewayConfig {
     TlsSettings tls;
     RedisSettings redis;
     IntercomSettings intercom;
+    ProxySettings proxy;
     SessionSettings session;
 };
 

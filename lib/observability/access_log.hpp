@@ -3,6 +3,7 @@
 // header value, token, code, state or session id.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,8 @@ struct AccessLogEntry {
     std::uint64_t bytes_out = 0;
     std::chrono::microseconds duration{0};
     std::string_view note;  // a short fixed word from the handler, e.g. "login_started"
+    std::string_view request_id;
+    std::optional<std::chrono::microseconds> upstream_time;
 };
 
 void write_access_log(const AccessLogEntry& entry);

@@ -2,6 +2,7 @@
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
 #include "server/https_server_state.hpp"
+#include "server/stream_exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -120,6 +121,21 @@ private:
         }
 
         const bool wants_keep_alive = header.keep_alive();
+        if (state_->handler.streams(request)) {
+            StreamExchange::RequestParser body_parser(std::move(header_parser));
+            body_parser.body_limit(boost::none);  // relayed in pieces, never held whole
+            const bool keep_alive = wants_keep_alive && !state_->draining;
+            StreamExchange exchange(stream_, buffer_, body_parser, keep_alive, request.method == "HEAD", limits);
+            co_await state_->handler.handle_stream(request, exchange);
+            if (!exchange.response_started()) {
+                http::Response fallback = plain_error(500, "No response");
+                co_await exchange.respond(std::move(fallback));
+            }
+            log_request(request, exchange.status(), bytes_in_ + exchange.bytes_in(), exchange.bytes_out(),
+                        exchange.log_note(), exchange.request_id(), exchange.upstream_time());
+            bytes_in_ = 0;
+            co_return keep_alive && exchange.reusable();
+        }
         const std::size_t limit = state_->handler.body_limit(request.method, request.path());
         if (auto length = header_parser.content_length(); length && *length > limit) {
             co_await reply_error(413, "Request body too large", &request);
@@ -181,20 +197,27 @@ private:
             else out.prepare_payload();
             ok = co_await send(out, head);
         }
-        if (state_->limits.access_log) {
-            observability::write_access_log({
-                .remote = remote_,
-                .method = request ? std::string_view(request->method) : std::string_view("-"),
-                .path = request ? request->path() : std::string_view("-"),
-                .status = response.status,
-                .bytes_in = bytes_in_,
-                .bytes_out = bytes_out,
-                .duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
-                .note = response.log_note,
-            });
-        }
+        log_request(request ? *request : http::Request{}, response.status, bytes_in_, bytes_out, response.log_note);
         bytes_in_ = 0;
         co_return *ok;
+    }
+
+    void log_request(const http::Request& request, unsigned status, std::uint64_t bytes_in, std::uint64_t bytes_out,
+                     std::string_view note, std::string_view request_id = {},
+                     std::optional<std::chrono::microseconds> upstream_time = std::nullopt) {
+        if (!state_->limits.access_log) return;
+        observability::write_access_log({
+            .remote = remote_,
+            .method = request.method.empty() ? std::string_view("-") : std::string_view(request.method),
+            .path = request.target.empty() ? std::string_view("-") : request.path(),
+            .status = status,
+            .bytes_in = bytes_in,
+            .bytes_out = bytes_out,
+            .duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
+            .note = note,
+            .request_id = request_id,
+            .upstream_time = upstream_time,
+        });
     }
 
     template <class Message>

@@ -9,6 +9,8 @@
 
 namespace icg::server {
 
+class Exchange;
+
 class Handler {
 public:
     virtual ~Handler() = default;
@@ -18,6 +20,11 @@ public:
 
     // Runs on the connection's strand. Must not throw: failures become responses.
     virtual boost::asio::awaitable<http::Response> handle(http::Request& request) = 0;
+
+    // Routes that relay bodies in pieces (the proxy) answer true here; they are then served by
+    // handle_stream with the request head only, and body_limit does not apply.
+    virtual bool streams(const http::Request& /*head*/) const { return false; }
+    virtual boost::asio::awaitable<void> handle_stream(http::Request& head, Exchange& exchange);
 };
 
 }  // namespace icg::server

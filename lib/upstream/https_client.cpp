@@ -1,5 +1,6 @@
 #include "upstream/https_client.hpp"
 
+#include "upstream/tls_client_context.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -30,19 +31,7 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-error_code classify(const error_code& ec, UpstreamErrc otherwise) {
-    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) return UpstreamErrc::timeout;
-    return otherwise;
-}
 
-// SNI and the name the certificate must carry. An IP literal is checked against IP SANs.
-bool set_peer_name(SSL* ssl, const std::string& host) {
-    error_code ec;
-    asio::ip::make_address(host, ec);
-    if (!ec) return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) == 1;
-    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    return SSL_set_tlsext_host_name(ssl, host.c_str()) == 1 && SSL_set1_host(ssl, host.c_str()) == 1;
-}
 
 }  // namespace
 
@@ -69,16 +58,16 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     });
     auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, port, nothrow);
     resolve_timer.cancel();
-    if (resolve_ec) co_return classify(resolve_ec, UpstreamErrc::resolve_failed);
+    if (resolve_ec) co_return classify_io_error(resolve_ec, UpstreamErrc::resolve_failed);
 
     beast::ssl_stream<beast::tcp_stream> stream(executor, *tls_);
-    if (!set_peer_name(stream.native_handle(), host)) co_return UpstreamErrc::tls_failed;
+    if (!set_tls_peer_name(stream.native_handle(), host)) co_return UpstreamErrc::tls_failed;
     stream.next_layer().expires_at(deadline);
 
     auto [connect_ec, endpoint] = co_await stream.next_layer().async_connect(endpoints, nothrow);
-    if (connect_ec) co_return classify(connect_ec, UpstreamErrc::connect_failed);
+    if (connect_ec) co_return classify_io_error(connect_ec, UpstreamErrc::connect_failed);
     auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, nothrow);
-    if (handshake_ec) co_return classify(handshake_ec, UpstreamErrc::tls_failed);
+    if (handshake_ec) co_return classify_io_error(handshake_ec, UpstreamErrc::tls_failed);
 
     bhttp::request<bhttp::string_body> out;
     out.version(11);
@@ -94,14 +83,14 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     out.keep_alive(false);
 
     auto [write_ec, written] = co_await bhttp::async_write(stream, out, nothrow);
-    if (write_ec) co_return classify(write_ec, UpstreamErrc::io_failed);
+    if (write_ec) co_return classify_io_error(write_ec, UpstreamErrc::io_failed);
 
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(max_response_bytes_);
     auto [read_ec, read] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
     if (read_ec == bhttp::error::body_limit) co_return UpstreamErrc::response_too_large;
-    if (read_ec) co_return classify(read_ec, UpstreamErrc::io_failed);
+    if (read_ec) co_return classify_io_error(read_ec, UpstreamErrc::io_failed);
 
     auto message = parser.release();
     HttpsResponse response;

@@ -8,7 +8,12 @@ namespace boost::asio::ssl {
 class context;
 }
 
+struct ssl_st;
+
 namespace icg::upstream {
+
+// SNI and the name the peer certificate must carry; an IP literal is checked against IP SANs.
+bool set_tls_peer_name(ssl_st* ssl, const std::string& host);
 
 // Throws std::runtime_error naming intercom.ca_file when it cannot be loaded (start-up only).
 std::shared_ptr<boost::asio::ssl::context> make_tls_client_context(const std::string& extra_ca_file);

@@ -1,5 +1,8 @@
 #include "upstream/upstream_error.hpp"
 
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/error.hpp>
+
 #include <string>
 
 namespace icg::upstream {
@@ -25,6 +28,11 @@ public:
 };
 
 }  // namespace
+
+boost::system::error_code classify_io_error(const boost::system::error_code& ec, UpstreamErrc otherwise) noexcept {
+    if (ec == boost::beast::error::timeout || ec == boost::asio::error::operation_aborted) return UpstreamErrc::timeout;
+    return otherwise;
+}
 
 const boost::system::error_category& upstream_category() noexcept {
     static const UpstreamCategory category;

@@ -22,6 +22,9 @@ inline boost::system::error_code make_error_code(UpstreamErrc e) noexcept {
     return {static_cast<int>(e), upstream_category()};
 }
 
+// A socket error as an upstream error: deadlines become timeout, anything else `otherwise`.
+boost::system::error_code classify_io_error(const boost::system::error_code& ec, UpstreamErrc otherwise) noexcept;
+
 }  // namespace icg::upstream
 
 template <>

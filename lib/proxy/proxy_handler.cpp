@@ -1,0 +1,255 @@
+#include "proxy/proxy_handler.hpp"
+
+#include "core/random.hpp"
+#include "http/cookies.hpp"
+#include "proxy/csrf.hpp"
+#include "proxy/header_rules.hpp"
+#include "proxy/path_rules.hpp"
+#include "server/exchange.hpp"
+#include "session/session_store.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/upstream_connection.hpp"
+#include "upstream/upstream_error.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace icg::proxy {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+// One TLS record: enough to keep the pipe full, small enough that a thousand streams stay cheap.
+constexpr std::size_t relay_buffer_size = 16 * 1024;
+constexpr std::size_t max_client_request_id = 128;
+
+// Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.
+http::Response json_error(unsigned status, std::string_view code, std::string note) {
+    auto r = http::json_response(status, "{\"error\":\"" + std::string(code) + "\"}");
+    r.log_note = std::move(note);
+    return r;
+}
+
+http::Response login_required(std::string_view reason, const std::string& clear_cookie, std::string note) {
+    std::string body = "{\"error\":\"unauthenticated\"";
+    if (!reason.empty()) body += ",\"reason\":\"" + std::string(reason) + "\"";
+    body += ",\"login\":\"/auth/login\"}";
+    auto r = http::json_response(401, std::move(body));
+    if (!clear_cookie.empty()) r.headers.add("Set-Cookie", clear_cookie);
+    r.log_note = std::move(note);
+    return r;
+}
+
+bool sane_request_id(std::string_view id) {
+    return !id.empty() && id.size() <= max_client_request_id && std::all_of(id.begin(), id.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+           });
+}
+
+bool is_idempotent(std::string_view method) {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" || method == "DELETE" ||
+           method == "TRACE";
+}
+
+// What went wrong talking to the upstream, as the client should hear it.
+http::Response upstream_failure(const error_code& ec, std::string note) {
+    if (ec == upstream::UpstreamErrc::timeout || ec == beast::error::timeout)
+        return json_error(504, "upstream_timeout", std::move(note));
+    return json_error(502, "upstream_unavailable", std::move(note));
+}
+
+}  // namespace
+
+bool is_proxy_path(std::string_view path) noexcept { return path == proxy_prefix || path.starts_with("/intercom/"); }
+
+ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::ConnectionPool& pool,
+                           core::Random& random)
+    : settings_(std::move(settings)), sessions_(sessions), pool_(pool), random_(random) {}
+
+asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange& exchange) {
+    const std::string client_id(head.headers.get("X-Request-Id"));
+    const std::string request_id = sane_request_id(client_id) ? client_id : random_.token(16);
+
+    const auto target = upstream_target(head.target);
+    if (!target) {
+        auto r = json_error(400, "bad_path", "proxy_bad_path");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+    const std::string_view api_path = std::string_view(*target).substr(0, target->find('?'));
+    if (!settings_.allow.allows(head.method, api_path)) {
+        auto r = json_error(403, "not_allowed", "proxy_not_allowed");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+    if (!csrf_allows(head, settings_.public_url)) {
+        auto r = json_error(403, "csrf_check_failed", "proxy_csrf");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+
+    http::CookieAttributes cookie_attributes;
+    const std::string clear_cookie = http::make_clearing_cookie(settings_.session_cookie, cookie_attributes);
+    const auto cookie = http::find_cookie(head.headers, settings_.session_cookie);
+    if (!cookie) {
+        auto r = login_required("", "", "proxy_no_session");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+    const core::Secret session_id{std::string(*cookie)};
+    auto loaded = co_await sessions_.load(session_id);
+    if (!loaded) {  // could not tell: fail closed and keep the cookie
+        auto r = json_error(503, "session_store_unavailable", "session_store_unavailable");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+    if (!*loaded) {
+        auto r = login_required("", clear_cookie, "proxy_unknown_session");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+    const session::SessionRecord& session = **loaded;
+
+    // The request head for Intercom.
+    bhttp::request<bhttp::buffer_body> upstream_request;
+    upstream_request.version(11);
+    upstream_request.method_string(head.method);
+    upstream_request.target(settings_.upstream_path + *target);
+    const UpstreamIdentity identity{session.access_token.expose(), settings_.upstream_host, settings_.api_version,
+                                    request_id};
+    for (const auto& field : upstream_request_headers(head.headers, identity))
+        upstream_request.insert(field.name, field.value);
+    const auto content_length = exchange.request_content_length();
+    const bool has_body = !content_length || *content_length > 0;
+    if (content_length && *content_length > 0) upstream_request.content_length(*content_length);
+    else if (!content_length) upstream_request.chunked(true);
+    upstream_request.keep_alive(true);
+
+    const auto started = Clock::now();
+    std::array<char, relay_buffer_size> buffer;
+    upstream::ConnectionPtr connection;
+    std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+    error_code failure;
+
+    // A pooled connection the upstream closed while idle fails on first use; a request that has
+    // not consumed any client body can safely go again, once, on a fresh connection.
+    const bool retryable = is_idempotent(head.method) && !has_body;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        failure = {};
+        boost::system::result<upstream::ConnectionPtr> acquired = upstream::UpstreamErrc::connect_failed;
+        if (attempt == 0) acquired = co_await pool_.acquire();
+        else acquired = co_await pool_.connect_new();
+        if (!acquired) {
+            failure = acquired.error();
+            break;
+        }
+        connection = std::move(*acquired);
+        auto& stream = connection->stream;
+        const bool was_pooled = connection->reused;
+
+        upstream_request.body().data = nullptr;
+        upstream_request.body().more = has_body;
+        bhttp::request_serializer<bhttp::buffer_body> serializer(upstream_request);
+        stream.next_layer().expires_after(settings_.response_timeout);
+        auto [head_ec, head_n] = co_await bhttp::async_write_header(stream, serializer, nothrow);
+        if (head_ec) {
+            failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);
+            if (was_pooled && retryable) continue;
+            break;
+        }
+
+        // Request body: client → upstream, one buffer at a time.
+        while (has_body) {
+            auto got = co_await exchange.read_request_body(buffer);
+            if (!got) co_return;  // the client went away mid-upload; drop the upstream connection
+            auto& body = upstream_request.body();
+            body.data = *got ? buffer.data() : nullptr;
+            body.size = *got;
+            body.more = *got > 0;
+            stream.next_layer().expires_after(settings_.idle_body_timeout);
+            auto [write_ec, n] = co_await bhttp::async_write(stream, serializer, nothrow);
+            if (write_ec == bhttp::error::need_buffer) write_ec = {};
+            if (write_ec) {
+                failure = upstream::classify_io_error(write_ec, upstream::UpstreamErrc::io_failed);
+                break;
+            }
+            if (*got == 0) break;
+        }
+        if (failure) break;
+
+        parser.emplace();
+        parser->body_limit(boost::none);
+        if (head.method == "HEAD") parser->skip(true);
+        stream.next_layer().expires_after(settings_.response_timeout);
+        auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, connection->buffer, *parser, nothrow);
+        if (read_ec) {
+            failure = upstream::classify_io_error(read_ec, upstream::UpstreamErrc::io_failed);
+            const bool nothing_came = read_n == 0 && read_ec != beast::error::timeout;
+            if (was_pooled && retryable && nothing_came) continue;
+            break;
+        }
+        break;
+    }
+    if (failure || !parser || !parser->is_header_done()) {
+        auto r = upstream_failure(failure, failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+    const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    auto& upstream_response = parser->get();
+
+    // The token no longer works: end the session everywhere and tell the SPA to log in again.
+    if (upstream_response.result_int() == 401) {
+        co_await sessions_.erase(session_id);
+        auto r = login_required("token_revoked", clear_cookie, "proxy_token_revoked");
+        r.headers.add("X-Request-Id", request_id);
+        co_await exchange.respond(std::move(r));
+        co_return;
+    }
+
+    http::Headers upstream_fields;
+    for (const auto& field : upstream_response)
+        upstream_fields.add(std::string(field.name_string()), std::string(field.value()));
+    server::ResponseHead response_head;
+    response_head.status = upstream_response.result_int();
+    response_head.headers = client_response_headers(upstream_fields);
+    response_head.headers.set("X-Request-Id", request_id);
+    const unsigned status = response_head.status;
+    response_head.no_body = head.method == "HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
+    if (!parser->chunked() && parser->content_length()) response_head.content_length = *parser->content_length();
+    response_head.log_note = "proxied";
+    response_head.request_id = request_id;
+    response_head.upstream_time = upstream_header_time;
+    if (co_await exchange.write_response_head(std::move(response_head))) co_return;
+
+    // Response body: upstream → client, one buffer at a time.
+    auto& stream = connection->stream;
+    while (!parser->is_done()) {
+        auto& body = upstream_response.body();
+        body.data = buffer.data();
+        body.size = buffer.size();
+        stream.next_layer().expires_after(settings_.idle_body_timeout);
+        auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) co_return;  // the upstream broke mid-body: the client sees a truncated message
+        const std::size_t got = buffer.size() - body.size;
+        if (got == 0) continue;
+        const std::span<const char> piece(buffer.data(), got);
+        if (co_await exchange.write_response_body(piece)) co_return;  // the client went away
+    }
+    if (co_await exchange.finish_response()) co_return;
+    if (upstream_response.keep_alive()) pool_.release(std::move(connection));
+}
+
+}  // namespace icg::proxy

@@ -1,0 +1,55 @@
+#pragma once
+// /intercom/* → Intercom's API with the session's token injected, bodies relayed in bounded
+// pieces both ways, over pooled verified TLS connections.
+#include "http/message.hpp"
+#include "proxy/allow_list.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace icg::core {
+class Random;
+}
+namespace icg::server {
+class Exchange;
+}
+namespace icg::session {
+class SessionStore;
+}
+namespace icg::upstream {
+class ConnectionPool;
+}
+
+namespace icg::proxy {
+
+struct ProxySettings {
+    std::string public_url;       // for the CSRF origin check
+    std::string session_cookie;
+    std::string upstream_host;    // Host header for the upstream: host[:port] of intercom.api_base
+    std::string upstream_path;    // path of intercom.api_base, usually empty
+    std::string api_version;      // Intercom-Version added when the client sent none; may be empty
+    AllowList allow;
+    std::chrono::milliseconds response_timeout{30'000};   // request sent → response header
+    std::chrono::milliseconds idle_body_timeout{30'000};  // longest pause inside a body
+};
+
+class ProxyHandler {
+public:
+    ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::ConnectionPool& pool,
+                 core::Random& random);
+
+    boost::asio::awaitable<void> serve(http::Request& head, server::Exchange& exchange);
+
+private:
+    ProxySettings settings_;
+    session::SessionStore& sessions_;
+    upstream::ConnectionPool& pool_;
+    core::Random& random_;
+};
+
+// True for /intercom and everything below it.
+bool is_proxy_path(std::string_view path) noexcept;
+
+}  // namespace icg::proxy

@@ -1,0 +1,128 @@
+#include "server/stream_exchange.hpp"
+
+#include "server/handler.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace icg::server {
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+}
+
+// A handler that says it streams but does not implement it answers 500 rather than hanging.
+asio::awaitable<void> Handler::handle_stream(http::Request&, Exchange& exchange) {
+    http::Response response;
+    response.status = 500;
+    response.body = "streaming is not implemented for this route\n";
+    co_await exchange.respond(std::move(response));
+}
+
+StreamExchange::StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser,
+                               bool keep_alive, bool head_request, const ServerLimits& limits)
+    : stream_(stream),
+      buffer_(buffer),
+      parser_(parser),
+      keep_alive_(keep_alive),
+      head_request_(head_request),
+      limits_(limits) {}
+
+std::optional<std::uint64_t> StreamExchange::request_content_length() const {
+    if (parser_.chunked()) return std::nullopt;
+    return parser_.content_length().value_or(0);
+}
+
+asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request_body(std::span<char> into) {
+    while (!parser_.is_done()) {
+        auto& body = parser_.get().body();
+        body.data = into.data();
+        body.size = into.size();
+        stream_.next_layer().expires_after(limits_.read_timeout);
+        // read_some: hand on what has arrived instead of waiting for a full buffer.
+        auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, nothrow);
+        bytes_in_ += n;
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) {
+            failed_ = true;
+            co_return ec;
+        }
+        const std::size_t got = into.size() - body.size;
+        if (got > 0) co_return got;
+    }
+    co_return std::size_t{0};
+}
+
+asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead head) {
+    status_ = head.status;
+    log_note_ = std::move(head.log_note);
+    request_id_ = std::move(head.request_id);
+    upstream_time_ = head.upstream_time;
+    response_.emplace(bhttp::status(head.status), 11);
+    for (const auto& field : head.headers) response_->insert(field.name, field.value);
+    no_body_ = head.no_body || head_request_;
+    if (head.content_length) response_->content_length(*head.content_length);
+    else if (!no_body_) response_->chunked(true);
+    response_->keep_alive(keep_alive_);
+    response_->body().data = nullptr;
+    response_->body().more = true;
+    serializer_.emplace(*response_);
+    stream_.next_layer().expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, *serializer_, nothrow);
+    if (ec) failed_ = true;
+    co_return ec;
+}
+
+asio::awaitable<error_code> StreamExchange::write_response_body(std::span<const char> data) {
+    if (no_body_ || data.empty()) co_return error_code{};
+    auto& body = response_->body();
+    body.data = const_cast<char*>(data.data());
+    body.size = data.size();
+    body.more = true;
+    stream_.next_layer().expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) failed_ = true;
+    else bytes_out_ += data.size();
+    co_return ec;
+}
+
+asio::awaitable<error_code> StreamExchange::finish_response() {
+    if (no_body_) {
+        finished_ = true;
+        co_return error_code{};
+    }
+    auto& body = response_->body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    stream_.next_layer().expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
+    if (ec) failed_ = true;
+    else finished_ = true;
+    co_return ec;
+}
+
+asio::awaitable<void> StreamExchange::respond(http::Response response) {
+    if (response_started()) {
+        failed_ = true;  // too late for a new status line; the connection closes
+        co_return;
+    }
+    ResponseHead head;
+    head.status = response.status;
+    head.headers = std::move(response.headers);
+    head.content_length = response.body.size();
+    head.no_body = response.status == 204 || response.status == 304;
+    head.log_note = std::move(response.log_note);
+    if (co_await write_response_head(std::move(head))) co_return;
+    const std::string body = std::move(response.body);
+    if (co_await write_response_body(body)) co_return;
+    co_await finish_response();
+}
+
+}  // namespace icg::server

@@ -1,0 +1,71 @@
+#pragma once
+// The server's Exchange over one TLS connection: Beast's buffer_body parser and serializer,
+// relaying bodies through the caller's buffers. Private to server/.
+#include "server/exchange.hpp"
+#include "server/server_limits.hpp"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <optional>
+
+namespace icg::server {
+
+class StreamExchange final : public Exchange {
+public:
+    using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
+    StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser, bool keep_alive,
+                   bool head_request, const ServerLimits& limits);
+
+    std::optional<std::uint64_t> request_content_length() const override;
+    bool request_body_done() const override { return parser_.is_done(); }
+    boost::asio::awaitable<boost::system::result<std::size_t>> read_request_body(std::span<char> into) override;
+
+    boost::asio::awaitable<boost::system::error_code> write_response_head(ResponseHead head) override;
+    boost::asio::awaitable<boost::system::error_code> write_response_body(std::span<const char> data) override;
+    boost::asio::awaitable<boost::system::error_code> finish_response() override;
+    boost::asio::awaitable<void> respond(http::Response response) override;
+    bool response_started() const override { return response_.has_value(); }
+
+    // For the access log and the keep-alive decision.
+    unsigned status() const noexcept { return status_; }
+    std::uint64_t bytes_in() const noexcept { return bytes_in_; }
+    std::uint64_t bytes_out() const noexcept { return bytes_out_; }
+    const std::string& log_note() const noexcept { return log_note_; }
+    const std::string& request_id() const noexcept { return request_id_; }
+    std::optional<std::chrono::microseconds> upstream_time() const noexcept { return upstream_time_; }
+    // The connection can carry another request only if both messages ended cleanly.
+    bool reusable() const noexcept { return finished_ && !failed_ && parser_.is_done(); }
+
+private:
+    using Response = boost::beast::http::response<boost::beast::http::buffer_body>;
+    using Serializer = boost::beast::http::response_serializer<boost::beast::http::buffer_body>;
+
+    Stream& stream_;
+    boost::beast::flat_buffer& buffer_;
+    RequestParser& parser_;
+    bool keep_alive_;
+    bool head_request_;
+    const ServerLimits& limits_;
+
+    std::optional<Response> response_;
+    std::optional<Serializer> serializer_;
+    bool no_body_ = false;
+    bool finished_ = false;
+    bool failed_ = false;
+    unsigned status_ = 0;
+    std::uint64_t bytes_in_ = 0;
+    std::uint64_t bytes_out_ = 0;
+    std::string log_note_;
+    std::string request_id_;
+    std::optional<std::chrono::microseconds> upstream_time_;
+};
+
+}  // namespace icg::server

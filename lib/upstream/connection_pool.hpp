@@ -1,0 +1,69 @@
+#pragma once
+// Keep-alive TLS connections to one upstream origin (the Intercom API): verified (SNI, host name,
+// system CAs plus intercom.ca_file), reused while healthy, bounded in number and idle time, with
+// TLS session resumption for new ones.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace icg::upstream {
+
+struct PoolSettings {
+    std::string host;  // as in the URL; an IP literal is checked against IP SANs
+    std::string port = "443";
+    std::size_t max_idle = 64;
+    std::chrono::milliseconds idle_timeout{30'000};
+    std::chrono::milliseconds connect_timeout{5'000};
+    std::chrono::milliseconds handshake_timeout{5'000};
+};
+
+struct PoolStats {
+    std::uint64_t connections_opened = 0;
+    std::uint64_t connections_reused = 0;
+    std::uint64_t sessions_resumed = 0;
+    std::size_t idle = 0;
+};
+
+// One upstream connection, owned by one request at a time. Defined in upstream_connection.hpp.
+class UpstreamConnection;
+
+struct UpstreamConnectionDeleter {
+    void operator()(UpstreamConnection* c) const noexcept;
+};
+using ConnectionPtr = std::unique_ptr<UpstreamConnection, UpstreamConnectionDeleter>;
+
+class ConnectionPool {
+public:
+    ConnectionPool(boost::asio::any_io_executor executor, std::shared_ptr<boost::asio::ssl::context> tls,
+                   PoolSettings settings);
+    ~ConnectionPool();
+    ConnectionPool(const ConnectionPool&) = delete;
+    ConnectionPool& operator=(const ConnectionPool&) = delete;
+
+    // An idle pooled connection when there is one (`reused` is then set on it), else a new one.
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire();
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> connect_new();
+
+    // Gives back a connection whose last exchange ended cleanly and may carry another.
+    void release(ConnectionPtr connection);
+
+    PoolStats stats() const;
+    const PoolSettings& settings() const noexcept { return settings_; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    PoolSettings settings_;
+};
+
+}  // namespace icg::upstream
