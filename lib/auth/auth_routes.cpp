@@ -121,8 +121,8 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     const auto query = request.query();
     const auto state = http::query_param(query, "state");
     if (auto error = http::query_param(query, "error")) {
-        // The state is spent either way; a denied login must not be resumable.
-        if (state && is_random_token(*state)) co_await logins_.take(*state);
+        // The pending login is left to expire: spending it here would let anyone who learnt a
+        // state cancel that browser's login, and without a code it can never complete anyway.
         if (*error == "access_denied")
             co_return with_note(http::html_page(403, "Access was denied",
                                                 "Intercom access was not granted, so you are not signed in. "

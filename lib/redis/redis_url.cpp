@@ -28,8 +28,13 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string*
     ep.host = url->host_address();
     if (ep.host.empty()) return failed("has no host");
     if (url->has_port()) {
-        if (url->port_number() == 0) return failed("port must be from 1 to 65535");
-        ep.port = url->port_number();
+        // Read the digits: Boost.URL's port_number() silently wraps values above 65535.
+        const std::string_view digits = url->port();
+        unsigned port = 0;
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+        if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size() || port == 0 || port > 65535)
+            return failed("port must be from 1 to 65535");
+        ep.port = static_cast<std::uint16_t>(port);
     }
     if (url->has_userinfo()) {
         ep.username = url->user();

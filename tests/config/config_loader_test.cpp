@@ -1,0 +1,420 @@
+#include "config/config_loader.hpp"
+
+#include "core/base64.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace icg::config {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::TempDir;
+
+// Secret values that no error message or summary may ever show.
+// NOLINTBEGIN(cert-err58-cpp): test constants; an allocation failure here would end the run anyway
+const std::string client_secret = "cs-SECRET-7f3a9c2e";
+const std::string redis_password = "rp-SECRET-41d8b0";
+const std::string key_bytes = "0123456789abcdef0123456789ABCDEF";  // 32 bytes
+const std::string encryption_key = core::base64_encode(key_bytes);
+// NOLINTEND(cert-err58-cpp)
+
+struct Key {
+    std::string section;
+    std::string name;
+};
+
+class ConfigLoaderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir.write_file("cert.pem", "certificate");
+        dir.write_file("key.pem", "key");
+        dir.write_file("ca.pem", "ca");
+        std::filesystem::create_directory(dir / "static");
+        values = {
+            {"server",
+             {{"listen", q("127.0.0.1:8443")},
+              {"public_url", q("https://gateway.example.com")},
+              {"static_dir", q((dir / "static").string())},
+              {"threads", "2"}}},
+            {"tls", {{"cert_file", q((dir / "cert.pem").string())}, {"key_file", q((dir / "key.pem").string())}}},
+            {"redis",
+             {{"url", q("redis://:" + redis_password + "@127.0.0.1:6380/3")}, {"command_timeout", q("300ms")}}},
+            {"intercom",
+             {{"client_id", q("client-abc")},
+              {"client_secret", q(client_secret)},
+              {"authorize_url", q("https://idp.example.com/oauth")},
+              {"token_url", q("https://api.example.com/auth/eagle/token")},
+              {"api_base", q("https://api.example.com/")},
+              {"ca_file", q((dir / "ca.pem").string())},
+              {"timeout", q("2s")}}},
+            {"session",
+             {{"encryption_key", q(encryption_key)}, {"idle_timeout", q("8h")}, {"absolute_timeout", q("7d")}}},
+        };
+    }
+
+    static std::string q(const std::string& s) { return "\"" + s + "\""; }
+
+    void set(const std::string& section, const std::string& key, const std::string& literal) {
+        values[section][key] = literal;
+    }
+    void erase(const std::string& section, const std::string& key) { values[section].erase(key); }
+
+    std::string write() {
+        std::string toml;
+        for (const auto& [section, keys] : values) {
+            toml += "[" + section + "]\n";
+            for (const auto& [k, v] : keys) toml += k + " = " + v + "\n";
+        }
+        return dir.write_file("gateway.toml", toml).string();
+    }
+
+    EnvLookup env_lookup() const {
+        return [this](const std::string& name) -> std::optional<std::string> {
+            auto it = env.find(name);
+            if (it == env.end()) return std::nullopt;
+            return it->second;
+        };
+    }
+
+    GatewayConfig load() { return load_config(write(), env_lookup()); }
+
+    // The ConfigError message; fails the test when loading succeeds.
+    std::string error() {
+        try {
+            load();
+        } catch (const ConfigError& e) {
+            check_no_secret(e.what());
+            return e.what();
+        }
+        ADD_FAILURE() << "expected a ConfigError";
+        return {};
+    }
+
+    static void check_no_secret(const std::string& text) {
+        for (const auto& secret : {client_secret, redis_password, encryption_key, key_bytes})
+            EXPECT_EQ(text.find(secret), std::string::npos) << "a secret leaked into: " << text;
+    }
+
+    TempDir dir;
+    std::map<std::string, std::map<std::string, std::string>> values;
+    std::map<std::string, std::string> env;
+};
+
+#define EXPECT_STARTS_WITH(text, prefix) EXPECT_TRUE(std::string(text).starts_with(prefix)) << "message: " << (text)
+
+TEST_F(ConfigLoaderTest, LoadsACompleteFile) {
+    const auto c = load();
+    EXPECT_EQ(c.server.listen.host, "127.0.0.1");
+    EXPECT_EQ(c.server.listen.port, 8443);
+    EXPECT_EQ(c.server.public_url, "https://gateway.example.com");
+    EXPECT_EQ(c.server.static_dir, (dir / "static").string());
+    EXPECT_EQ(c.server.threads, 2u);
+    EXPECT_EQ(c.tls.cert_file, (dir / "cert.pem").string());
+    EXPECT_EQ(c.tls.key_file, (dir / "key.pem").string());
+    EXPECT_EQ(c.redis.url.expose(), "redis://:" + redis_password + "@127.0.0.1:6380/3");
+    EXPECT_EQ(c.redis.command_timeout, 300ms);
+    EXPECT_EQ(c.intercom.client_id, "client-abc");
+    EXPECT_EQ(c.intercom.client_secret.expose(), client_secret);
+    EXPECT_EQ(c.intercom.authorize_url, "https://idp.example.com/oauth");
+    EXPECT_EQ(c.intercom.token_url, "https://api.example.com/auth/eagle/token");
+    EXPECT_EQ(c.intercom.api_base, "https://api.example.com") << "the trailing slash is dropped";
+    EXPECT_EQ(c.intercom.ca_file, (dir / "ca.pem").string());
+    EXPECT_EQ(c.intercom.timeout, 2s);
+    EXPECT_EQ(c.session.encryption_key.expose(), key_bytes) << "the key is stored decoded";
+    EXPECT_EQ(c.session.idle_timeout, 8h);
+    EXPECT_EQ(c.session.absolute_timeout, std::chrono::hours(7 * 24));
+}
+
+TEST_F(ConfigLoaderTest, OptionalKeysKeepTheirDefaults) {
+    erase("server", "listen");
+    erase("server", "static_dir");
+    erase("server", "threads");
+    erase("redis", "url");
+    erase("redis", "command_timeout");
+    erase("intercom", "authorize_url");
+    erase("intercom", "token_url");
+    erase("intercom", "api_base");
+    erase("intercom", "ca_file");
+    erase("intercom", "timeout");
+    erase("session", "idle_timeout");
+    erase("session", "absolute_timeout");
+    const auto c = load();
+    const GatewayConfig defaults;
+    EXPECT_EQ(c.server.listen.host, defaults.server.listen.host);
+    EXPECT_EQ(c.server.listen.port, defaults.server.listen.port);
+    EXPECT_EQ(c.server.static_dir, "");
+    EXPECT_EQ(c.redis.url.expose(), "redis://127.0.0.1:6379/0");
+    EXPECT_EQ(c.redis.key_prefix, "icg:");
+    EXPECT_EQ(c.intercom.authorize_url, defaults.intercom.authorize_url);
+    EXPECT_EQ(c.intercom.api_base, defaults.intercom.api_base);
+    EXPECT_EQ(c.session.idle_timeout, defaults.session.idle_timeout);
+    EXPECT_EQ(c.session.absolute_timeout, defaults.session.absolute_timeout);
+    EXPECT_EQ(c.session.cookie_name, "__Host-icg-session");
+}
+
+class RequiredKeyTest : public ConfigLoaderTest, public ::testing::WithParamInterface<Key> {};
+
+TEST_P(RequiredKeyTest, MissingKeyIsNamedFirstInTheError) {
+    const auto& key = GetParam();
+    erase(key.section, key.name);
+    EXPECT_STARTS_WITH(error(), key.section + "." + key.name);
+}
+
+TEST_P(RequiredKeyTest, EmptyValueCountsAsMissing) {
+    const auto& key = GetParam();
+    set(key.section, key.name, "\"\"");
+    EXPECT_STARTS_WITH(error(), key.section + "." + key.name);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRequiredKey, RequiredKeyTest,
+                         ::testing::Values(Key{"server", "public_url"}, Key{"tls", "cert_file"}, Key{"tls", "key_file"},
+                                           Key{"intercom", "client_id"}, Key{"intercom", "client_secret"},
+                                           Key{"session", "encryption_key"}),
+                         [](const auto& info) { return info.param.section + "_" + info.param.name; });
+
+TEST_F(ConfigLoaderTest, UnknownKeyIsRejected) {
+    set("server", "lisen", q("0.0.0.0:1"));
+    EXPECT_STARTS_WITH(error(), "server.lisen");
+}
+
+TEST_F(ConfigLoaderTest, UnknownSectionIsRejected) {
+    set("sesion", "idle_timeout", q("1h"));
+    EXPECT_STARTS_WITH(error(), "sesion.idle_timeout");
+}
+
+TEST_F(ConfigLoaderTest, KeyOutsideASectionIsRejected) {
+    const auto path = dir.write_file("top.toml", "public_url = \"https://x.example.com\"\n");
+    EXPECT_THROW(load_config(path.string(), env_lookup()), ConfigError);
+}
+
+TEST_F(ConfigLoaderTest, MalformedTomlIsAConfigError) {
+    const auto path = dir.write_file("broken.toml", "[server\npublic_url = \n");
+    EXPECT_THROW(load_config(path.string(), env_lookup()), ConfigError);
+}
+
+TEST_F(ConfigLoaderTest, MissingFileIsAConfigError) {
+    EXPECT_THROW(load_config((dir / "nowhere.toml").string(), env_lookup()), ConfigError);
+}
+
+TEST_F(ConfigLoaderTest, EnvironmentOverridesTheFile) {
+    env["GATEWAY_INTERCOM_CLIENT_ID"] = "from-env";
+    env["GATEWAY_SESSION_IDLE_TIMEOUT"] = "30m";
+    env["GATEWAY_SERVER_LISTEN"] = "127.0.0.1:9443";
+    const auto c = load();
+    EXPECT_EQ(c.intercom.client_id, "from-env");
+    EXPECT_EQ(c.session.idle_timeout, 30min);
+    EXPECT_EQ(c.server.listen.port, 9443);
+}
+
+TEST_F(ConfigLoaderTest, EnvironmentAloneIsEnoughWithoutAFile) {
+    env = {
+        {"GATEWAY_SERVER_PUBLIC_URL", "https://gw.example.com"}, {"GATEWAY_TLS_CERT_FILE", (dir / "cert.pem").string()},
+        {"GATEWAY_TLS_KEY_FILE", (dir / "key.pem").string()},    {"GATEWAY_INTERCOM_CLIENT_ID", "env-client"},
+        {"GATEWAY_INTERCOM_CLIENT_SECRET", client_secret},       {"GATEWAY_SESSION_ENCRYPTION_KEY", encryption_key},
+    };
+    const auto c = load_config("", env_lookup());
+    EXPECT_EQ(c.server.public_url, "https://gw.example.com");
+    EXPECT_EQ(c.intercom.client_id, "env-client");
+    EXPECT_EQ(c.intercom.client_secret.expose(), client_secret);
+}
+
+TEST_F(ConfigLoaderTest, SecretFileIsReadAndItsTrailingNewlineDropped) {
+    erase("session", "encryption_key");
+    erase("intercom", "client_secret");
+    env["GATEWAY_SESSION_ENCRYPTION_KEY_FILE"] = dir.write_file("key.b64", encryption_key + "\n").string();
+    env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = dir.write_file("client_secret", client_secret + "\r\n").string();
+    const auto c = load();
+    EXPECT_EQ(c.session.encryption_key.expose(), key_bytes);
+    EXPECT_EQ(c.intercom.client_secret.expose(), client_secret);
+}
+
+TEST_F(ConfigLoaderTest, SecretFileOverridesTheConfigFile) {
+    env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = dir.write_file("client_secret", "from-file\n").string();
+    EXPECT_EQ(load().intercom.client_secret.expose(), "from-file");
+}
+
+TEST_F(ConfigLoaderTest, SecretSetBothDirectlyAndThroughAFileIsAnError) {
+    env["GATEWAY_SESSION_ENCRYPTION_KEY"] = encryption_key;
+    env["GATEWAY_SESSION_ENCRYPTION_KEY_FILE"] = dir.write_file("key.b64", encryption_key + "\n").string();
+    EXPECT_STARTS_WITH(error(), "GATEWAY_SESSION_ENCRYPTION_KEY");
+}
+
+TEST_F(ConfigLoaderTest, UnreadableSecretFileIsAnError) {
+    env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = (dir / "missing").string();
+    EXPECT_STARTS_WITH(error(), "GATEWAY_INTERCOM_CLIENT_SECRET_FILE");
+}
+
+TEST_F(ConfigLoaderTest, FileVariantExistsOnlyForSecrets) {
+    // client_id is not a secret: GATEWAY_INTERCOM_CLIENT_ID_FILE means nothing and changes nothing.
+    env["GATEWAY_INTERCOM_CLIENT_ID_FILE"] = dir.write_file("id", "from-file\n").string();
+    EXPECT_EQ(load().intercom.client_id, "client-abc");
+}
+
+TEST_F(ConfigLoaderTest, DurationsAcceptEveryUnit) {
+    set("redis", "command_timeout", q("750ms"));
+    set("intercom", "timeout", q("15"));
+    set("session", "idle_timeout", q("45m"));
+    set("session", "absolute_timeout", q("30d"));
+    const auto c = load();
+    EXPECT_EQ(c.redis.command_timeout, 750ms);
+    EXPECT_EQ(c.intercom.timeout, 15s);
+    EXPECT_EQ(c.session.idle_timeout, 45min);
+    EXPECT_EQ(c.session.absolute_timeout, std::chrono::hours(30 * 24));
+}
+
+TEST_F(ConfigLoaderTest, BadDurationsAreRejectedByName) {
+    for (const char* bad : {"\"\"", "\"abc\"", "\"-5s\"", "\"0s\"", "\"5x\"", "\"1.5s\"", "\"5 s\"", "\"s\"", "true"}) {
+        SetUp();
+        set("intercom", "timeout", bad);
+        EXPECT_STARTS_WITH(error(), "intercom.timeout");
+    }
+}
+
+TEST_F(ConfigLoaderTest, DurationShorterThanItsUnitIsRejected) {
+    set("session", "idle_timeout", q("500ms"));
+    EXPECT_STARTS_WITH(error(), "session.idle_timeout");
+}
+
+TEST_F(ConfigLoaderTest, BadListenAddressesAreRejectedByName) {
+    for (const char* bad :
+         {"127.0.0.1", ":8443", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:http", "127.0.0.1:-1", "127.0.0.1:80x"}) {
+        SetUp();
+        set("server", "listen", q(bad));
+        EXPECT_STARTS_WITH(error(), "server.listen");
+    }
+}
+
+TEST_F(ConfigLoaderTest, IPv6ListenAddressLosesItsBrackets) {
+    set("server", "listen", q("[::1]:8443"));
+    const auto c = load();
+    EXPECT_EQ(c.server.listen.host, "::1");
+    EXPECT_EQ(c.server.listen.port, 8443);
+}
+
+TEST_F(ConfigLoaderTest, ThreadCountIsBounded) {
+    for (const char* bad : {"-1", "257", "\"two\""}) {
+        SetUp();
+        set("server", "threads", bad);
+        EXPECT_STARTS_WITH(error(), "server.threads");
+    }
+}
+
+TEST_F(ConfigLoaderTest, PublicUrlMustBeAnHttpsOrigin) {
+    for (const char* bad :
+         {"http://gateway.example.com", "https://gateway.example.com/app", "https://gateway.example.com/?x=1",
+          "https://gateway.example.com#top", "https://user:pw@gateway.example.com", "gateway.example.com", "https://",
+          "ftp://gateway.example.com"}) {
+        SetUp();
+        set("server", "public_url", q(bad));
+        EXPECT_STARTS_WITH(error(), "server.public_url");
+    }
+}
+
+TEST_F(ConfigLoaderTest, PublicUrlMayEndInOneSlashWhichIsDropped) {
+    set("server", "public_url", q("https://gateway.example.com:8443/"));
+    EXPECT_EQ(load().server.public_url, "https://gateway.example.com:8443");
+}
+
+TEST_F(ConfigLoaderTest, IntercomUrlsMustBeHttps) {
+    for (const char* key : {"authorize_url", "token_url", "api_base"}) {
+        SetUp();
+        set("intercom", key, q("http://api.example.com/x"));
+        EXPECT_STARTS_WITH(error(), std::string("intercom.") + key);
+    }
+}
+
+TEST_F(ConfigLoaderTest, EncryptionKeyMustBe32BytesOfBase64) {
+    for (const std::string& bad : {core::base64_encode(std::string(31, 'k')), core::base64_encode(std::string(33, 'k')),
+                                   std::string("not base64 at all, but a secret"), key_bytes}) {
+        SetUp();
+        set("session", "encryption_key", q(bad));
+        const auto message = error();
+        EXPECT_STARTS_WITH(message, "session.encryption_key");
+        EXPECT_EQ(message.find(bad), std::string::npos) << message;
+    }
+}
+
+TEST_F(ConfigLoaderTest, AbsoluteTimeoutMustNotBeShorterThanIdleTimeout) {
+    set("session", "idle_timeout", q("2h"));
+    set("session", "absolute_timeout", q("1h"));
+    EXPECT_STARTS_WITH(error(), "session.absolute_timeout");
+}
+
+TEST_F(ConfigLoaderTest, AbsoluteTimeoutMayEqualIdleTimeout) {
+    set("session", "idle_timeout", q("2h"));
+    set("session", "absolute_timeout", q("120m"));
+    EXPECT_NO_THROW(load());
+}
+
+TEST_F(ConfigLoaderTest, MissingFilesAndDirectoriesAreNamed) {
+    set("tls", "cert_file", q((dir / "none.pem").string()));
+    EXPECT_STARTS_WITH(error(), "tls.cert_file");
+    SetUp();
+    set("tls", "key_file", q((dir / "none.key").string()));
+    EXPECT_STARTS_WITH(error(), "tls.key_file");
+    SetUp();
+    set("intercom", "ca_file", q((dir / "none-ca.pem").string()));
+    EXPECT_STARTS_WITH(error(), "intercom.ca_file");
+    SetUp();
+    set("server", "static_dir", q((dir / "no-such-dir").string()));
+    EXPECT_STARTS_WITH(error(), "server.static_dir");
+}
+
+TEST_F(ConfigLoaderTest, BadRedisUrlIsRejectedWithoutItsPassword) {
+    const std::string auth = ":" + redis_password + "@";
+    for (const std::string& bad : {"rediss://" + auth + "127.0.0.1:6380/0", "redis://" + auth + "127.0.0.1:6380/99",
+                                   "http://" + auth + "127.0.0.1:6380/0", "redis://" + auth}) {
+        SetUp();
+        set("redis", "url", q(bad));
+        EXPECT_STARTS_WITH(error(), "redis.url");
+    }
+}
+
+TEST_F(ConfigLoaderTest, WrongValueTypeIsRejectedByName) {
+    set("server", "public_url", "[\"https://a.example.com\"]");
+    EXPECT_STARTS_WITH(error(), "server.public_url");
+}
+
+TEST_F(ConfigLoaderTest, CookieNameMustBeAToken) {
+    set("session", "cookie_name", q("bad name;"));
+    EXPECT_STARTS_WITH(error(), "session.cookie_name");
+}
+
+TEST_F(ConfigLoaderTest, SyntaxErrorNextToASecretDoesNotQuoteIt) {
+    // An unterminated string: the parser's message must not echo the line it choked on.
+    const auto path = dir.write_file("leak.toml", "[intercom]\nclient_secret = \"" + client_secret + "\n");
+    try {
+        load_config(path.string(), env_lookup());
+        FAIL() << "expected a ConfigError";
+    } catch (const ConfigError& e) {
+        check_no_secret(e.what());
+    }
+}
+
+TEST_F(ConfigLoaderTest, DescribeShowsSettingsButNeverSecrets) {
+    const auto summary = describe(load());
+    check_no_secret(summary);
+    EXPECT_NE(summary.find("intercom.client_secret = (set)"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("session.encryption_key = (set)"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("redis.url = redis://:***@127.0.0.1:6380/3"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("intercom.client_id = client-abc"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("server.public_url = https://gateway.example.com"), std::string::npos) << summary;
+}
+
+TEST_F(ConfigLoaderTest, DescribeOfSecretsFromEnvironmentAndFilesHidesThemToo) {
+    erase("intercom", "client_secret");
+    env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = dir.write_file("client_secret", client_secret + "\n").string();
+    env["GATEWAY_REDIS_URL"] = "redis://admin:" + redis_password + "@127.0.0.1:6379/0";
+    const auto summary = describe(load());
+    check_no_secret(summary);
+    EXPECT_NE(summary.find("redis.url = redis://admin:***@127.0.0.1:6379/0"), std::string::npos) << summary;
+}
+
+}  // namespace
+}  // namespace icg::config

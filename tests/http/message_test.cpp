@@ -1,0 +1,126 @@
+#include "http/message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace icg::http {
+namespace {
+
+TEST(Iequals, ComparesAsciiCaseInsensitively) {
+    EXPECT_TRUE(iequals("Content-Type", "content-type"));
+    EXPECT_TRUE(iequals("", ""));
+    EXPECT_FALSE(iequals("Content-Type", "Content-Typ"));
+    EXPECT_FALSE(iequals("a", "b"));
+}
+
+TEST(Headers, GetIsCaseInsensitiveAndReturnsTheFirstValue) {
+    Headers h;
+    h.add("Content-Type", "text/html");
+    h.add("X-Multi", "one");
+    h.add("x-multi", "two");
+    EXPECT_EQ(h.get("content-type"), "text/html");
+    EXPECT_EQ(h.get("CONTENT-TYPE"), "text/html");
+    EXPECT_EQ(h.get("X-MULTI"), "one");
+    EXPECT_EQ(h.get("missing"), "");
+    EXPECT_TRUE(h.contains("x-Multi"));
+    EXPECT_FALSE(h.contains("missing"));
+    EXPECT_EQ(h.count("X-Multi"), 2u);
+    EXPECT_EQ(h.count("missing"), 0u);
+    EXPECT_EQ(h.size(), 3u);
+}
+
+TEST(Headers, SetReplacesEveryValueWhateverItsCase) {
+    Headers h;
+    h.add("Cache-Control", "a");
+    h.add("cache-control", "b");
+    h.add("Other", "x");
+    h.set("CACHE-CONTROL", "no-store");
+    EXPECT_EQ(h.count("Cache-Control"), 1u);
+    EXPECT_EQ(h.get("cache-control"), "no-store");
+    EXPECT_EQ(h.get("Other"), "x");
+    EXPECT_EQ(h.size(), 2u);
+}
+
+TEST(Headers, SetAddsWhenAbsent) {
+    Headers h;
+    h.set("Location", "/");
+    EXPECT_EQ(h.get("location"), "/");
+    EXPECT_EQ(h.size(), 1u);
+}
+
+TEST(Headers, EraseRemovesEveryValueWhateverItsCase) {
+    Headers h;
+    h.add("Set-Cookie", "a=1");
+    h.add("set-cookie", "b=2");
+    h.add("Keep", "yes");
+    h.erase("SET-COOKIE");
+    EXPECT_FALSE(h.contains("Set-Cookie"));
+    EXPECT_EQ(h.size(), 1u);
+    h.erase("not-there");
+    EXPECT_EQ(h.size(), 1u);
+}
+
+TEST(Headers, KeepsInsertionOrderAndDuplicates) {
+    Headers h;
+    h.add("Set-Cookie", "a=1");
+    h.add("Set-Cookie", "b=2");
+    std::string joined;
+    for (const auto& f : h) joined += f.name + ":" + f.value + ",";
+    EXPECT_EQ(joined, "Set-Cookie:a=1,Set-Cookie:b=2,");
+}
+
+Request request_for(std::string target) {
+    Request r;
+    r.method = "GET";
+    r.target = std::move(target);
+    return r;
+}
+
+TEST(Request, SplitsPathAndQuery) {
+    EXPECT_EQ(request_for("/auth/login?return_to=%2Fx&y=1").path(), "/auth/login");
+    EXPECT_EQ(request_for("/auth/login?return_to=%2Fx&y=1").query(), "return_to=%2Fx&y=1");
+    EXPECT_EQ(request_for("/a/b").path(), "/a/b");
+    EXPECT_EQ(request_for("/a/b").query(), "");
+    EXPECT_EQ(request_for("/a?").path(), "/a");
+    EXPECT_EQ(request_for("/a?").query(), "");
+    EXPECT_EQ(request_for("/a?b?c").query(), "b?c");
+    EXPECT_EQ(request_for("/").path(), "/");
+    EXPECT_EQ(request_for("").path(), "");
+}
+
+TEST(HtmlEscape, EscapesEveryCharacterThatMattersInTextAndAttributes) {
+    EXPECT_EQ(html_escape(R"(<script>alert("x") & 'y'</script>)"),
+              "&lt;script&gt;alert(&quot;x&quot;) &amp; &#39;y&#39;&lt;/script&gt;");
+    EXPECT_EQ(html_escape("plain text, ok"), "plain text, ok");
+    EXPECT_EQ(html_escape(""), "");
+    EXPECT_EQ(html_escape("&amp;"), "&amp;amp;");
+}
+
+TEST(HtmlPage, EscapesTitleAndMessageAndIsNotCached) {
+    const auto r = html_page(400, "<Bad>", "state \"x\" <img src=x onerror=alert(1)>");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_TRUE(r.headers.get("Content-Type").starts_with("text/html"));
+    EXPECT_EQ(r.headers.get("Cache-Control"), "no-store");
+    EXPECT_EQ(r.body.find("<img"), std::string::npos);
+    EXPECT_EQ(r.body.find("<Bad>"), std::string::npos);
+    EXPECT_NE(r.body.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+}
+
+TEST(JsonResponse, SetsTypeAndNoStore) {
+    const auto r = json_response(401, R"({"authenticated":false})");
+    EXPECT_EQ(r.status, 401u);
+    EXPECT_EQ(r.headers.get("content-type"), "application/json");
+    EXPECT_EQ(r.headers.get("cache-control"), "no-store");
+    EXPECT_EQ(r.body, R"({"authenticated":false})");
+}
+
+TEST(Redirect, Is302WithLocationAndNoStore) {
+    const auto r = redirect("https://idp.example.com/oauth?x=1");
+    EXPECT_EQ(r.status, 302u);
+    EXPECT_EQ(r.headers.get("Location"), "https://idp.example.com/oauth?x=1");
+    EXPECT_EQ(r.headers.get("Cache-Control"), "no-store");
+}
+
+}  // namespace
+}  // namespace icg::http

@@ -1,0 +1,268 @@
+// GET /auth/callback: state checks, the token exchange and its failures, and the session cookie.
+#include "gateway_fixture.hpp"
+
+namespace icg::testing {
+namespace {
+
+using AuthCallbackTest = GatewayTest;
+
+void expect_html(const HttpResponse& response) {
+    EXPECT_TRUE(response.header("Content-Type").starts_with("text/html")) << response.header("Content-Type");
+}
+
+void expect_no_session_cookie(const HttpResponse& response) {
+    const auto cookie = find_set_cookie(response, session_cookie);
+    EXPECT_TRUE(!cookie || cookie->value.empty()) << "unexpected session cookie: " << cookie->raw;
+}
+
+TEST_F(AuthCallbackTest, SuccessSetsTheSessionCookieAndRedirects) {
+    auto client = browser();
+    const auto flow = login(client);
+    ASSERT_TRUE(flow.session_set_cookie.has_value());
+    const auto& c = *flow.session_set_cookie;
+    EXPECT_GE(c.value.size(), 22u) << "a session id needs at least 128 bits";
+    EXPECT_TRUE(c.has("HttpOnly")) << c.raw;
+    EXPECT_TRUE(c.has("Secure")) << c.raw;
+    EXPECT_EQ(c.get("Path"), "/") << c.raw;
+    EXPECT_EQ(c.get("SameSite").value_or(""), "Lax") << c.raw;
+    EXPECT_FALSE(c.has("Domain")) << c.raw;
+    ASSERT_TRUE(c.max_age().has_value()) << c.raw;
+    EXPECT_GT(*c.max_age(), 0) << c.raw;
+    EXPECT_EQ(mock().stats().token, 1);
+    EXPECT_FALSE(flow.code.empty());
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+}
+
+TEST_F(AuthCallbackTest, SessionCookieLivesNoLongerThanTheAbsoluteTimeout) {
+    start_gateway([](GatewaySettings& s) { s.set("session", "absolute_timeout", "3h"); });
+    auto client = browser();
+    const auto flow = login(client);
+    ASSERT_TRUE(flow.session_set_cookie && flow.session_set_cookie->max_age());
+    EXPECT_LE(*flow.session_set_cookie->max_age(), 3 * 3600) << flow.session_set_cookie->raw;
+}
+
+TEST_F(AuthCallbackTest, MissingStateIsRejected) {
+    auto client = browser();
+    begin_login(client);
+    const auto response = client.get("/auth/callback?code=abc");
+    EXPECT_EQ(response.status, 400u) << response.body;
+    expect_html(response);
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, UnknownStateIsRejected) {
+    auto client = browser();
+    begin_login(client);
+    const auto response = client.get("/auth/callback?code=abc&state=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    EXPECT_EQ(response.status, 400u) << response.body;
+    expect_html(response);
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, NoQueryAtAllIsRejected) {
+    auto client = browser();
+    const auto response = client.get("/auth/callback");
+    EXPECT_EQ(response.status, 400u) << response.body;
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, ValidStateWithoutCodeIsRejected) {
+    auto client = browser();
+    const auto authorize_url = begin_login(client);
+    const auto state = query_parameter(authorize_url, "state").value_or("");
+    const auto response = client.get("/auth/callback?state=" + percent_encode(state));
+    EXPECT_EQ(response.status, 400u) << response.body;
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, ReplayedCallbackIsRejected) {
+    auto client = browser();
+    const auto flow = login(client);
+    ASSERT_EQ(mock().stats().token, 1);
+    const auto replay = client.fetch(flow.callback_url);
+    EXPECT_EQ(replay.status, 400u) << replay.body;
+    expect_html(replay);
+    expect_no_session_cookie(replay);
+    EXPECT_EQ(mock().stats().token, 1) << "a replayed state must not reach the token endpoint";
+}
+
+TEST_F(AuthCallbackTest, ReplayFromAFreshBrowserIsRejected) {
+    auto client = browser();
+    const auto flow = login(client);
+    auto attacker = browser();
+    const auto replay = attacker.fetch(flow.callback_url);
+    EXPECT_EQ(replay.status, 400u) << replay.body;
+    expect_no_session_cookie(replay);
+    EXPECT_EQ(mock().stats().token, 1);
+}
+
+TEST_F(AuthCallbackTest, StateStartedInAnotherBrowserIsRejected) {
+    // Login CSRF: the attacker starts a login and makes the victim's browser finish it.
+    auto attacker = browser();
+    const auto callback_url = approve(begin_login(attacker));
+    auto victim = browser();
+    const auto response = victim.fetch(callback_url);
+    EXPECT_EQ(response.status, 400u) << response.body;
+    expect_html(response);
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, StateStartedInAnotherBrowserIsRejectedWhenTheVictimHasItsOwnLogin) {
+    auto attacker = browser();
+    const auto callback_url = approve(begin_login(attacker));
+    auto victim = browser();
+    begin_login(victim);  // the victim has a login cookie of its own
+    ASSERT_TRUE(victim.cookie(login_cookie).has_value());
+    const auto response = victim.fetch(callback_url);
+    EXPECT_EQ(response.status, 400u) << response.body;
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, CallbackWithoutTheLoginCookieIsRejected) {
+    auto client = browser();
+    const auto callback_url = approve(begin_login(client));
+    client.remove_cookie(login_cookie);
+    const auto response = client.fetch(callback_url);
+    EXPECT_EQ(response.status, 400u) << response.body;
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, CallbackWithAForgedLoginCookieIsRejected) {
+    auto client = browser();
+    const auto callback_url = approve(begin_login(client));
+    client.set_cookie(login_cookie, "forged-binding-value-AAAAAAAAAAAAAAAAAAAA");
+    const auto response = client.fetch(callback_url);
+    EXPECT_EQ(response.status, 400u) << response.body;
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, AccessDeniedShowsA403PageAndNeverCallsTheTokenEndpoint) {
+    start_gateway([](GatewaySettings& s) { s.set("intercom", "client_id", "deny"); });
+    auto client = browser();
+    const auto callback_url = approve(begin_login(client));
+    ASSERT_EQ(query_parameter(callback_url, "error"), "access_denied") << callback_url;
+    const auto response = client.fetch(callback_url);
+    EXPECT_EQ(response.status, 403u) << response.body;
+    expect_html(response);
+    std::string lower = response.body;
+    for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_NE(lower.find("denied"), std::string::npos) << response.body;
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+    EXPECT_EQ(client.get("/auth/session").status, 401u);
+}
+
+TEST_F(AuthCallbackTest, ErrorParametersAreNotReflectedIntoThePage) {
+    auto client = browser();
+    const auto authorize_url = begin_login(client);
+    const auto state = query_parameter(authorize_url, "state").value_or("");
+    const auto response = client.get("/auth/callback?error=access_denied&error_description=" +
+                                     percent_encode("<script>alert(1)</script>") + "&state=" + percent_encode(state));
+    EXPECT_EQ(response.status, 403u) << response.body;
+    EXPECT_EQ(response.body.find("<script>alert(1)</script>"), std::string::npos) << response.body;
+}
+
+class TokenFailureTest : public GatewayTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(TokenFailureTest, FailedTokenExchangeIs502WithoutASession) {
+    start_gateway([](GatewaySettings& s) { s.set("intercom", "timeout", "1s"); });
+    mock().set_token_mode(GetParam());
+    auto client = browser();
+    const auto callback_url = approve(begin_login(client));
+    const auto started = std::chrono::steady_clock::now();
+    const auto response = client.fetch(callback_url);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(response.status, 502u) << "token mode " << GetParam() << ": " << response.body;
+    expect_html(response);
+    expect_no_session_cookie(response);
+    EXPECT_LT(took, std::chrono::seconds(8)) << "the upstream deadline (intercom.timeout) must bound the callback";
+    EXPECT_FALSE(client.cookie(session_cookie).has_value());
+    EXPECT_EQ(client.get("/auth/session").status, 401u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryMockFault, TokenFailureTest,
+                         ::testing::Values("reject", "error500", "garbage", "no_token", "slow"),
+                         [](const auto& info) { return std::string(info.param); });
+
+class MeLookupFailureTest : public GatewayTest, public ::testing::WithParamInterface<const char*> {};
+
+// The token came back but the admin could not be looked up: still no session.
+TEST_P(MeLookupFailureTest, FailedAdminLookupIs502WithoutASession) {
+    start_gateway([](GatewaySettings& s) { s.set("intercom", "timeout", "1s"); });
+    mock().set_me_mode(GetParam());
+    auto client = browser();
+    const auto callback_url = approve(begin_login(client));
+    const auto response = client.fetch(callback_url);
+    EXPECT_EQ(response.status, 502u) << "me mode " << GetParam() << ": " << response.body;
+    expect_html(response);
+    expect_no_session_cookie(response);
+    EXPECT_EQ(client.get("/auth/session").status, 401u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryMockFault, MeLookupFailureTest, ::testing::Values("error500", "slow"),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST_F(AuthCallbackTest, OtherErrorsFromIntercomEndTheLoginWithoutASession) {
+    auto client = browser();
+    const auto authorize_url = begin_login(client);
+    const auto state = query_parameter(authorize_url, "state").value_or("");
+    const auto response = client.get("/auth/callback?error=server_error&state=" + percent_encode(state));
+    EXPECT_GE(response.status, 400u) << response.body;
+    EXPECT_LT(response.status, 500u) << response.body;
+    expect_no_session_cookie(response);
+    EXPECT_EQ(mock().stats().token, 0);
+}
+
+TEST_F(AuthCallbackTest, LoginWithAnOldSessionReplacesIt) {
+    auto client = browser();
+    login(client);
+    const auto old_session = client.cookie(session_cookie);
+    ASSERT_TRUE(old_session.has_value());
+
+    login(client);  // carries the old cookie
+    const auto new_session = client.cookie(session_cookie);
+    ASSERT_TRUE(new_session.has_value());
+    EXPECT_NE(*new_session, *old_session);
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+
+    auto stale = browser();
+    stale.set_cookie(session_cookie, *old_session);
+    EXPECT_EQ(stale.get("/auth/session").status, 401u) << "the old session must be gone";
+}
+
+TEST_F(AuthCallbackTest, TwoLoginsStartedInOneBrowserBothSucceed) {
+    auto client = browser();
+    const auto first = approve(begin_login(client, "/auth/login?return_to=%2Ffirst"));
+    const auto second = approve(begin_login(client, "/auth/login?return_to=%2Fsecond"));
+    ASSERT_NE(first, second);
+
+    const auto a = client.fetch(first);
+    EXPECT_EQ(a.status, 302u) << a.body;
+    EXPECT_TRUE(find_set_cookie(a, session_cookie).has_value());
+    EXPECT_EQ(location_path(a, client.origin()), "/first");
+
+    const auto b = client.fetch(second);
+    EXPECT_EQ(b.status, 302u) << b.body;
+    EXPECT_TRUE(find_set_cookie(b, session_cookie).has_value());
+    EXPECT_EQ(location_path(b, client.origin()), "/second");
+
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+    EXPECT_EQ(mock().stats().token, 2);
+}
+
+TEST_F(AuthCallbackTest, TwoLoginsFinishedInReverseOrderBothSucceed) {
+    auto client = browser();
+    const auto first = approve(begin_login(client));
+    const auto second = approve(begin_login(client));
+    EXPECT_EQ(client.fetch(second).status, 302u);
+    EXPECT_EQ(client.fetch(first).status, 302u);
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+}
+
+}  // namespace
+}  // namespace icg::testing

@@ -1,0 +1,89 @@
+#pragma once
+// The whole system for one test: the mock Intercom, Redis (shared through ICG_TEST_REDIS_PORT
+// with a key prefix of the test's own, or private), the gateway, and browser-like clients.
+#include "support/certificates.hpp"
+#include "support/gateway.hpp"
+#include "support/mock_intercom.hpp"
+#include "support/redis_server.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace icg::testing {
+
+inline constexpr const char* session_cookie = "__Host-icg-session";
+inline constexpr const char* login_cookie = "__Host-icg-login";
+
+// Every step of one login, so tests can check (and replay) what the browser saw.
+struct LoginFlow {
+    HttpResponse login;         // GET /auth/login
+    std::string authorize_url;  // its Location
+    std::string state;
+    HttpResponse consent;      // the mock's /oauth answer
+    std::string callback_url;  // its Location
+    std::string code;
+    HttpResponse callback;  // GET /auth/callback
+    std::optional<SetCookie> session_set_cookie;
+};
+
+class GatewayTest : public ::testing::Test {
+protected:
+    void SetUp() override;
+    void TearDown() override;
+
+    // Tests that stop and start Redis override this to get a server of their own.
+    virtual bool needs_private_redis() const { return false; }
+
+    // The default config for this environment; start_gateway() applies `customize` to it.
+    GatewaySettings settings();
+    Gateway& start_gateway(const std::function<void(GatewaySettings&)>& customize = {},
+                           const Environment& environment = {}, bool wait_until_ready = true);
+    Gateway& gateway();  // started with the defaults on first use
+    void stop_gateway();
+
+    TestClient browser() { return TestClient(gateway().port(), certificates().ca_file); }
+    const Certificates& certificates() const { return test_certificates(); }
+    MockIntercom& mock() { return *mock_; }
+    std::uint16_t redis_port() const { return redis_ ? redis_->port() : shared_redis_port_; }
+    RedisServer& private_redis() { return *redis_; }
+    RedisProbe redis_probe() const { return RedisProbe(redis_port()); }
+    const std::string& key_prefix() const { return key_prefix_; }
+    // Every key this test's gateway wrote.
+    std::vector<std::string> gateway_keys();
+
+    // The login steps, each checked for the status it should have.
+    std::string begin_login(TestClient& client, const std::string& target = "/auth/login",
+                            HttpResponse* response = nullptr);
+    std::string approve(const std::string& authorize_url, HttpResponse* response = nullptr);
+    LoginFlow login(TestClient& client, const std::string& target = "/auth/login");
+
+    // Sends exact bytes on a fresh TLS connection; everything answered until the gateway closes it.
+    std::string raw_exchange(const std::string& bytes);
+
+    // Polls /readyz until it answers `status` (bounded); false on timeout.
+    bool wait_for_readyz(unsigned status, std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+    TempDir dir;
+    std::string encryption_key;
+
+private:
+    std::unique_ptr<MockIntercom> mock_;
+    std::unique_ptr<RedisServer> redis_;
+    std::uint16_t shared_redis_port_ = 0;
+    std::string key_prefix_;
+    std::uint16_t gateway_port_ = 0;
+    std::unique_ptr<Gateway> gateway_;
+};
+
+// The Set-Cookie for `name` in a response, if any.
+std::optional<SetCookie> find_set_cookie(const HttpResponse& response, std::string_view name);
+// Location made relative to `origin` when it points there.
+std::string location_path(const HttpResponse& response, const std::string& origin);
+
+}  // namespace icg::testing

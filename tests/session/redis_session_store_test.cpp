@@ -1,0 +1,184 @@
+// Sessions and pending logins in a real Redis, with a fake clock for the absolute lifetime.
+#include "session/redis_session_store.hpp"
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/session_cipher.hpp"
+#include "redis/redis_client.hpp"
+#include "session/redis_login_state_store.hpp"
+#include "support/event_loop.hpp"
+#include "support/eventually.hpp"
+#include "support/redis_server.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+namespace icg::session {
+namespace {
+using namespace std::chrono_literals;
+namespace t = icg::testing;
+
+class FakeClock final : public core::Clock {
+public:
+    std::chrono::system_clock::time_point now() const override { return now_; }
+    void advance(std::chrono::seconds by) { now_ += by; }
+
+private:
+    std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+};
+
+std::int64_t unix_now(const core::Clock& clock) {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+class RedisSessionStoreTest : public ::testing::Test {
+protected:
+    RedisSessionStoreTest()
+        : redis_(dir_),
+          cipher_(core::Secret(std::string(32, 'k'))),
+          client_(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {}),
+          store_(client_, cipher_, random_, clock_, "test:", idle_),
+          logins_(client_, "test:") {
+        client_.start();
+        EXPECT_TRUE(t::eventually([&] { return client_.connected(); }, 5s));
+    }
+
+    std::string started_url() {
+        redis_.start();
+        return redis_.url();
+    }
+
+    SessionRecord record(std::chrono::seconds lifetime = 7 * 24h) const {
+        return {.access_token = core::Secret(std::string("tok_super_secret_value")),
+                .admin_id = "42",
+                .admin_name = "Ada Lovelace",
+                .admin_email = "ada@example.com",
+                .workspace_id = "ws_1",
+                .workspace_name = "Demo",
+                .created_at = unix_now(clock_),
+                .expires_at = unix_now(clock_) + lifetime.count()};
+    }
+
+    core::Secret create(const SessionRecord& r) {
+        auto id = loop_.run(store_.create(r));
+        EXPECT_TRUE(id) << id.error().message();
+        return *id;
+    }
+
+    std::optional<SessionRecord> load(const core::Secret& id) {
+        auto r = loop_.run(store_.load(id));
+        EXPECT_TRUE(r) << r.error().message();
+        return r ? *r : std::nullopt;
+    }
+
+    const std::chrono::seconds idle_ = 3600s;
+    t::TempDir dir_;
+    t::RedisServer redis_;
+    t::EventLoop loop_;
+    core::SystemRandom random_;
+    FakeClock clock_;
+    crypto::SessionCipher cipher_;
+    redis::RedisClient client_;
+    RedisSessionStore store_;
+    RedisLoginStateStore logins_;
+};
+
+TEST_F(RedisSessionStoreTest, StoresUnderAHashOfTheIdAndEncryptsTheWholeRecord) {
+    const auto id = create(record());
+    EXPECT_EQ(id.size(), 43u);  // 256 bits, base64url
+    t::RedisProbe probe(redis_.port());
+    const auto keys = probe.keys("test:*");
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_EQ(keys[0], "test:session:" + crypto::sha256_hex(id.expose()));
+    EXPECT_EQ(keys[0].find(std::string(id.expose())), std::string::npos);
+    const auto stored = probe.get(keys[0]);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->find("tok_super_secret_value"), std::string::npos);
+    EXPECT_EQ(stored->find("ada@example.com"), std::string::npos);
+    EXPECT_EQ(stored->find("Ada"), std::string::npos);
+    EXPECT_GT(probe.ttl(keys[0]), 3500);
+    EXPECT_LE(probe.ttl(keys[0]), 3600);
+}
+
+TEST_F(RedisSessionStoreTest, LoadsWhatWasStoredAndSlidesTheIdleTimeout) {
+    const auto id = create(record());
+    t::RedisProbe probe(redis_.port());
+    const auto key = store_.key_for(id);
+    probe.command({"EXPIRE", key, "100"});
+    auto loaded = load(id);
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->access_token.expose(), "tok_super_secret_value");
+    EXPECT_EQ(loaded->admin_email, "ada@example.com");
+    EXPECT_EQ(loaded->workspace_name, "Demo");
+    EXPECT_GT(probe.ttl(key), 3500);  // back to the full idle timeout
+}
+
+TEST_F(RedisSessionStoreTest, UnknownMalformedAndErasedIdsHaveNoSession) {
+    EXPECT_FALSE(load(core::Secret(std::string(43, 'A'))));
+    EXPECT_FALSE(load(core::Secret(std::string("short"))));
+    const auto id = create(record());
+    ASSERT_TRUE(load(id));
+    ASSERT_TRUE(loop_.run(store_.erase(id)));
+    EXPECT_FALSE(load(id));
+}
+
+TEST_F(RedisSessionStoreTest, EndsTheSessionAtItsAbsoluteLifetimeEvenWhenUsed) {
+    const auto id = create(record(2 * 3600s));
+    clock_.advance(3000s);
+    ASSERT_TRUE(load(id));
+    // Less than one idle period is left: the key must not outlive the absolute end.
+    t::RedisProbe probe(redis_.port());
+    EXPECT_LE(probe.ttl(store_.key_for(id)), 2 * 3600 - 3000);
+    clock_.advance(4300s);
+    EXPECT_FALSE(load(id));
+    EXPECT_FALSE(probe.exists(store_.key_for(id)));
+}
+
+TEST_F(RedisSessionStoreTest, ARecordMovedToAnotherKeyOrAlteredDoesNotOpen) {
+    const auto a = create(record());
+    const auto b = create(record());
+    t::RedisProbe probe(redis_.port());
+    // Copy a's sealed record over b's key: the key is the associated data, so it must not open.
+    probe.command({"SET", store_.key_for(b), *probe.get(store_.key_for(a))});
+    EXPECT_FALSE(load(b));
+    auto sealed = *probe.get(store_.key_for(a));
+    sealed[sealed.size() / 2] ^= 1;
+    probe.command({"SET", store_.key_for(a), sealed});
+    EXPECT_FALSE(load(a));
+}
+
+TEST_F(RedisSessionStoreTest, FailsWithAnErrorRatherThanNoSessionWhileRedisIsDown) {
+    const auto id = create(record());
+    redis_.stop();
+    ASSERT_TRUE(t::eventually([&] { return !client_.connected(); }, 5s));
+    auto loaded = loop_.run(store_.load(id));
+    EXPECT_FALSE(loaded.has_value());
+    auto erased = loop_.run(store_.erase(id));
+    EXPECT_FALSE(erased.has_value());
+}
+
+TEST_F(RedisSessionStoreTest, PendingLoginsAreSingleUseAndExpire) {
+    const PendingLogin pending{std::string(64, 'a'), "/after?x=1"};
+    ASSERT_TRUE(loop_.run(logins_.put("state-1", pending, 600s)));
+    t::RedisProbe probe(redis_.port());
+    const auto keys = probe.keys("test:login:*");
+    ASSERT_EQ(keys.size(), 1u);
+    EXPECT_EQ(keys[0].find("state-1"), std::string::npos);
+    EXPECT_GT(probe.ttl(keys[0]), 590);
+
+    auto first = loop_.run(logins_.take("state-1"));
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(*first);
+    EXPECT_EQ((*first)->browser_binding, pending.browser_binding);
+    EXPECT_EQ((*first)->return_to, "/after?x=1");
+    auto replay = loop_.run(logins_.take("state-1"));
+    ASSERT_TRUE(replay);
+    EXPECT_FALSE(*replay);
+    auto unknown = loop_.run(logins_.take("never-issued"));
+    ASSERT_TRUE(unknown);
+    EXPECT_FALSE(*unknown);
+}
+
+}  // namespace
+}  // namespace icg::session

@@ -1,0 +1,63 @@
+#pragma once
+// A real redis-server on 127.0.0.1 for one test, without persistence; it can be stopped and
+// started again on the same port to test outages.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace icg::testing {
+
+class RedisServer {
+public:
+    explicit RedisServer(const TempDir& dir, std::uint16_t port = 0);  // 0: a free port
+    ~RedisServer();
+
+    std::uint16_t port() const noexcept { return port_; }
+    std::string url(int database = 0) const;
+    bool running() const noexcept { return process_ != nullptr; }
+
+    void start();  // waits for "Ready to accept connections"
+    void stop();   // SIGTERM and wait; Redis closes every client connection
+
+private:
+    void start_once();
+
+    const TempDir& dir_;
+    std::uint16_t port_;
+    bool port_was_chosen_;  // a free port we picked, which may be taken by the time Redis binds
+    int starts_ = 0;
+    std::unique_ptr<Process> process_;
+};
+
+// A blocking RESP client with deadlines, for looking into Redis from a test.
+struct RedisValue {
+    enum class Type { nil, string, status, error, integer, array } type = Type::nil;
+    std::string text;
+    long long integer = 0;
+    std::vector<RedisValue> elements;
+};
+
+class RedisProbe {
+public:
+    explicit RedisProbe(std::uint16_t port);
+    ~RedisProbe();
+    RedisProbe(const RedisProbe&) = delete;
+    RedisProbe& operator=(const RedisProbe&) = delete;
+
+    // Throws std::runtime_error on a network error or timeout.
+    RedisValue command(const std::vector<std::string>& args);
+    std::vector<std::string> keys(const std::string& pattern);
+    std::optional<std::string> get(const std::string& key);
+    long long ttl(const std::string& key);
+    bool exists(const std::string& key);
+
+private:
+    int fd_ = -1;
+    std::string pending_;
+};
+
+}  // namespace icg::testing
