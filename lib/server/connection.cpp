@@ -81,6 +81,7 @@ private:
         bhttp::request_parser<bhttp::empty_body> header_parser;
         header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         header_parser.eager(false);
+        header_parser.body_limit(boost::none); // route limits are checked against Content-Length below
 
         stream_.next_layer().expires_after(first ? limits.read_timeout : limits.idle_timeout);
         auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, header_parser, nothrow);

@@ -51,6 +51,9 @@ TEST_F(SecretsTest, NoSecretReachesTheGatewayOutput) {
         {"encryption key (base64)", encryption_key},
     };
     if (login_binding) secrets.emplace_back("login cookie", login_binding->value);
+    const auto tokens = mock().issued_tokens();
+    ASSERT_EQ(tokens.size(), 1u);
+    secrets.emplace_back("access token", tokens[0]);
     const auto raw_key = core::base64_decode(encryption_key).value_or("");
     for (const auto& [what, value] : secrets) {
         ASSERT_FALSE(value.empty()) << what;
@@ -97,6 +100,11 @@ TEST_F(SecretsTest, SessionIsStoredEncryptedUnderAKeyThatHidesTheSessionId) {
             EXPECT_EQ(bytes.find(field), std::string::npos) << "'" << field << "' is readable under " << key;
     }
     for (const auto& key : all_icg) EXPECT_EQ(key.find(session_id), std::string::npos) << key;
+    const auto tokens = mock().issued_tokens();
+    ASSERT_FALSE(tokens.empty());
+    for (const auto& key : all_icg)
+        for (const auto& token : tokens)
+            EXPECT_EQ(stored_bytes(redis, key).find(token), std::string::npos) << "the access token is readable under " << key;
 }
 
 TEST_F(SecretsTest, SessionKeyExpiresWithTheIdleTimeout) {

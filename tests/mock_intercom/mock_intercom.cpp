@@ -1,8 +1,12 @@
 #include "mock_intercom.hpp"
 
+#include "mock_api.hpp"
+#include "mock_json.hpp"
+
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "core/secret.hpp"
+#include "crypto/digest.hpp"
 #include "http/message.hpp"
 #include "observability/access_log.hpp"
 
@@ -14,10 +18,9 @@
 #include <boost/url/parse_query.hpp>
 #include <boost/url/url.hpp>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <array>
+#include <charconv>
 #include <exception>
 #include <initializer_list>
 #include <mutex>
@@ -58,28 +61,6 @@ std::optional<Mode> find_mode(const std::array<std::pair<std::string_view, Mode>
     return std::nullopt;
 }
 
-// ---- JSON output ----
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void put_key(JsonWriter& w, std::string_view key) { w.Key(key.data(), rapidjson::SizeType(key.size())); }
-
-// Distinct names: with overloads a string literal would silently pick bool.
-void put_string(JsonWriter& w, std::string_view key, std::string_view value) {
-    put_key(w, key);
-    w.String(value.data(), rapidjson::SizeType(value.size()));
-}
-
-void put_bool(JsonWriter& w, std::string_view key, bool value) {
-    put_key(w, key);
-    w.Bool(value);
-}
-
-void put_int(JsonWriter& w, std::string_view key, std::int64_t value) {
-    put_key(w, key);
-    w.Int64(value);
-}
-
 // ---- Request input ----
 
 // Name/value pairs from a query string, a form body or a flat JSON object; the first of a name wins.
@@ -116,6 +97,14 @@ std::optional<Fields> parse_json_object(std::string_view text) {
                        std::string(member.value.GetString(), member.value.GetStringLength()));
     }
     return fields;
+}
+
+// A whole decimal number no larger than `max`.
+std::optional<std::uint64_t> parse_count(std::string_view text, std::uint64_t max) {
+    std::uint64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value > max) return std::nullopt;
+    return value;
 }
 
 std::string_view media_type(std::string_view content_type) {
@@ -257,6 +246,8 @@ struct MockIntercom::State {
     std::unordered_map<std::string, Grant> codes;
     std::unordered_set<std::string> tokens;
     std::vector<std::string> issued;  // every token ever handed out, for leak scans in tests
+    std::optional<std::string> last_request;  // describe_request() of the latest /me or API request
+    std::unordered_map<std::uint64_t, std::string> stream_digests;  // /stream body length -> SHA-256
     MockStats stats;
     TokenMode token_mode = TokenMode::ok;
     MeMode me_mode = MeMode::ok;
@@ -267,7 +258,10 @@ MockIntercom::MockIntercom(MockIntercomConfig config, core::Random& random, cons
 
 MockIntercom::~MockIntercom() = default;
 
-std::size_t MockIntercom::body_limit(std::string_view, std::string_view) const { return kBodyLimit; }
+std::size_t MockIntercom::body_limit(std::string_view method, std::string_view path) const {
+    // Only /echo takes big uploads: the gateway's streaming of request bodies is tested through it.
+    return api_route(method, path) == ApiRoute::echo ? kMaxEchoBody : kBodyLimit;
+}
 
 asio::awaitable<http::Response> MockIntercom::handle(http::Request& request) {
     // The server's contract is that handlers do not throw; allocation or URL errors become a 500.
@@ -286,6 +280,8 @@ asio::awaitable<http::Response> MockIntercom::route(const http::Request& request
     if (path == "/oauth" && get) co_return authorize(request);
     if (path == "/auth/eagle/token" && request.method == "POST") co_return co_await token(request);
     if (path == "/me" && get) co_return co_await me(request);
+    if (const auto api_kind = api_route(request.method, path); api_kind != ApiRoute::none)
+        co_return co_await api(request, api_kind);
     if (path.starts_with("/__mock/")) co_return control(request);
     co_return error_list(404, "not_found", "Resource Not Found");
 }
@@ -405,10 +401,12 @@ http::Response MockIntercom::exchange_code(const http::Request& request) {
 // ---- GET /me: who the token belongs to ----
 
 asio::awaitable<http::Response> MockIntercom::me(const http::Request& request) {
+    std::string description = describe_request(request);
     MeMode mode;
     {
         std::lock_guard lock(state_->mutex);
         ++state_->stats.me;
+        state_->last_request = std::move(description);
         mode = state_->me_mode;
     }
     if (mode == MeMode::error500) co_return error_list(500, "server_error", "Internal server error");
@@ -417,18 +415,93 @@ asio::awaitable<http::Response> MockIntercom::me(const http::Request& request) {
 }
 
 http::Response MockIntercom::describe_admin(const http::Request& request) {
-    const auto token = bearer_token(request.headers.get("Authorization"));
-    bool known = false;
-    if (!token.empty()) {
-        std::lock_guard lock(state_->mutex);
-        known = state_->tokens.contains(std::string(token));
-    }
-    if (!known) return error_list(401, "unauthorized", "Access Token Invalid");
+    if (!token_known(request)) return error_list(401, "unauthorized", "Access Token Invalid");
 
     rapidjson::StringBuffer out;
     JsonWriter w(out);
     write_admin(w, config_);
     return with_note(http::json_response(200, std::string(out.GetString(), out.GetSize())), "me");
+}
+
+// Whether the request carries a bearer token that was issued and not revoked since.
+bool MockIntercom::token_known(const http::Request& request) {
+    const auto token = bearer_token(request.headers.get("Authorization"));
+    if (token.empty()) return false;
+    std::lock_guard lock(state_->mutex);
+    return state_->tokens.contains(std::string(token));
+}
+
+// ---- The REST endpoints tests proxy through the gateway (mock_api.hpp) ----
+
+asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, ApiRoute route) {
+    // Recorded before the token check, so a test also sees what reached us on a refused request.
+    std::string description = describe_request(request);
+    {
+        std::lock_guard lock(state_->mutex);
+        ++state_->stats.api;
+        state_->last_request = description;
+    }
+    if (!token_known(request)) co_return error_list(401, "unauthorized", "Access Token Invalid");
+
+    switch (route) {
+        case ApiRoute::echo: co_return echo(request, std::move(description));
+        case ApiRoute::slow: {
+            const auto query = parse_form(request.query());
+            const auto ms = query ? parse_count(field(*query, "ms"), kMaxSlowMs) : std::nullopt;
+            if (!ms) co_return error_list(400, "parameter_invalid", "ms must be a number from 0 to 120000");
+            const std::chrono::milliseconds delay(*ms);
+            co_await pause(delay);
+            co_return echo(request, std::move(description));
+        }
+        case ApiRoute::stream: co_return stream(request);
+        case ApiRoute::rate_limited: {
+            auto response = error_list(429, "rate_limit_exceeded", "Exceeded rate limit");
+            response.headers.add("Retry-After", "7");
+            co_return response;
+        }
+        case ApiRoute::contacts:
+            co_return with_note(http::json_response(200, contact_list_json(config_.workspace_id)), "contacts");
+        case ApiRoute::contact: {
+            const auto id = request.path().substr(std::string_view("/contacts/").size());
+            co_return with_note(http::json_response(200, contact_json(id, config_.workspace_id)), "contact");
+        }
+        case ApiRoute::none: break;
+    }
+    co_return error_list(404, "not_found", "Resource Not Found");
+}
+
+http::Response MockIntercom::echo(const http::Request& request, std::string description) {
+    auto response = with_note(http::json_response(200, std::move(description)), "echo");
+    add_upstream_echo_headers(response);
+    response.chunked = request.headers.get("X-Mock-Chunked") == "1";
+    return response;
+}
+
+http::Response MockIntercom::stream(const http::Request& request) {
+    const auto query = parse_form(request.query());
+    const auto length = query ? parse_count(field(*query, "bytes"), kMaxStreamBytes) : std::nullopt;
+    if (!length) return error_list(400, "parameter_invalid", "bytes must be a number from 0 to 268435456");
+    http::Response response;
+    response.body = stream_pattern(*length);
+    response.headers.add("Content-Type", "application/octet-stream");
+    response.headers.add("Cache-Control", "no-store");
+    response.headers.add("X-Body-Sha256", stream_digest(*length, response.body));
+    response.chunked = field(*query, "chunked") == "1";
+    response.log_note = "stream";
+    return response;
+}
+
+// Hashing 256 MiB takes about a second, so each length is hashed once; never under the mutex.
+std::string MockIntercom::stream_digest(std::uint64_t length, const std::string& body) {
+    {
+        std::lock_guard lock(state_->mutex);
+        const auto it = state_->stream_digests.find(length);
+        if (it != state_->stream_digests.end()) return it->second;
+    }
+    auto digest = crypto::sha256_hex(body);
+    std::lock_guard lock(state_->mutex);
+    state_->stream_digests.emplace(length, digest);
+    return digest;
 }
 
 // ---- /__mock/: test controls ----
@@ -448,9 +521,11 @@ http::Response MockIntercom::control(const http::Request& request) {
         put_int(w, "authorize", std::int64_t(counts.authorize));
         put_int(w, "token", std::int64_t(counts.token));
         put_int(w, "me", std::int64_t(counts.me));
+        put_int(w, "api", std::int64_t(counts.api));
         w.EndObject();
         return http::json_response(200, std::string(out.GetString(), out.GetSize()));
     }
+    if (path == "/__mock/last-request" && request.method == "GET") return last_request();
     if (path == "/__mock/issued-tokens" && request.method == "GET") {
         // Test-only: lets a test search the gateway's logs and Redis for the real token values.
         rapidjson::StringBuffer out;
@@ -484,6 +559,16 @@ http::Response MockIntercom::control(const http::Request& request) {
     // `name` is one of the fixed mode names by now, so it is safe to log.
     observability::log_event("info", std::string(token_mode ? "token" : "me") + " mode set to " + name);
     return with_note(no_content(), "mode_set");
+}
+
+http::Response MockIntercom::last_request() {
+    std::optional<std::string> description;
+    {
+        std::lock_guard lock(state_->mutex);
+        description = state_->last_request;
+    }
+    if (!description) return error_list(404, "not_found", "No API request has been received yet");
+    return http::json_response(200, std::move(*description));
 }
 
 void MockIntercom::revoke_all_tokens() {

@@ -38,12 +38,16 @@ enum class MeMode { ok, error500, slow };
 std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept;
 std::optional<MeMode> parse_me_mode(std::string_view name) noexcept;
 
-// Requests seen on the three Intercom endpoints, whatever their outcome.
+// Requests seen on the Intercom endpoints, whatever their outcome. `api` counts the REST
+// endpoints of mock_api.hpp (/echo, /stream, /slow, /rate-limited, /contacts); /me has its own.
 struct MockStats {
     std::uint64_t authorize = 0;
     std::uint64_t token = 0;
     std::uint64_t me = 0;
+    std::uint64_t api = 0;
 };
+
+enum class ApiRoute;  // mock_api.hpp
 
 // Thread-safe: the server may call handle() from several threads at once.
 class MockIntercom final : public server::Handler {
@@ -72,7 +76,13 @@ private:
     http::Response exchange_code(const http::Request& request);
     boost::asio::awaitable<http::Response> me(const http::Request& request);
     http::Response describe_admin(const http::Request& request);
+    boost::asio::awaitable<http::Response> api(const http::Request& request, ApiRoute route);
+    http::Response echo(const http::Request& request, std::string description);
+    http::Response stream(const http::Request& request);
+    std::string stream_digest(std::uint64_t length, const std::string& body);
+    bool token_known(const http::Request& request);
     http::Response control(const http::Request& request);
+    http::Response last_request();
     http::Response error_list(unsigned status, std::string_view code, std::string_view message);
 
     MockIntercomConfig config_;

@@ -110,9 +110,12 @@ std::string_view mock_usage() {
            "  --help                  this text\n"
            "\n"
            "Prints 'mock-intercom listening on HOST:PORT' once bound, then JSON access-log lines.\n"
-           "Endpoints: GET /oauth, POST /auth/eagle/token, GET /me; test controls:\n"
-           "POST /__mock/revoke, GET /__mock/stats, POST /__mock/token-mode?mode=ok|reject|error500|\n"
-           "garbage|slow|no_token, POST /__mock/me-mode?mode=ok|error500|slow.\n"
+           "Endpoints: GET /oauth, POST /auth/eagle/token, GET /me; with a bearer token also\n"
+           "ANY /echo[/...] (describes the request as received; X-Mock-Chunked: 1 answers chunked),\n"
+           "GET /stream?bytes=N[&chunked=1], ANY /slow?ms=N, GET /rate-limited, GET /contacts[/ID].\n"
+           "Test controls: POST /__mock/revoke, GET /__mock/stats, GET /__mock/last-request,\n"
+           "GET /__mock/issued-tokens, POST /__mock/token-mode?mode=ok|reject|error500|garbage|slow|\n"
+           "no_token, POST /__mock/me-mode?mode=ok|error500|slow.\n"
            "Exit status: 0 after SIGTERM/SIGINT, 2 for bad arguments or unusable cert/key, 1 otherwise.\n";
 }
 

@@ -65,4 +65,17 @@ MockStats MockIntercom::stats() {
     return {number("authorize"), number("token"), number("me")};
 }
 
+std::vector<std::string> MockIntercom::issued_tokens() {
+    HttpsConnection connection(port_, certificates_.ca_file);
+    auto response = connection.request("GET", "/__mock/issued-tokens");
+    if (response.status != 200) throw std::runtime_error("mock-intercom: /__mock/issued-tokens answered " + std::to_string(response.status));
+    rapidjson::Document doc;
+    doc.Parse(response.body.data(), response.body.size());
+    std::vector<std::string> tokens;
+    if (doc.IsObject() && doc.HasMember("tokens") && doc["tokens"].IsArray())
+        for (const auto& t : doc["tokens"].GetArray())
+            if (t.IsString()) tokens.emplace_back(t.GetString(), t.GetStringLength());
+    return tokens;
+}
+
 }  // namespace icg::testing

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace icg::testing {
 
@@ -36,6 +37,8 @@ public:
     void set_me_mode(const std::string& mode);
     void revoke_all_tokens();
     MockStats stats();
+    // Every access token the mock has handed out, so tests can search logs and Redis for them.
+    std::vector<std::string> issued_tokens();
 
     Process& process() { return *process_; }
 
