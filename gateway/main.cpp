@@ -11,8 +11,11 @@
 #include "redis/redis_client.hpp"
 #include "server/https_server.hpp"
 #include "server/tls_server_context.hpp"
+#include "session/cached_session_store.hpp"
 #include "session/redis_login_state_store.hpp"
 #include "session/redis_session_store.hpp"
+#include "session/session_cache.hpp"
+#include "session/session_cache_tracking.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/https_client.hpp"
 #include "upstream/intercom_oauth_client.hpp"
@@ -91,11 +94,23 @@ int run(const icg::config::GatewayConfig& config) {
 
     std::string redis_error;
     auto redis_endpoint = redis::parse_redis_url(config.redis.url.expose(), &redis_error);
-    redis::RedisClient redis_client(io.get_executor(), std::move(*redis_endpoint),
-                                    {.connect_timeout = config.redis.connect_timeout,
-                                     .command_timeout = config.redis.command_timeout});
-    session::RedisSessionStore sessions(redis_client, cipher, random, clock, config.redis.key_prefix,
-                                        config.session.idle_timeout);
+    const redis::RedisOptions redis_options{.connect_timeout = config.redis.connect_timeout,
+                                            .command_timeout = config.redis.command_timeout};
+    redis::RedisClient redis_client(io.get_executor(), *redis_endpoint, redis_options);
+    session::RedisSessionStore redis_sessions(redis_client, cipher, random, clock, config.redis.key_prefix,
+                                              config.session.idle_timeout);
+    // The hot path reads sessions from memory; Redis tells every gateway when one changes.
+    // Entries are re-read (which slides the idle timeout in Redis) at least every tenth of the idle
+    // timeout, so a session in use never expires early by more than that.
+    const auto cache_ttl = std::min<std::chrono::milliseconds>(config.session.cache_ttl, config.session.idle_timeout / 10);
+    session::SessionCache session_cache(cache_ttl, config.session.cache_max_entries);
+    session::CachedSessionStore cached_sessions(redis_sessions, session_cache);
+    std::optional<session::SessionCacheTracking> cache_tracking;
+    if (config.session.cache)
+        cache_tracking.emplace(io.get_executor(), redis_client, *redis_endpoint, redis_options, session_cache,
+                               redis_sessions.key_space());
+    session::SessionStore& sessions =
+        config.session.cache ? static_cast<session::SessionStore&>(cached_sessions) : redis_sessions;
     session::RedisLoginStateStore logins(redis_client, config.redis.key_prefix);
 
     auto upstream_tls = upstream::make_tls_client_context(config.intercom.ca_file);
@@ -144,6 +159,7 @@ int run(const icg::config::GatewayConfig& config) {
                                 .max_header_bytes = config.server.max_header_bytes,
                                 .access_log = config.server.access_log});
     const auto port = server.listen(config.server.listen.host, config.server.listen.port);
+    if (cache_tracking) cache_tracking->start();
     redis_client.start();
     server.start();
 
@@ -153,6 +169,7 @@ int run(const icg::config::GatewayConfig& config) {
         observability::log_event("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                                              "; finishing in-flight requests");
         server.drain([&] {
+            if (cache_tracking) cache_tracking->stop();
             redis_client.stop();
             io.stop();
         });

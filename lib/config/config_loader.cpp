@@ -68,6 +68,9 @@ constexpr KeySpec known_keys[] = {
     {"session", "absolute_timeout", Kind::duration},
     {"session", "cookie_name", Kind::text},
     {"session", "login_timeout", Kind::duration},
+    {"session", "cache", Kind::boolean},
+    {"session", "cache_ttl", Kind::duration},
+    {"session", "cache_max_entries", Kind::integer},
 };
 
 std::string full_name(const KeySpec& k) { return std::string(k.section) + "." + k.name; }
@@ -346,6 +349,9 @@ GatewayConfig build(const RawValues& raw) {
         c.session.cookie_name.find_first_of(" ;,=\t\"()<>@:/[]?{}\\") != std::string::npos)
         fail("session.cookie_name", "must be a non-empty cookie token");
     r.duration("session.login_timeout", c.session.login_timeout);
+    r.boolean("session.cache", c.session.cache);
+    r.duration("session.cache_ttl", c.session.cache_ttl);
+    r.integer("session.cache_max_entries", c.session.cache_max_entries, 1, 100'000'000);
     return c;
 }
 
@@ -392,7 +398,10 @@ std::string describe(const GatewayConfig& c) {
         << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"
         << "session.idle_timeout = " << seconds(c.session.idle_timeout) << "\n"
         << "session.absolute_timeout = " << seconds(c.session.absolute_timeout) << "\n"
-        << "session.cookie_name = " << c.session.cookie_name << "\n";
+        << "session.cookie_name = " << c.session.cookie_name << "\n"
+        << "session.cache = " << (c.session.cache ? "true" : "false") << "\n"
+        << "session.cache_ttl = " << c.session.cache_ttl.count() << "ms\n"
+        << "session.cache_max_entries = " << c.session.cache_max_entries << "\n";
     return out.str();
 }
 

@@ -66,6 +66,10 @@ struct SessionSettings {
     std::chrono::seconds absolute_timeout{7 * 24 * 3600};
     std::string cookie_name = "__Host-icg-session";
     std::chrono::seconds login_timeout{600};
+    // In-process session cache kept correct by Redis client-side caching (invalidations).
+    bool cache = true;
+    std::chrono::milliseconds cache_ttl{30'000};  // an entry is re-read from Redis after this
+    std::size_t cache_max_entries = 100'000;
 };
 
 struct GatewayConfig {

@@ -3,11 +3,11 @@
 #include "observability/access_log.hpp"
 #include "redis/codec.hpp"
 #include "redis/redis_error.hpp"
+#include "redis/redis_handshake.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -58,6 +58,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     std::deque<Pending> pending;
     std::string last_logged;      // the last failure logged, so a long outage logs once
     std::string handshake_error;  // why the server refused AUTH or SELECT
+    std::function<void(bool)> on_connection_change;
 
     // Runs on the strand.
     void submit(std::string command, Completion complete) {
@@ -87,8 +88,10 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
 
     void disconnect(RedisErrc why, const std::string& detail) {
         ++generation;
-        if (is_connected.exchange(false) || last_logged != detail)
+        const bool was_connected = is_connected.exchange(false);
+        if (was_connected || last_logged != detail)
             observability::log_event("warn", "redis " + endpoint.redacted() + ": " + detail);
+        if (was_connected && on_connection_change) on_connection_change(false);
         last_logged = detail;
         error_code ignored;
         stream.socket().close(ignored);
@@ -98,64 +101,20 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         for (auto& p : failed) p.complete(why, {});
     }
 
-    // Handshake: AUTH and SELECT, answered in order before any user command is accepted.
-    asio::awaitable<error_code> connect_once(ReplyReader& reader) {
-        asio::ip::tcp::resolver resolver(strand);
-        auto [rec, results] = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port), nothrow);
-        if (rec) co_return rec;
-        stream.expires_after(options.connect_timeout);
-        auto [cec, ep] = co_await stream.async_connect(results, nothrow);
-        if (cec) co_return cec;
-        stream.socket().set_option(asio::ip::tcp::no_delay(true));
-
-        std::vector<std::vector<std::string>> hello;
-        if (!endpoint.password.empty()) {
-            if (endpoint.username.empty()) hello.push_back({"AUTH", std::string(endpoint.password.expose())});
-            else hello.push_back({"AUTH", endpoint.username, std::string(endpoint.password.expose())});
-        }
-        if (endpoint.database != 0) hello.push_back({"SELECT", std::to_string(endpoint.database)});
-        hello.push_back({"PING"});
-        std::string batch;
-        for (auto& cmd : hello) batch += format_command(cmd);
-        for (auto& cmd : hello)
-            for (auto& arg : cmd) std::fill(arg.begin(), arg.end(), '\0');
-
-        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(batch), nothrow);
-        std::fill(batch.begin(), batch.end(), '\0');
-        if (wec) co_return wec;
-        char buf[4096];
-        std::size_t answered = 0;
-        while (answered < hello.size()) {
-            auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), nothrow);
-            if (ec) co_return ec;
-            if (!reader.feed({buf, n})) co_return RedisErrc::protocol_error;
-            Reply reply;
-            for (auto st = reader.next(reply); st != ReplyReader::Status::incomplete; st = reader.next(reply)) {
-                if (st == ReplyReader::Status::protocol_error) co_return RedisErrc::protocol_error;
-                // The reply text of a failed AUTH names no secret; keep it for the log.
-                if (reply.is_error()) {
-                    handshake_error = "handshake refused: " + reply.text;
-                    co_return RedisErrc::error_reply;
-                }
-                ++answered;
-            }
-        }
-        stream.expires_never();
-        co_return error_code{};
-    }
-
     static asio::awaitable<void> run(std::shared_ptr<Impl> self) {
         auto backoff = self->options.reconnect_min;
         std::minstd_rand jitter(std::random_device{}());
         while (!self->stopped) {
             ReplyReader reader;
             self->handshake_error.clear();
-            error_code ec = co_await self->connect_once(reader);
+            error_code ec = co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout,
+                                                     reader, self->handshake_error);
             if (self->stopped) co_return;
             if (!ec) {
                 self->is_connected = true;
                 self->last_logged.clear();
                 observability::log_event("info", "redis " + self->endpoint.redacted() + ": connected");
+                if (self->on_connection_change) self->on_connection_change(true);
                 backoff = self->options.reconnect_min;
                 const auto generation = self->generation;
                 co_await self->read_loop(reader, generation);
@@ -217,6 +176,10 @@ RedisClient::RedisClient(asio::any_io_executor executor, RedisEndpoint endpoint,
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options)) {}
 
 RedisClient::~RedisClient() { stop(); }
+
+void RedisClient::on_connection_change(std::function<void(bool connected)> observer) {
+    impl_->on_connection_change = std::move(observer);
+}
 
 void RedisClient::start() {
     asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);

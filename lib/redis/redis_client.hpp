@@ -9,6 +9,7 @@
 #include <boost/system/result.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ public:
     ~RedisClient();
     RedisClient(const RedisClient&) = delete;
     RedisClient& operator=(const RedisClient&) = delete;
+
+    // Called on the client's strand after each (re)connect and each loss of the connection, for
+    // state that lives per connection (client-side caching). Set it before start().
+    void on_connection_change(std::function<void(bool connected)> observer);
 
     // Starts connecting in the background; commands sent before it is up fail with not_connected.
     void start();

@@ -38,8 +38,10 @@ RedisSessionStore::RedisSessionStore(redis::RedisClient& redis, const crypto::Se
       idle_timeout_(idle_timeout) {}
 
 std::string RedisSessionStore::key_for(const core::Secret& id) const {
-    return key_prefix_ + "session:" + crypto::sha256_hex(id.expose());
+    return key_space() + crypto::sha256_hex(id.expose());
 }
+
+std::int64_t RedisSessionStore::now_unix_seconds() const { return unix_seconds(clock_.now()); }
 
 asio::awaitable<Result<core::Secret>> RedisSessionStore::create(const SessionRecord& record) {
     const auto now = unix_seconds(clock_.now());

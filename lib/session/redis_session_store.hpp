@@ -4,6 +4,7 @@
 #include "session/session_store.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace icg::core {
@@ -30,6 +31,9 @@ public:
 
     // The Redis key of a session id; public for tests that inspect Redis directly.
     std::string key_for(const core::Secret& id) const;
+    // The prefix every session key starts with (what client-side caching tracks).
+    std::string key_space() const { return key_prefix_ + "session:"; }
+    std::int64_t now_unix_seconds() const;
 
 private:
     redis::RedisClient& redis_;

@@ -156,6 +156,9 @@ TEST_F(ConfigLoaderTest, OptionalKeysKeepTheirDefaults) {
     EXPECT_EQ(c.session.idle_timeout, defaults.session.idle_timeout);
     EXPECT_EQ(c.session.absolute_timeout, defaults.session.absolute_timeout);
     EXPECT_EQ(c.session.cookie_name, "__Host-icg-session");
+    EXPECT_TRUE(c.session.cache);
+    EXPECT_EQ(c.session.cache_ttl, std::chrono::seconds(30));
+    EXPECT_EQ(c.session.cache_max_entries, 100'000u);
 }
 
 class RequiredKeyTest : public ConfigLoaderTest, public ::testing::WithParamInterface<Key> {};
@@ -303,6 +306,24 @@ TEST_F(ConfigLoaderTest, ThreadCountIsBounded) {
         set("server", "threads", bad);
         EXPECT_STARTS_WITH(error(), "server.threads");
     }
+}
+
+TEST_F(ConfigLoaderTest, SessionCacheSettingsAreReadAndChecked) {
+    set("session", "cache", "false");
+    set("session", "cache_ttl", "\"5s\"");
+    set("session", "cache_max_entries", "1000");
+    const auto c = load();
+    EXPECT_FALSE(c.session.cache);
+    EXPECT_EQ(c.session.cache_ttl, std::chrono::seconds(5));
+    EXPECT_EQ(c.session.cache_max_entries, 1000u);
+    for (const char* bad : {"0", "-5", "\"many\""}) {
+        SetUp();
+        set("session", "cache_max_entries", bad);
+        EXPECT_STARTS_WITH(error(), "session.cache_max_entries");
+    }
+    SetUp();
+    set("session", "cache", "\"sometimes\"");
+    EXPECT_STARTS_WITH(error(), "session.cache");
 }
 
 TEST_F(ConfigLoaderTest, PublicUrlMustBeAnHttpsOrigin) {
