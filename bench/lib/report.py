@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""Turns bench/run's measurements into bench/results/<date>.{json,md} and a latency plot.
+
+  report.py record RUNS.jsonl --peer P --run R --connections N --wrk-output FILE
+                    --duration-s S --clk-tck T --cpu-ticks N --redis-cpu-ticks N
+                    --upstream-cpu-ticks N --peak-rss-kib N
+      appends one run (wrk's BENCH_RESULT line plus the process figures) to RUNS.jsonl
+  report.py build RUNS.jsonl --micro MICRO.json --env ENV.json --out-dir DIR --date YYYY-MM-DD
+      writes DIR/DATE.json, DIR/DATE.md and DIR/DATE-latency.svg (gnuplot)
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+PEERS = ["nginx-static-token", "node-bff", "intercom-gateway"]
+RUN_LABELS = {
+    "proxy-64": "GET /intercom/me, 64 connections",
+    "proxy-1000": "GET /intercom/me, 1,000 connections",
+    "login": "login flow (login → callback → session)",
+}
+PLOT_PERCENTILES = ["50", "75", "90", "95", "99", "99.9", "99.99"]
+
+
+def wrk_result(path):
+    for line in pathlib.Path(path).read_text().splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    sys.exit(f"report.py: no BENCH_RESULT line in {path} (did wrk fail?)")
+
+
+def record(args):
+    wrk = wrk_result(args.wrk_output)
+    seconds = wrk["duration_us"] / 1e6
+    socket_errors = wrk["connect_errors"] + wrk["read_errors"] + wrk["write_errors"] + wrk["timeouts"]
+    run = {
+        "peer": args.peer,
+        "run": args.run,
+        "connections": args.connections,
+        "wrk_threads": args.wrk_threads,
+        "seconds": round(seconds, 3),
+        "requests": wrk["requests"],
+        "requests_per_s": round(wrk["requests"] / seconds, 1),
+        "latency_ms": {k: round(v / 1000, 3) for k, v in wrk["latency_us"].items()},
+        "latency_mean_ms": round(wrk["latency_mean_us"] / 1000, 3),
+        "latency_max_ms": round(wrk["latency_max_us"] / 1000, 3),
+        "socket_errors": {k: wrk[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")},
+        "peak_rss_mib": round(args.peak_rss_kib / 1024, 1),
+    }
+    cpu = args.cpu_ticks / args.clk_tck
+    if args.run == "login":
+        logins = wrk["logins"]
+        run["logins"] = logins
+        run["logins_per_s"] = round(logins / seconds, 1)
+        run["failed_logins"] = wrk["failed_logins"]
+        run["errors"] = socket_errors + wrk["failed_logins"]
+        unit = max(logins, 1)
+        run["cpu_s_per_10k_logins"] = round(cpu / unit * 10000, 3)
+        run["redis_cpu_s_per_10k_logins"] = round(args.redis_cpu_ticks / args.clk_tck / unit * 10000, 3)
+        run["upstream_cpu_s_per_10k_logins"] = round(args.upstream_cpu_ticks / args.clk_tck / unit * 10000, 3)
+    else:
+        run["non_2xx"] = wrk["non2xx"]
+        run["errors"] = socket_errors + wrk["non2xx"]
+        unit = max(wrk["requests"], 1)
+        run["cpu_s_per_10k"] = round(cpu / unit * 10000, 3)
+        run["redis_cpu_s_per_10k"] = round(args.redis_cpu_ticks / args.clk_tck / unit * 10000, 3)
+        run["upstream_cpu_s_per_10k"] = round(args.upstream_cpu_ticks / args.clk_tck / unit * 10000, 3)
+    with open(args.runs, "a") as out:
+        out.write(json.dumps(run) + "\n")
+    rate = f"{run['logins_per_s']} logins/s" if args.run == "login" else f"{run['requests_per_s']} req/s"
+    print(f"bench:   {rate}, p50 {run['latency_ms']['50']} ms, p99 {run['latency_ms']['99']} ms, "
+          f"p99.9 {run['latency_ms']['99.9']} ms, errors {run['errors']}, peak RSS {run['peak_rss_mib']} MiB")
+
+
+def find(runs, peer, run):
+    for r in runs:
+        if r["peer"] == peer and r["run"] == run:
+            return r
+    return None
+
+
+def ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
+def targets(runs):
+    """The gateway's figures targets (issue 5), each pass, fail or not measured."""
+    gw64 = find(runs, "intercom-gateway", "proxy-64")
+    ng64 = find(runs, "nginx-static-token", "proxy-64")
+    nd64 = find(runs, "node-bff", "proxy-64")
+    gw1k = find(runs, "intercom-gateway", "proxy-1000")
+    out = []
+
+    def add(text, value, ok):
+        out.append({"target": text, "value": value, "pass": ok})
+
+    rps = lambda r: r["requests_per_s"] if r else None  # noqa: E731
+    p99 = lambda r: r["latency_ms"]["99"] if r else None  # noqa: E731
+    t = ratio(rps(gw64), rps(ng64))
+    add("throughput ≥ 0.85 × nginx-static-token (64 connections)", f"{t} ×" if t is not None else None,
+        None if t is None else t >= 0.85)
+    t = ratio(rps(gw64), rps(nd64))
+    add("throughput ≥ 10 × node-bff (64 connections)", f"{t} ×" if t is not None else None,
+        None if t is None else t >= 10)
+    t = ratio(p99(gw64), p99(ng64))
+    add("p99 ≤ 1.3 × nginx-static-token (64 connections)", f"{t} ×" if t is not None else None,
+        None if t is None else t <= 1.3)
+    add("1,000 connections with no errors", f"{gw1k['errors']} errors" if gw1k else None,
+        None if not gw1k else gw1k["errors"] == 0)
+    add("gateway peak RSS < 40 MiB (1,000 connections)", f"{gw1k['peak_rss_mib']} MiB" if gw1k else None,
+        None if not gw1k else gw1k["peak_rss_mib"] < 40)
+    return out
+
+
+def micro_results(path):
+    if not path or not pathlib.Path(path).exists():
+        return []
+    data = json.loads(pathlib.Path(path).read_text())
+    out = []
+    for b in data.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        out.append({"name": b["name"], "ns_per_op": round(b["real_time"] if b["time_unit"] == "ns" else
+                                                         b["real_time"] * {"us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]], 1),
+                    "cpu_ns_per_op": round(b["cpu_time"] if b["time_unit"] == "ns" else
+                                           b["cpu_time"] * {"us": 1e3, "ms": 1e6, "s": 1e9}[b["time_unit"]], 1),
+                    "iterations": b["iterations"]})
+    return out
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return f"{v:,}"
+
+
+def markdown(report):
+    env = report["environment"]
+    runs = report["runs"]
+    lines = [f"# Benchmark {report['date']}", ""]
+    lines += [f"`bench/run` ({'quick' if env['quick'] else 'full'} run: {env['warmup_s']} s warm-up, "
+              f"{env['duration_s']} s measured per run) on {env['cpu_model']} × {env['cores']} cores, "
+              f"load average {env['load_before']} before and {env['load_after']} after.", ""]
+    lines += [f"CPU pinning: {env['pinning']}", ""]
+    lines += ["Method: every peer verifies the upstream's TLS against the bench CA. The upstream (nginx over TLS)",
+              "answers `GET /me` (~1 KiB JSON) for the one bench token and 401 otherwise, and also serves the",
+              "login's `/oauth` and token exchange (mock-intercom issues a random token per login, which the",
+              "upstream could not know). Peers log in through the real flow first (curl), then wrk loads",
+              "`GET /intercom/me` with the session cookie; the login-flow run is 3 requests per login on",
+              "the peer (see bench/wrk/login.lua). Micro-benchmarks: Debian's libbenchmark says it was built",
+              "as DEBUG; that is the library's own build, the measured code is Release.", ""]
+    lines += ["| peer | run | req/s | logins/s | p50 ms | p99 ms | p99.9 ms | CPU s / 10k | peak RSS MiB | errors |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for run_name in RUN_LABELS:
+        for peer in PEERS:
+            r = find(runs, peer, run_name)
+            if not r:
+                continue
+            cpu = r.get("cpu_s_per_10k", r.get("cpu_s_per_10k_logins"))
+            lines.append(f"| {peer} | {RUN_LABELS[run_name]} | {fmt(r['requests_per_s'], 0)} | "
+                         f"{fmt(r.get('logins_per_s'), 0)} | {fmt(r['latency_ms']['50'])} | {fmt(r['latency_ms']['99'])} | "
+                         f"{fmt(r['latency_ms']['99.9'])} | {fmt(cpu, 3)} | {fmt(r['peak_rss_mib'], 1)} | {r['errors']} |")
+    lines += ["", "CPU s / 10k: the peer's own processes (user + system) per 10,000 requests (per 10,000 logins for the",
+              "login flow); Redis and the upstream are counted apart in the JSON. Peak RSS: VmHWM, reset before the",
+              "measured run, so the largest resident size during it, never less than at its start (nginx: its",
+              "worker). Errors: socket errors plus non-2xx answers (failed logins for the login flow).",
+              "In the login flow each login is three requests on the peer, and req/s counts all three.", ""]
+    lines += ["## Ratios", "", "| ratio | 64 connections | 1,000 connections | login flow |", "|---|---:|---:|---:|"]
+    for other in ("nginx-static-token", "node-bff"):
+        for what, key in (("throughput", "requests_per_s"), ("p99", None)):
+            cells = []
+            for run_name in RUN_LABELS:
+                g, o = find(runs, "intercom-gateway", run_name), find(runs, other, run_name)
+                if not g or not o:
+                    cells.append("—")
+                    continue
+                if key:
+                    a, b = (g.get("logins_per_s"), o.get("logins_per_s")) if run_name == "login" else (g[key], o[key])
+                else:
+                    a, b = g["latency_ms"]["99"], o["latency_ms"]["99"]
+                cells.append(fmt(ratio(a, b)))
+            lines.append(f"| {what}: gateway ÷ {other} | " + " | ".join(cells) + " |")
+    lines += ["", "## Targets", ""]
+    for t in report["targets"]:
+        mark = {True: "PASS", False: "FAIL", None: "NOT MEASURED"}[t["pass"]]
+        lines.append(f"- **{mark}** {t['target']}: {t['value'] if t['value'] is not None else '—'}")
+    if report["micro"]:
+        lines += ["", "## Micro-benchmarks (Google Benchmark, pinned to CPU 0)", "",
+                  "| benchmark | ns / op | CPU ns / op |", "|---|---:|---:|"]
+        for m in report["micro"]:
+            lines.append(f"| {m['name']} | {fmt(m['ns_per_op'], 1)} | {fmt(m['cpu_ns_per_op'], 1)} |")
+    lines += ["", "## Versions", ""]
+    for k, v in env["versions"].items():
+        lines.append(f"- {k}: {v}")
+    lines += ["", f"![latency percentiles]({report['date']}-latency.svg)", ""]
+    return "\n".join(lines)
+
+
+def plot(report, svg_path):
+    runs = [r for r in report["runs"] if r["run"] in ("proxy-64", "proxy-1000")]
+    if not runs:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        series = []
+        for r in runs:
+            data = pathlib.Path(tmp) / f"{r['peer']}-{r['run']}.dat"
+            with open(data, "w") as out:
+                for i, p in enumerate(PLOT_PERCENTILES):
+                    out.write(f"{i} {r['latency_ms'][p]} \"p{p}\"\n")
+            dash = 1 if r["run"] == "proxy-64" else 2
+            color = {"nginx-static-token": "#1b9e77", "node-bff": "#d95f02", "intercom-gateway": "#7570b3"}[r["peer"]]
+            series.append(f"'{data}' using 1:2:xtic(3) with linespoints dashtype {dash} lw 2 lc rgb '{color}' "
+                          f"title '{r['peer']}, {r['connections']} conn'")
+        script = "\n".join([
+            "set terminal svg size 900,540 dynamic font 'sans,11'",
+            f"set output '{svg_path}'",
+            f"set title 'GET /intercom/me latency percentiles ({report['date']})'",
+            "set xlabel 'percentile'",
+            "set ylabel 'latency (ms, log scale)'",
+            "set logscale y",
+            "set grid",
+            "set key top left",
+            "plot " + ", \\\n     ".join(series),
+        ])
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def build(args):
+    runs = [json.loads(l) for l in pathlib.Path(args.runs).read_text().splitlines() if l.strip()]
+    env = json.loads(pathlib.Path(args.env).read_text())
+    report = {"date": args.date, "environment": env, "runs": runs, "targets": targets(runs),
+              "micro": micro_results(args.micro)}
+    out = pathlib.Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.date}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (out / f"{args.date}.md").write_text(markdown(report))
+    plot(report, out / f"{args.date}-latency.svg")
+    print(markdown(report))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("record")
+    r.add_argument("runs")
+    r.add_argument("--peer", required=True)
+    r.add_argument("--run", required=True, choices=list(RUN_LABELS))
+    r.add_argument("--connections", type=int, required=True)
+    r.add_argument("--wrk-threads", type=int, required=True)
+    r.add_argument("--wrk-output", required=True)
+    r.add_argument("--clk-tck", type=int, required=True)
+    r.add_argument("--cpu-ticks", type=int, required=True)
+    r.add_argument("--redis-cpu-ticks", type=int, required=True)
+    r.add_argument("--upstream-cpu-ticks", type=int, required=True)
+    r.add_argument("--peak-rss-kib", type=int, required=True)
+    b = sub.add_parser("build")
+    b.add_argument("runs")
+    b.add_argument("--micro")
+    b.add_argument("--env", required=True)
+    b.add_argument("--out-dir", required=True)
+    b.add_argument("--date", required=True)
+    args = parser.parse_args()
+    record(args) if args.command == "record" else build(args)
+
+
+if __name__ == "__main__":
+    main()
