@@ -1,6 +1,7 @@
-// The demo SPA: shows who is logged in through the gateway, and logs in and out.
-// The Intercom token stays in the gateway; this page only ever sees the HttpOnly session cookie
-// travel with its same-origin requests. Data from the server is shown with textContent only.
+// The demo SPA: shows who is logged in through the gateway, logs in and out, and calls the Intercom
+// API through the gateway's /intercom/ proxy. The Intercom token stays in the gateway; this page only
+// ever sees the HttpOnly session cookie travel with its same-origin requests. Data from the server is
+// shown with textContent only.
 'use strict';
 
 (() => {
@@ -22,10 +23,22 @@
     login: byId('login'),
     logout: byId('logout'),
     retry: byId('retry'),
+    ended: byId('ended'),
+    endedMessage: byId('ended-message'),
+    loginAgain: byId('login-again'),
+    api: byId('api'),
+    callMe: byId('call-me'),
+    apiStatus: byId('api-status'),
+    apiError: byId('api-error'),
+    apiResult: byId('api-result'),
   };
 
   // Each refresh gets a number so that a slow, older answer cannot overwrite a newer one.
   let latestRefresh = 0;
+  // Likewise for API calls; a refresh also bumps it, so a call that outlives its session is dropped.
+  let latestCall = 0;
+  // Why the last API call found no session ('token_revoked', 'unauthenticated'), until the next login.
+  let endedReason = null;
 
   function showError(message) {
     ui.error.textContent = message;
@@ -52,10 +65,35 @@
     ui.adminEmail.textContent = signedIn ? text(session.admin?.email) : '';
     ui.workspaceName.textContent = signedIn ? text(session.workspace?.name) : '';
 
-    ui.login.hidden = state !== 'anonymous';
+    if (signedIn) endedReason = null;
+    // The notice has its own log-in button, so the plain one would only repeat it.
+    ui.ended.hidden = endedReason === null || state === 'loading';
+    ui.endedMessage.textContent = endedReason === 'token_revoked'
+      ? 'Your Intercom access ended — log in again.'
+      : 'Your session has ended — log in again.';
+    ui.login.hidden = state !== 'anonymous' || !ui.ended.hidden;
     ui.logout.hidden = !signedIn;
     ui.logout.disabled = false;
     ui.retry.hidden = state !== 'unavailable' && state !== 'error';
+
+    // The API card belongs to a session: whatever it showed goes when the session view changes.
+    ui.api.hidden = !signedIn;
+    if (!signedIn) {
+      latestCall += 1;
+      renderApi('idle', '');
+    }
+  }
+
+  // The API card's state: idle (nothing shown), calling, done (a JSON body) or failed.
+  function renderApi(state, statusText, body) {
+    ui.apiStatus.dataset.state = state;
+    ui.apiStatus.textContent = statusText;
+    ui.apiStatus.hidden = state === 'idle';
+    ui.callMe.disabled = state === 'calling';
+    ui.apiResult.textContent = body === undefined ? '' : JSON.stringify(body, null, 2);
+    ui.apiResult.hidden = body === undefined;
+    ui.apiError.textContent = '';
+    ui.apiError.hidden = true;
   }
 
   async function readJson(response) {
@@ -123,8 +161,55 @@
     await refresh();
   }
 
+  async function callMe() {
+    const id = ++latestCall;
+    renderApi('calling', 'Calling GET /intercom/me…');
+
+    let response;
+    try {
+      response = await fetch('/intercom/me', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { Accept: 'application/json' },
+      });
+    } catch {
+      if (id !== latestCall) return;
+      renderApi('failed', 'GET /intercom/me failed.');
+      ui.apiError.textContent = 'The gateway could not be reached. Check that it is running, then try again.';
+      ui.apiError.hidden = false;
+      return;
+    }
+
+    const body = await readJson(response);
+    if (id !== latestCall) return;
+
+    if (response.status === 401) {
+      // The gateway has ended the session (the token was revoked) or there was none: say so, and
+      // let the session view catch up with what the gateway now knows.
+      endedReason = body && body.reason === 'token_revoked' ? 'token_revoked' : 'unauthenticated';
+      await refresh();
+      return;
+    }
+    if (response.ok && body !== null) {
+      renderApi('done', `GET /intercom/me answered HTTP ${response.status}.`, body);
+      return;
+    }
+    renderApi('failed', `GET /intercom/me answered HTTP ${response.status}.`, body === null ? undefined : body);
+    const code = body && typeof body.error === 'string' ? ` (${body.error})` : '';
+    ui.apiError.textContent = response.ok
+      ? 'The answer was not JSON.'
+      : `The call did not succeed${code}. Try again in a moment.`;
+    ui.apiError.hidden = false;
+  }
+
   ui.login.addEventListener('click', () => {
     window.location.assign(LOGIN_URL);
+  });
+  ui.loginAgain.addEventListener('click', () => {
+    window.location.assign(LOGIN_URL);
+  });
+  ui.callMe.addEventListener('click', () => {
+    callMe();
   });
   ui.logout.addEventListener('click', () => {
     logout();
