@@ -133,6 +133,7 @@ int run(const icg::config::GatewayConfig& config) {
                                   {.host = api_base.host_address(),
                                    .port = api_base.has_port() ? std::string(api_base.port()) : "443",
                                    .max_idle = config.proxy.pool_size,
+                                   .max_connections = config.proxy.max_connections,
                                    .idle_timeout = config.proxy.pool_idle_timeout,
                                    .connect_timeout = config.proxy.connect_timeout,
                                    .handshake_timeout = config.proxy.handshake_timeout});

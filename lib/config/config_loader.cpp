@@ -62,6 +62,7 @@ constexpr KeySpec known_keys[] = {
     {"proxy", "response_timeout", Kind::duration},
     {"proxy", "idle_body_timeout", Kind::duration},
     {"proxy", "pool_size", Kind::integer},
+    {"proxy", "max_connections", Kind::integer},
     {"proxy", "pool_idle_timeout", Kind::duration},
     {"session", "encryption_key", Kind::secret},
     {"session", "idle_timeout", Kind::duration},
@@ -326,6 +327,9 @@ GatewayConfig build(const RawValues& raw) {
     r.duration("proxy.response_timeout", c.proxy.response_timeout);
     r.duration("proxy.idle_body_timeout", c.proxy.idle_body_timeout);
     r.integer("proxy.pool_size", c.proxy.pool_size, 0, 10'000);
+    r.integer("proxy.max_connections", c.proxy.max_connections, 1, 100'000);
+    if (c.proxy.pool_size > c.proxy.max_connections)
+        fail("proxy.pool_size", "must not be larger than proxy.max_connections");
     r.duration("proxy.pool_idle_timeout", c.proxy.pool_idle_timeout);
 
     if (!r.has("session.encryption_key"))
@@ -395,6 +399,7 @@ std::string describe(const GatewayConfig& c) {
         << "intercom.api_version = " << (c.intercom.api_version.empty() ? "(none)" : c.intercom.api_version) << "\n"
         << "proxy.allow = " << (c.proxy.allow.empty() ? std::string("(every API path)") : std::to_string(c.proxy.allow.size()) + " rules") << "\n"
         << "proxy.pool_size = " << c.proxy.pool_size << "\n"
+        << "proxy.max_connections = " << c.proxy.max_connections << "\n"
         << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"
         << "session.idle_timeout = " << seconds(c.session.idle_timeout) << "\n"
         << "session.absolute_timeout = " << seconds(c.session.absolute_timeout) << "\n"

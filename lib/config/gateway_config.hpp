@@ -57,6 +57,7 @@ struct ProxySettings {
     std::chrono::milliseconds response_timeout{30'000};
     std::chrono::milliseconds idle_body_timeout{30'000};
     std::size_t pool_size = 64;
+    std::size_t max_connections = 256;
     std::chrono::milliseconds pool_idle_timeout{30'000};
 };
 

@@ -30,8 +30,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-// One TLS record: enough to keep the pipe full, small enough that a thousand streams stay cheap.
-constexpr std::size_t relay_buffer_size = 16 * 1024;
 constexpr std::size_t max_client_request_id = 128;
 
 // Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.
@@ -69,6 +67,25 @@ http::Response upstream_failure(const error_code& ec, std::string note) {
     return json_error(502, "upstream_unavailable", std::move(note));
 }
 
+// An answer the gateway makes itself carries the request id like a relayed one does: in its
+// X-Request-Id header and in the access log, where an error needs it most. Takes references to
+// the caller's locals: a by-value argument would be a temporary in the co_await (GCC 12).
+asio::awaitable<void> answer(server::Exchange& exchange, http::Response& response, const std::string& request_id) {
+    if (exchange.response_started()) {  // too late for another head: respond() closes the connection
+        co_await exchange.respond(std::move(response));
+        co_return;
+    }
+    response.headers.set("X-Request-Id", request_id);
+    server::ResponseHead head;
+    head.status = response.status;
+    head.headers = std::move(response.headers);
+    head.log_note = std::move(response.log_note);
+    head.request_id = request_id;
+    const std::string body = std::move(response.body);
+    const std::span<const char> bytes(body);
+    co_await exchange.write_response(std::move(head), bytes);
+}
+
 }  // namespace
 
 bool is_proxy_path(std::string_view path) noexcept { return path == proxy_prefix || path.starts_with("/intercom/"); }
@@ -84,18 +101,18 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     const auto target = upstream_target(head.target);
     if (!target) {
         auto r = json_error(400, "bad_path", "proxy_bad_path");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
     const std::string_view api_path = std::string_view(*target).substr(0, target->find('?'));
     if (!settings_.allow.allows(head.method, api_path)) {
         auto r = json_error(403, "not_allowed", "proxy_not_allowed");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
     if (!csrf_allows(head, settings_.public_url)) {
         auto r = json_error(403, "csrf_check_failed", "proxy_csrf");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
 
@@ -104,19 +121,19 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     const auto cookie = http::find_cookie(head.headers, settings_.session_cookie);
     if (!cookie) {
         auto r = login_required("", "", "proxy_no_session");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
     const core::Secret session_id{std::string(*cookie)};
     auto loaded = co_await sessions_.load(session_id);
     if (!loaded) {  // could not tell: fail closed and keep the cookie
         auto r = json_error(503, "session_store_unavailable", "session_store_unavailable");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
     if (!*loaded) {
         auto r = login_required("", clear_cookie, "proxy_unknown_session");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
     const session::SessionRecord& session = **loaded;
@@ -137,7 +154,6 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     upstream_request.keep_alive(true);
 
     const auto started = Clock::now();
-    std::array<char, relay_buffer_size> buffer;
     upstream::ConnectionPtr connection;
     std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
     error_code failure;
@@ -148,8 +164,9 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     for (int attempt = 0; attempt < 2; ++attempt) {
         failure = {};
         boost::system::result<upstream::ConnectionPtr> acquired = upstream::UpstreamErrc::connect_failed;
+        connection.reset();  // a dead pooled one gives its place back before we ask again
         if (attempt == 0) acquired = co_await pool_.acquire();
-        else acquired = co_await pool_.connect_new();
+        else acquired = co_await pool_.acquire_fresh();
         if (!acquired) {
             failure = acquired.error();
             break;
@@ -171,7 +188,9 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
 
         // Request body: client → upstream, one buffer at a time.
         while (has_body) {
-            auto got = co_await exchange.read_request_body(buffer);
+            auto& buffer = connection->relay;
+            const std::span<char> into(buffer);
+            auto got = co_await exchange.read_request_body(into);
             if (!got) co_return;  // the client went away mid-upload; drop the upstream connection
             auto& body = upstream_request.body();
             body.data = *got ? buffer.data() : nullptr;
@@ -203,7 +222,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     }
     if (failure || !parser || !parser->is_header_done()) {
         auto r = upstream_failure(failure, failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
@@ -213,8 +232,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     if (upstream_response.result_int() == 401) {
         co_await sessions_.erase(session_id);
         auto r = login_required("token_revoked", clear_cookie, "proxy_token_revoked");
-        r.headers.add("X-Request-Id", request_id);
-        co_await exchange.respond(std::move(r));
+        co_await answer(exchange, r, request_id);
         co_return;
     }
 
@@ -231,10 +249,39 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     response_head.log_note = "proxied";
     response_head.request_id = request_id;
     response_head.upstream_time = upstream_header_time;
+    auto& buffer = connection->relay;
+    auto& stream = connection->stream;
+    // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole buffer.
+    connection->buffer.reserve(connection->buffer.size() + buffer.size());
+
+    // The common case, a small body of known length (usually already read with the head), goes
+    // out with the head in one write: one TLS record and one system call instead of three.
+    if (response_head.no_body || (response_head.content_length && *response_head.content_length <= buffer.size())) {
+        std::size_t filled = 0;
+        while (!parser->is_done()) {
+            auto& body = upstream_response.body();
+            body.data = buffer.data() + filled;
+            body.size = buffer.size() - filled;
+            stream.next_layer().expires_after(settings_.idle_body_timeout);
+            auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
+            if (ec == bhttp::error::need_buffer) ec = {};
+            if (ec) {  // nothing has gone to the client yet, so it can still get a clean answer
+                auto r = upstream_failure(upstream::classify_io_error(ec, upstream::UpstreamErrc::io_failed),
+                                          "upstream_failed_in_body");
+                co_await answer(exchange, r, request_id);
+                co_return;
+            }
+            filled = buffer.size() - body.size;
+        }
+        const std::span<const char> whole(buffer.data(), filled);
+        if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
+        if (upstream_response.keep_alive()) pool_.release(std::move(connection));
+        co_return;
+    }
+
     if (co_await exchange.write_response_head(std::move(response_head))) co_return;
 
     // Response body: upstream → client, one buffer at a time.
-    auto& stream = connection->stream;
     while (!parser->is_done()) {
         auto& body = upstream_response.body();
         body.data = buffer.data();

@@ -145,6 +145,8 @@ private:
         if (!header_parser.is_done()) {
             bhttp::request_parser<bhttp::string_body> body_parser(std::move(header_parser));
             body_parser.body_limit(limit);
+            // Beast reads at most the buffer's spare capacity (at least 512 bytes) at a time.
+            buffer_.reserve(buffer_.size() + 16 * 1024);
             stream_.next_layer().expires_after(limits.read_timeout);
             auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, body_parser, nothrow);
             bytes_in_ += body_bytes;

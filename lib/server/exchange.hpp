@@ -35,6 +35,10 @@ public:
     // Reads the next piece of the request body into `into`; 0 means the body is complete.
     virtual boost::asio::awaitable<boost::system::result<std::size_t>> read_request_body(std::span<char> into) = 0;
 
+    // A head and its whole (small) body in one write: one TLS record, one system call.
+    virtual boost::asio::awaitable<boost::system::error_code> write_response(ResponseHead head,
+                                                                          std::span<const char> body) = 0;
+
     virtual boost::asio::awaitable<boost::system::error_code> write_response_head(ResponseHead head) = 0;
     virtual boost::asio::awaitable<boost::system::error_code> write_response_body(std::span<const char> data) = 0;
     virtual boost::asio::awaitable<boost::system::error_code> finish_response() = 0;

@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -45,9 +46,16 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
         if (ec) {
             // Out of file descriptors and the like: log and keep serving the connections we have.
+            // Out of descriptors stays true for a while: pause rather than spin on the error.
             observability::log_event("warn", "accept failed: " + ec.message());
+            asio::steady_timer pause(state->io, std::chrono::milliseconds(100));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
+        // Responses are written in a few pieces (head, body chunks): without this, Nagle holds the
+        // last small piece back until the client's delayed ACK, some 40 ms per response.
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
         auto executor = socket.get_executor();
         asio::co_spawn(executor, serve_connection(std::move(socket), state), asio::detached);
     }

@@ -39,6 +39,8 @@ std::optional<std::uint64_t> StreamExchange::request_content_length() const {
 }
 
 asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request_body(std::span<char> into) {
+    // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole piece.
+    buffer_.reserve(buffer_.size() + into.size());
     while (!parser_.is_done()) {
         auto& body = parser_.get().body();
         body.data = into.data();
@@ -58,7 +60,7 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
     co_return std::size_t{0};
 }
 
-asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead head) {
+void StreamExchange::prepare_response(ResponseHead& head) {
     status_ = head.status;
     log_note_ = std::move(head.log_note);
     request_id_ = std::move(head.request_id);
@@ -69,6 +71,29 @@ asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead hea
     if (head.content_length) response_->content_length(*head.content_length);
     else if (!no_body_) response_->chunked(true);
     response_->keep_alive(keep_alive_);
+}
+
+asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, std::span<const char> body) {
+    if (!head.no_body) head.content_length = body.size();
+    prepare_response(head);
+    auto& out = response_->body();
+    out.data = no_body_ || body.empty() ? nullptr : const_cast<char*>(body.data());
+    out.size = no_body_ ? 0 : body.size();
+    out.more = false;
+    serializer_.emplace(*response_);
+    stream_.next_layer().expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
+    if (ec) {
+        failed_ = true;
+        co_return ec;
+    }
+    finished_ = true;
+    if (!no_body_) bytes_out_ += body.size();
+    co_return ec;
+}
+
+asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead head) {
+    prepare_response(head);
     response_->body().data = nullptr;
     response_->body().more = true;
     serializer_.emplace(*response_);
@@ -116,13 +141,11 @@ asio::awaitable<void> StreamExchange::respond(http::Response response) {
     ResponseHead head;
     head.status = response.status;
     head.headers = std::move(response.headers);
-    head.content_length = response.body.size();
     head.no_body = response.status == 204 || response.status == 304;
     head.log_note = std::move(response.log_note);
-    if (co_await write_response_head(std::move(head))) co_return;
     const std::string body = std::move(response.body);
-    if (co_await write_response_body(body)) co_return;
-    co_await finish_response();
+    const std::span<const char> bytes(body);
+    co_await write_response(std::move(head), bytes);
 }
 
 }  // namespace icg::server

@@ -28,6 +28,8 @@ public:
     bool request_body_done() const override { return parser_.is_done(); }
     boost::asio::awaitable<boost::system::result<std::size_t>> read_request_body(std::span<char> into) override;
 
+    boost::asio::awaitable<boost::system::error_code> write_response(ResponseHead head,
+                                                                  std::span<const char> body) override;
     boost::asio::awaitable<boost::system::error_code> write_response_head(ResponseHead head) override;
     boost::asio::awaitable<boost::system::error_code> write_response_body(std::span<const char> data) override;
     boost::asio::awaitable<boost::system::error_code> finish_response() override;
@@ -45,6 +47,8 @@ public:
     bool reusable() const noexcept { return finished_ && !failed_ && parser_.is_done(); }
 
 private:
+    void prepare_response(ResponseHead& head);
+
     using Response = boost::beast::http::response<boost::beast::http::buffer_body>;
     using Serializer = boost::beast::http::response_serializer<boost::beast::http::buffer_body>;
 

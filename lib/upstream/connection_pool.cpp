@@ -5,6 +5,8 @@
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,7 +15,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <deque>
+#include <vector>
 #include <mutex>
 
 namespace icg::upstream {
@@ -31,50 +35,134 @@ struct SessionDeleter {
     void operator()(SSL_SESSION* s) const noexcept { SSL_SESSION_free(s); }
 };
 using SessionPtr = std::unique_ptr<SSL_SESSION, SessionDeleter>;
-
-
-
 }  // namespace
+
+// A request waiting for a connection at max_connections: woken by a connection given back
+// (handed over whole) or by one that ended (its slot handed over), or by its deadline.
+struct Waiter {
+    explicit Waiter(asio::any_io_executor ex, std::chrono::milliseconds deadline) : timer(ex, deadline) {}
+    asio::steady_timer timer;
+    ConnectionPtr connection;
+    bool may_connect = false;
+};
+
+enum class Grant { idle_connection, new_connection, wait };
 
 struct ConnectionPool::Impl {
     asio::any_io_executor executor;
     std::shared_ptr<asio::ssl::context> tls;
+    std::weak_ptr<Impl> self;
+    std::size_t max_idle = 0;
+    std::size_t max_connections = 0;
 
     mutable std::mutex mutex;
     std::deque<ConnectionPtr> idle;  // most recently used at the back
+    std::deque<std::shared_ptr<Waiter>> waiters;
+    std::size_t open = 0;            // connections that exist, idle or in use
     SessionPtr session;              // the last resumable TLS session
     PoolStats stats;
+
+    static void wake(const std::shared_ptr<Waiter>& waiter) {
+        asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+    }
+
+    // Under the lock: an idle connection, permission to open one, or a place in the queue.
+    // Stale idle connections go to `stale`, to be destroyed after the lock is released (their
+    // slots come back through slot_freed(), which takes the lock).
+    Grant claim(bool allow_idle, std::chrono::milliseconds idle_timeout, std::chrono::milliseconds wait_deadline,
+                const asio::any_io_executor& waiter_executor, ConnectionPtr& out, std::vector<ConnectionPtr>& stale,
+                std::shared_ptr<Waiter>& waiter) {
+        std::lock_guard lock(mutex);
+        const auto now = std::chrono::steady_clock::now();
+        while (allow_idle && !idle.empty()) {
+            ConnectionPtr candidate = std::move(idle.back());
+            idle.pop_back();
+            if (now - candidate->idle_since < idle_timeout) {
+                candidate->reused = true;
+                ++stats.connections_reused;
+                out = std::move(candidate);
+                return Grant::idle_connection;
+            }
+            stale.push_back(std::move(candidate));  // too old: the upstream has likely closed it
+        }
+        if (open < max_connections) {
+            ++open;
+            return Grant::new_connection;
+        }
+        waiter = std::make_shared<Waiter>(waiter_executor, wait_deadline);
+        waiters.push_back(waiter);
+        ++stats.waited;
+        return Grant::wait;
+    }
+
+    // A connection ended: its slot goes to the first waiter, or back to the count.
+    void slot_freed() {
+        std::shared_ptr<Waiter> waiter;
+        {
+            std::lock_guard lock(mutex);
+            if (waiters.empty()) {
+                --open;
+                return;
+            }
+            waiter = std::move(waiters.front());
+            waiters.pop_front();
+            waiter->may_connect = true;
+        }
+        wake(waiter);
+    }
 };
 
 ConnectionPool::ConnectionPool(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
                                PoolSettings settings)
-    : impl_(std::make_unique<Impl>()), settings_(std::move(settings)) {
+    : impl_(std::make_shared<Impl>()), settings_(std::move(settings)) {
     impl_->executor = std::move(executor);
     impl_->tls = std::move(tls);
+    impl_->self = impl_;
+    impl_->max_idle = settings_.max_idle;
+    impl_->max_connections = std::max<std::size_t>(1, settings_.max_connections);
 }
 
 ConnectionPool::~ConnectionPool() = default;
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire() {
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire() { return acquire(true); }
+
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire_fresh() { return acquire(false); }
+
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) {
+    const auto executor = co_await asio::this_coro::executor;
+    ConnectionPtr connection;
+    std::shared_ptr<Waiter> waiter;
+    Grant grant;
     {
+        std::vector<ConnectionPtr> stale;
+        grant = impl_->claim(allow_idle, settings_.idle_timeout, settings_.connect_timeout, executor, connection,
+                             stale, waiter);
+    }
+    if (grant == Grant::idle_connection) co_return std::move(connection);
+    if (grant == Grant::wait) {
+        co_await waiter->timer.async_wait(nothrow);
         std::lock_guard lock(impl_->mutex);
-        const auto now = std::chrono::steady_clock::now();
-        while (!impl_->idle.empty()) {
-            ConnectionPtr candidate = std::move(impl_->idle.back());
-            impl_->idle.pop_back();
-            if (now - candidate->idle_since < settings_.idle_timeout) {
-                candidate->reused = true;
-                ++impl_->stats.connections_reused;
-                co_return std::move(candidate);
-            }
-            // Too old: the upstream has likely closed it; drop it (and older ones on the next loop).
+        if (waiter->connection) {
+            waiter->connection->reused = true;
+            ++impl_->stats.connections_reused;
+            co_return std::move(waiter->connection);
+        }
+        if (!waiter->may_connect) {
+            std::erase(impl_->waiters, waiter);
+            ++impl_->stats.wait_timeouts;
+            co_return UpstreamErrc::timeout;
         }
     }
     co_return co_await connect_new();
 }
 
 asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
-    ConnectionPtr connection(new UpstreamConnection(impl_->executor, *impl_->tls));
+    // The slot was counted by claim(); it comes back when this connection ends, however it ends.
+    std::weak_ptr<Impl> pool = impl_;
+    auto give_back = [pool] {
+        if (auto impl = pool.lock()) impl->slot_freed();
+    };
+    ConnectionPtr connection(new UpstreamConnection(impl_->executor, *impl_->tls, std::move(give_back)));
     SSL* ssl = connection->stream.native_handle();
     if (!set_tls_peer_name(ssl, settings_.host)) co_return UpstreamErrc::tls_failed;
     {
@@ -115,16 +203,31 @@ void ConnectionPool::release(ConnectionPtr connection) {
     connection->stream.next_layer().expires_never();
     // After a full exchange TLS 1.3 tickets have arrived, so the session is worth keeping.
     SessionPtr session(SSL_get1_session(connection->stream.native_handle()));
-    std::lock_guard lock(impl_->mutex);
-    if (session && SSL_SESSION_is_resumable(session.get())) impl_->session = std::move(session);
-    if (impl_->idle.size() >= settings_.max_idle) impl_->idle.pop_front();  // drop the stalest
-    impl_->idle.push_back(std::move(connection));
+    ConnectionPtr evicted;  // destroyed after the lock: its slot comes back through the lock
+    std::shared_ptr<Waiter> waiter;
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (session && SSL_SESSION_is_resumable(session.get())) impl_->session = std::move(session);
+        if (!impl_->waiters.empty()) {
+            waiter = std::move(impl_->waiters.front());
+            impl_->waiters.pop_front();
+            waiter->connection = std::move(connection);
+        } else {
+            if (impl_->idle.size() >= impl_->max_idle && !impl_->idle.empty()) {
+                evicted = std::move(impl_->idle.front());  // drop the stalest
+                impl_->idle.pop_front();
+            }
+            if (impl_->max_idle > 0) impl_->idle.push_back(std::move(connection));
+        }
+    }
+    if (waiter) Impl::wake(waiter);
 }
 
 PoolStats ConnectionPool::stats() const {
     std::lock_guard lock(impl_->mutex);
     PoolStats s = impl_->stats;
     s.idle = impl_->idle.size();
+    s.open = impl_->open;
     return s;
 }
 

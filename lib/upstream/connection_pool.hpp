@@ -22,6 +22,9 @@ struct PoolSettings {
     std::string host;  // as in the URL; an IP literal is checked against IP SANs
     std::string port = "443";
     std::size_t max_idle = 64;
+    // Open connections (in use and idle) at most; requests beyond wait for one to come free, at
+    // most connect_timeout. Keeps a burst of clients from becoming a burst of TLS handshakes.
+    std::size_t max_connections = 256;
     std::chrono::milliseconds idle_timeout{30'000};
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds handshake_timeout{5'000};
@@ -31,7 +34,10 @@ struct PoolStats {
     std::uint64_t connections_opened = 0;
     std::uint64_t connections_reused = 0;
     std::uint64_t sessions_resumed = 0;
+    std::uint64_t waited = 0;     // requests that had to wait for a connection
+    std::uint64_t wait_timeouts = 0;
     std::size_t idle = 0;
+    std::size_t open = 0;
 };
 
 // One upstream connection, owned by one request at a time. Defined in upstream_connection.hpp.
@@ -50,9 +56,11 @@ public:
     ConnectionPool(const ConnectionPool&) = delete;
     ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-    // An idle pooled connection when there is one (`reused` is then set on it), else a new one.
+    // An idle pooled connection when there is one (`reused` is then set on it), else a new one,
+    // else (at max_connections) the next one given back.
     boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire();
-    boost::asio::awaitable<boost::system::result<ConnectionPtr>> connect_new();
+    // The same, but never an idle pooled one: for retrying after a pooled one turned out dead.
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire_fresh();
 
     // Gives back a connection whose last exchange ended cleanly and may carry another.
     void release(ConnectionPtr connection);
@@ -60,9 +68,13 @@ public:
     PoolStats stats() const;
     const PoolSettings& settings() const noexcept { return settings_; }
 
-private:
     struct Impl;
-    std::unique_ptr<Impl> impl_;
+
+private:
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire(bool allow_idle);
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> connect_new();
+
+    std::shared_ptr<Impl> impl_;
     PoolSettings settings_;
 };
 

@@ -6,19 +6,41 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <array>
 #include <chrono>
+#include <functional>
 
 namespace icg::upstream {
+
+// A connection's place in the pool's bound: given back when the connection ends, however it ends.
+class PoolSlot {
+public:
+    PoolSlot() = default;
+    explicit PoolSlot(std::function<void()> give_back) : give_back_(std::move(give_back)) {}
+    PoolSlot(const PoolSlot&) = delete;
+    PoolSlot& operator=(const PoolSlot&) = delete;
+    ~PoolSlot() {
+        if (give_back_) give_back_();
+    }
+
+private:
+    std::function<void()> give_back_;
+};
 
 class UpstreamConnection {
 public:
     using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
-    UpstreamConnection(boost::asio::any_io_executor executor, boost::asio::ssl::context& tls)
-        : stream(executor, tls) {}
+    UpstreamConnection(boost::asio::any_io_executor executor, boost::asio::ssl::context& tls,
+                       std::function<void()> give_back_slot)
+        : slot(std::move(give_back_slot)), stream(executor, tls) {}
 
+    PoolSlot slot;  // first, so it is given back after the stream is gone
     Stream stream;
     boost::beast::flat_buffer buffer;
+    // Bodies are relayed through this, so relay memory grows with upstream connections (bounded),
+    // not with client connections.
+    std::array<char, 16 * 1024> relay;
     std::chrono::steady_clock::time_point idle_since{};
     bool reused = false;  // came from the pool: may have been closed by the peer meanwhile
 };

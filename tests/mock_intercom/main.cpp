@@ -10,7 +10,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include <openssl/ssl.h>
 
 #include <csignal>
 #include <cstdio>
@@ -54,6 +57,10 @@ int serve(const mock::MockOptions& options) {
     core::SystemRandom random;
     core::SystemClock clock;
     mock::MockIntercom intercom(options.intercom, random, clock);
+    // OpenSSL counts the handshakes each context has begun: one per accepted connection, so
+    // tests can see whether the gateway reuses its upstream connections.
+    intercom.count_connections_with(
+        [tls] { return static_cast<std::uint64_t>(SSL_CTX_sess_accept(tls->native_handle())); });
     boost::asio::io_context io(static_cast<int>(options.threads));
     server::HttpsServer server(io, tls, intercom, server::ServerLimits{});
     const auto port = server.listen(options.host, options.port);

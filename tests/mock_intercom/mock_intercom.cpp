@@ -522,6 +522,7 @@ http::Response MockIntercom::control(const http::Request& request) {
         put_int(w, "token", std::int64_t(counts.token));
         put_int(w, "me", std::int64_t(counts.me));
         put_int(w, "api", std::int64_t(counts.api));
+        put_int(w, "connections", std::int64_t(counts.connections));
         w.EndObject();
         return http::json_response(200, std::string(out.GetString(), out.GetSize()));
     }
@@ -587,8 +588,13 @@ void MockIntercom::set_me_mode(MeMode mode) {
 }
 
 MockStats MockIntercom::stats() const {
-    std::lock_guard lock(state_->mutex);
-    return state_->stats;
+    MockStats counts;
+    {
+        std::lock_guard lock(state_->mutex);
+        counts = state_->stats;
+    }
+    if (connection_counter_) counts.connections = connection_counter_();
+    return counts;
 }
 
 // Intercom's error shape: {"type":"error.list","request_id":…,"errors":[{"code":…,"message":…}]}.

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,7 @@ struct MockStats {
     std::uint64_t token = 0;
     std::uint64_t me = 0;
     std::uint64_t api = 0;
+    std::uint64_t connections = 0;  // TLS handshakes the server has begun, from the counter below
 };
 
 enum class ApiRoute;  // mock_api.hpp
@@ -66,6 +68,9 @@ public:
     void set_token_mode(TokenMode mode);
     void set_me_mode(MeMode mode);
     MockStats stats() const;
+    // Where stats().connections comes from: the server owns the connections, not this handler.
+    // Set before serving; must be safe to call from any thread.
+    void count_connections_with(std::function<std::uint64_t()> counter) { connection_counter_ = std::move(counter); }
 
 private:
     struct State;
@@ -89,6 +94,7 @@ private:
     core::Random& random_;
     const core::Clock& clock_;
     std::unique_ptr<State> state_;
+    std::function<std::uint64_t()> connection_counter_;
 };
 
 }  // namespace icg::mock

@@ -5,10 +5,70 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
 namespace icg::testing {
+namespace {
+
+bool same_name(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string string_member(const rapidjson::Value& object, const char* name, bool& ok) {
+    const auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || !it->value.IsString()) {
+        ok = false;
+        return {};
+    }
+    return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+}  // namespace
+
+std::string SeenRequest::header(std::string_view name) const {
+    for (const auto& [k, v] : headers)
+        if (same_name(k, name)) return v;
+    return {};
+}
+
+std::vector<std::string> SeenRequest::headers_named(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [k, v] : headers)
+        if (same_name(k, name)) out.push_back(v);
+    return out;
+}
+
+bool SeenRequest::has_header(std::string_view name) const {
+    return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return same_name(h.first, name); });
+}
+
+std::optional<SeenRequest> parse_seen_request(std::string_view json) {
+    rapidjson::Document doc;
+    doc.Parse(json.data(), json.size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+    SeenRequest out;
+    bool ok = true;
+    out.method = string_member(doc, "method", ok);
+    out.path = string_member(doc, "path", ok);
+    out.query = string_member(doc, "query", ok);
+    out.body_sha256 = string_member(doc, "body_sha256", ok);
+    const auto length = doc.FindMember("body_length");
+    if (length == doc.MemberEnd() || !length->value.IsUint64()) return std::nullopt;
+    out.body_length = static_cast<long long>(length->value.GetUint64());
+    const auto headers = doc.FindMember("headers");
+    if (!ok || headers == doc.MemberEnd() || !headers->value.IsArray()) return std::nullopt;
+    for (const auto& pair : headers->value.GetArray()) {
+        if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsString() || !pair[1].IsString()) return std::nullopt;
+        out.headers.emplace_back(std::string(pair[0].GetString(), pair[0].GetStringLength()),
+                                 std::string(pair[1].GetString(), pair[1].GetStringLength()));
+    }
+    return out;
+}
 
 MockIntercom::MockIntercom(const TempDir& dir, const Certificates& certificates) : certificates_(certificates) {
     ProcessOptions options;
@@ -62,7 +122,7 @@ MockStats MockIntercom::stats() {
         auto it = doc.FindMember(name);
         return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
     };
-    return {number("authorize"), number("token"), number("me")};
+    return {number("authorize"), number("token"), number("me"), number("api"), number("connections")};
 }
 
 std::vector<std::string> MockIntercom::issued_tokens() {
@@ -76,6 +136,17 @@ std::vector<std::string> MockIntercom::issued_tokens() {
         for (const auto& t : doc["tokens"].GetArray())
             if (t.IsString()) tokens.emplace_back(t.GetString(), t.GetStringLength());
     return tokens;
+}
+
+std::optional<SeenRequest> MockIntercom::last_request() {
+    HttpsConnection connection(port_, certificates_.ca_file);
+    auto response = connection.request("GET", "/__mock/last-request");
+    if (response.status == 404) return std::nullopt;
+    auto seen = response.status == 200 ? parse_seen_request(response.body) : std::nullopt;
+    if (!seen)
+        throw std::runtime_error("bad /__mock/last-request answer " + std::to_string(response.status) + ": " +
+                                 response.body);
+    return seen;
 }
 
 }  // namespace icg::testing

@@ -4,10 +4,13 @@
 #include "support/certificates.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_client.hpp"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace icg::testing {
@@ -16,7 +19,25 @@ struct MockStats {
     long long authorize = 0;
     long long token = 0;
     long long me = 0;
+    long long api = 0;          // the REST endpoints: /echo, /stream, /slow, /rate-limited, /contacts
+    long long connections = 0;  // TLS connections accepted, including the ones tests make to /__mock/
 };
+
+// A request as the mock received it: what /echo answers and /__mock/last-request describes.
+struct SeenRequest {
+    std::string method;
+    std::string path;    // undecoded, as on the request line
+    std::string query;   // after '?', undecoded
+    HeaderList headers;  // in order, with duplicates
+    long long body_length = -1;
+    std::string body_sha256;
+
+    std::string header(std::string_view name) const;  // first value, empty when absent
+    std::vector<std::string> headers_named(std::string_view name) const;
+    bool has_header(std::string_view name) const;
+};
+// nullopt when `json` is not the mock's description of a request.
+std::optional<SeenRequest> parse_seen_request(std::string_view json);
 
 class MockIntercom {
 public:
@@ -39,6 +60,8 @@ public:
     MockStats stats();
     // Every access token the mock has handed out, so tests can search logs and Redis for them.
     std::vector<std::string> issued_tokens();
+    // The latest API (or /me) request the mock received; nullopt before the first one.
+    std::optional<SeenRequest> last_request();
 
     Process& process() { return *process_; }
 
