@@ -326,6 +326,19 @@ TEST_F(ConfigLoaderTest, SessionCacheSettingsAreReadAndChecked) {
     EXPECT_STARTS_WITH(error(), "session.cache");
 }
 
+TEST_F(ConfigLoaderTest, UpstreamConnectionBoundIsCheckedAgainstThePoolSize) {
+    set("proxy", "max_connections", "8");
+    set("proxy", "pool_size", "8");
+    EXPECT_EQ(load().proxy.max_connections, 8u);
+    SetUp();
+    set("proxy", "max_connections", "8");
+    set("proxy", "pool_size", "9");
+    EXPECT_STARTS_WITH(error(), "proxy.pool_size");
+    SetUp();
+    set("proxy", "max_connections", "0");
+    EXPECT_STARTS_WITH(error(), "proxy.max_connections");
+}
+
 TEST_F(ConfigLoaderTest, PublicUrlMustBeAnHttpsOrigin) {
     for (const char* bad :
          {"http://gateway.example.com", "https://gateway.example.com/app", "https://gateway.example.com/?x=1",

@@ -3,6 +3,7 @@
 #include "gateway_fixture.hpp"
 
 #include "crypto/digest.hpp"
+#include "support/eventually.hpp"
 
 #include <filesystem>
 #include <mutex>
@@ -83,6 +84,66 @@ TEST_F(ProxyPoolTest, WithPoolSizeZeroEveryRequestHasAConnectionOfItsOwn) {
     // And nothing is left open either: each upstream connection is closed once its answer is relayed.
     const auto sockets = open_sockets(gateway().process().pid());
     EXPECT_LT(sockets, sockets_before + 10) << "upstream connections are kept open though none is pooled";
+}
+
+TEST_F(ProxyPoolTest, ConcurrentCallsBeyondMaxConnectionsWaitForAConnection) {
+    start_gateway([](GatewaySettings& s) {
+        s.set_integer("proxy", "pool_size", 2);
+        s.set_integer("proxy", "max_connections", 2);
+        s.set("proxy", "connect_timeout", "10s");  // also how long a call may wait for a connection
+    });
+    auto client = browser();
+    login(client);
+    const HeaderList cookie = {
+        {"Cookie", std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("")}};
+    const auto before = mock().stats();
+    constexpr int calls = 12;
+    std::vector<unsigned> statuses(calls, 0);
+    std::vector<std::thread> workers;
+    for (int i = 0; i < calls; ++i)
+        workers.emplace_back([&, i] {
+            try {
+                HttpsConnection connection(gateway().port(), certificates().ca_file, std::chrono::seconds(30));
+                statuses[i] = connection.request("GET", "/intercom/slow?ms=150", cookie).status;
+            } catch (const std::exception&) {
+                statuses[i] = 0;
+            }
+        });
+    for (auto& w : workers) w.join();
+    const auto after = mock().stats();
+    for (int i = 0; i < calls; ++i) EXPECT_EQ(statuses[i], 200u) << "call " << i;
+    EXPECT_EQ(after.api - before.api, calls);
+    EXPECT_LE(gateway_connections(before, after), 2) << "more upstream connections than proxy.max_connections";
+}
+
+TEST_F(ProxyPoolTest, ACallThatCannotGetAConnectionInTimeIs504) {
+    start_gateway([](GatewaySettings& s) {
+        s.set_integer("proxy", "pool_size", 1);
+        s.set_integer("proxy", "max_connections", 1);
+        s.set("proxy", "connect_timeout", "300ms");
+    });
+    auto client = browser();
+    login(client);
+    const HeaderList cookie = {
+        {"Cookie", std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("")}};
+    unsigned slow_status = 0;
+    std::thread slow([&] {
+        HttpsConnection connection(gateway().port(), certificates().ca_file, std::chrono::seconds(30));
+        slow_status = connection.request("GET", "/intercom/slow?ms=3000", cookie).status;
+    });
+    // The slow call holds the only connection once the mock has seen it.
+    ASSERT_TRUE(eventually(
+        [&] {
+            const auto seen = mock().last_request();
+            return seen && seen->path == "/slow";
+        },
+        std::chrono::seconds(10)));
+    const auto waited = client.get("/intercom/me");
+    EXPECT_EQ(waited.status, 504u) << waited.body;
+    EXPECT_NE(waited.body.find("upstream_timeout"), std::string::npos) << waited.body;
+    slow.join();
+    EXPECT_EQ(slow_status, 200u);
+    EXPECT_EQ(client.get("/intercom/me").status, 200u) << "the connection came back to the pool";
 }
 
 TEST_F(ProxyPoolTest, ManyConcurrentCallsThroughOnePoolAreAllAnsweredCorrectly) {
