@@ -5,6 +5,8 @@
 
 #include "core/random.hpp"
 
+#include <rapidjson/document.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -156,6 +158,17 @@ std::string location_path(const HttpResponse& response, const std::string& origi
     auto location = response.header("Location");
     if (location.starts_with(origin + "/")) location.erase(0, origin.size());
     return location;
+}
+
+std::map<std::string, std::string> string_members(const HttpResponse& response) {
+    EXPECT_TRUE(response.header("Content-Type").starts_with("application/json")) << response.header("Content-Type");
+    rapidjson::Document doc;
+    doc.Parse(response.body.data(), response.body.size());
+    if (doc.HasParseError() || !doc.IsObject()) return {{"(not a JSON object)", response.body}};
+    std::map<std::string, std::string> out;
+    for (const auto& member : doc.GetObject())
+        out[member.name.GetString()] = member.value.IsString() ? member.value.GetString() : "(not a string)";
+    return out;
 }
 
 }  // namespace icg::testing

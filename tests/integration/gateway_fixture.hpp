@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,9 @@ private:
 
 // The Set-Cookie for `name` in a response, if any.
 std::optional<SetCookie> find_set_cookie(const HttpResponse& response, std::string_view name);
+// The members of a flat JSON object of strings (checking the JSON content type); a note in place
+// of the map when the body is not one.
+std::map<std::string, std::string> string_members(const HttpResponse& response);
 // Location made relative to `origin` when it points there.
 std::string location_path(const HttpResponse& response, const std::string& origin);
 

@@ -4,8 +4,6 @@
 
 #include "crypto/digest.hpp"
 
-#include <rapidjson/document.h>
-
 #include <map>
 
 namespace icg::testing {
@@ -16,18 +14,6 @@ using ProxyRoutingTest = GatewayTest;
 // What the SPA sends with every state-changing call to its own origin.
 HeaderList same_origin_write(const TestClient& client) {
     return {{"X-CSRF", "1"}, {"Origin", client.origin()}, {"Sec-Fetch-Site", "same-origin"}};
-}
-
-// The members of a flat JSON object of strings; a note in place of the map when it is not one.
-std::map<std::string, std::string> string_members(const HttpResponse& response) {
-    EXPECT_TRUE(response.header("Content-Type").starts_with("application/json")) << response.header("Content-Type");
-    rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
-    if (doc.HasParseError() || !doc.IsObject()) return {{"(not a JSON object)", response.body}};
-    std::map<std::string, std::string> out;
-    for (const auto& member : doc.GetObject())
-        out[member.name.GetString()] = member.value.IsString() ? member.value.GetString() : "(not a string)";
-    return out;
 }
 
 const std::map<std::string, std::string> unauthenticated = {{"error", "unauthenticated"}, {"login", "/auth/login"}};

@@ -4,25 +4,12 @@
 
 #include "support/ports.hpp"
 
-#include <rapidjson/document.h>
-
 #include <map>
 
 namespace icg::testing {
 namespace {
 
 using ProxyUpstreamFailureTest = GatewayTest;
-
-std::map<std::string, std::string> string_members(const HttpResponse& response) {
-    EXPECT_TRUE(response.header("Content-Type").starts_with("application/json")) << response.header("Content-Type");
-    rapidjson::Document doc;
-    doc.Parse(response.body.data(), response.body.size());
-    if (doc.HasParseError() || !doc.IsObject()) return {{"(not a JSON object)", response.body}};
-    std::map<std::string, std::string> out;
-    for (const auto& member : doc.GetObject())
-        out[member.name.GetString()] = member.value.IsString() ? member.value.GetString() : "(not a string)";
-    return out;
-}
 
 std::string member(const HttpResponse& response, const std::string& name) {
     const auto members = string_members(response);
