@@ -2,6 +2,7 @@
 
 #include "upstream/upstream_connection.hpp"
 #include "upstream/tls_client_context.hpp"
+#include "upstream/tls_session_cache.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -31,10 +32,6 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-struct SessionDeleter {
-    void operator()(SSL_SESSION* s) const noexcept { SSL_SESSION_free(s); }
-};
-using SessionPtr = std::unique_ptr<SSL_SESSION, SessionDeleter>;
 }  // namespace
 
 // A request waiting for a connection at max_connections: woken by a connection given back
@@ -59,7 +56,7 @@ struct ConnectionPool::Impl {
     std::deque<ConnectionPtr> idle;  // most recently used at the back
     std::deque<std::shared_ptr<Waiter>> waiters;
     std::size_t open = 0;            // connections that exist, idle or in use
-    SessionPtr session;              // the last resumable TLS session
+    TlsSessionCache sessions;        // so new connections resume rather than handshake in full
     PoolStats stats;
 
     static void wake(const std::shared_ptr<Waiter>& waiter) {
@@ -165,10 +162,7 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
     ConnectionPtr connection(new UpstreamConnection(impl_->executor, *impl_->tls, std::move(give_back)));
     SSL* ssl = connection->stream.native_handle();
     if (!set_tls_peer_name(ssl, settings_.host)) co_return UpstreamErrc::tls_failed;
-    {
-        std::lock_guard lock(impl_->mutex);
-        if (impl_->session) SSL_set_session(ssl, impl_->session.get());
-    }
+    impl_->sessions.offer(ssl, settings_.host);
 
     asio::ip::tcp::resolver resolver(impl_->executor);
     asio::steady_timer resolve_timer(impl_->executor, settings_.connect_timeout);
@@ -201,13 +195,11 @@ void ConnectionPool::release(ConnectionPtr connection) {
     connection->idle_since = std::chrono::steady_clock::now();
     connection->reused = false;
     connection->stream.next_layer().expires_never();
-    // After a full exchange TLS 1.3 tickets have arrived, so the session is worth keeping.
-    SessionPtr session(SSL_get1_session(connection->stream.native_handle()));
+    impl_->sessions.remember(connection->stream.native_handle(), settings_.host);
     ConnectionPtr evicted;  // destroyed after the lock: its slot comes back through the lock
     std::shared_ptr<Waiter> waiter;
     {
         std::lock_guard lock(impl_->mutex);
-        if (session && SSL_SESSION_is_resumable(session.get())) impl_->session = std::move(session);
         if (!impl_->waiters.empty()) {
             waiter = std::move(impl_->waiters.front());
             impl_->waiters.pop_front();

@@ -1,6 +1,7 @@
 #include "upstream/https_client.hpp"
 
 #include "upstream/tls_client_context.hpp"
+#include "upstream/tls_session_cache.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -31,13 +32,14 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
-
-
 }  // namespace
 
 HttpsClient::HttpsClient(std::shared_ptr<asio::ssl::context> tls, std::chrono::milliseconds timeout,
                          std::size_t max_response_bytes)
-    : tls_(std::move(tls)), timeout_(timeout), max_response_bytes_(max_response_bytes) {}
+    : tls_(std::move(tls)),
+      sessions_(std::make_shared<TlsSessionCache>()),
+      timeout_(timeout),
+      max_response_bytes_(max_response_bytes) {}
 
 asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) const {
     auto url = boost::urls::parse_absolute_uri(request.url);
@@ -62,6 +64,8 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
 
     beast::ssl_stream<beast::tcp_stream> stream(executor, *tls_);
     if (!set_tls_peer_name(stream.native_handle(), host)) co_return UpstreamErrc::tls_failed;
+    const std::string origin = host + ":" + port;
+    sessions_->offer(stream.native_handle(), origin);
     stream.next_layer().expires_at(deadline);
 
     auto [connect_ec, endpoint] = co_await stream.next_layer().async_connect(endpoints, nothrow);
@@ -92,6 +96,7 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     if (read_ec == bhttp::error::body_limit) co_return UpstreamErrc::response_too_large;
     if (read_ec) co_return classify_io_error(read_ec, UpstreamErrc::io_failed);
 
+    sessions_->remember(stream.native_handle(), origin);
     auto message = parser.release();
     HttpsResponse response;
     response.status = message.result_int();

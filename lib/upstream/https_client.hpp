@@ -16,6 +16,8 @@ class context;
 
 namespace icg::upstream {
 
+class TlsSessionCache;
+
 struct HttpsRequest {
     std::string method = "GET";
     std::string url;  // absolute https URL
@@ -39,6 +41,7 @@ public:
 
 private:
     std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::shared_ptr<TlsSessionCache> sessions_;  // logins resume TLS with Intercom
     std::chrono::milliseconds timeout_;
     std::size_t max_response_bytes_;
 };

@@ -33,6 +33,19 @@ TEST_F(AuthCallbackTest, SuccessSetsTheSessionCookieAndRedirects) {
     EXPECT_EQ(client.get("/auth/session").status, 200u);
 }
 
+TEST_F(AuthCallbackTest, LaterLoginsResumeTlsWithIntercom) {
+    auto first = browser();
+    login(first);  // the gateway's first calls to Intercom pay full handshakes
+    const auto before = mock().stats();
+    auto second = browser();
+    login(second);
+    const auto after = mock().stats();
+    EXPECT_EQ(after.token - before.token, 1);
+    EXPECT_EQ(after.me - before.me, 1);
+    // The token exchange and the /me call each open a connection, and both resume.
+    EXPECT_GE(after.resumed - before.resumed, 2) << "the gateway's calls to Intercom did not resume TLS";
+}
+
 TEST_F(AuthCallbackTest, SessionCookieLivesNoLongerThanTheAbsoluteTimeout) {
     start_gateway([](GatewaySettings& s) { s.set("session", "absolute_timeout", "3h"); });
     auto client = browser();

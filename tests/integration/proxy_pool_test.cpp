@@ -86,6 +86,19 @@ TEST_F(ProxyPoolTest, WithPoolSizeZeroEveryRequestHasAConnectionOfItsOwn) {
     EXPECT_LT(sockets, sockets_before + 10) << "upstream connections are kept open though none is pooled";
 }
 
+TEST_F(ProxyPoolTest, NewUpstreamConnectionsResumeTls) {
+    start_gateway([](GatewaySettings& s) { s.set_integer("proxy", "pool_size", 0); });
+    auto client = browser();
+    login(client);
+    ASSERT_EQ(client.get("/intercom/echo/warm").status, 200u);
+    const auto before = mock().stats();
+    constexpr int requests = 5;
+    for (int i = 0; i < requests; ++i) ASSERT_EQ(client.get("/intercom/echo/resume").status, 200u);
+    const auto after = mock().stats();
+    EXPECT_EQ(gateway_connections(before, after), requests);
+    EXPECT_EQ(after.resumed - before.resumed, requests) << "a new upstream connection paid a full handshake";
+}
+
 TEST_F(ProxyPoolTest, ConcurrentCallsBeyondMaxConnectionsWaitForAConnection) {
     start_gateway([](GatewaySettings& s) {
         s.set_integer("proxy", "pool_size", 2);

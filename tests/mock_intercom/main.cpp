@@ -60,7 +60,8 @@ int serve(const mock::MockOptions& options) {
     // OpenSSL counts the handshakes each context has begun: one per accepted connection, so
     // tests can see whether the gateway reuses its upstream connections.
     intercom.count_connections_with(
-        [tls] { return static_cast<std::uint64_t>(SSL_CTX_sess_accept(tls->native_handle())); });
+        [tls] { return static_cast<std::uint64_t>(SSL_CTX_sess_accept(tls->native_handle())); },
+        [tls] { return static_cast<std::uint64_t>(SSL_CTX_sess_hits(tls->native_handle())); });
     boost::asio::io_context io(static_cast<int>(options.threads));
     server::HttpsServer server(io, tls, intercom, server::ServerLimits{});
     const auto port = server.listen(options.host, options.port);

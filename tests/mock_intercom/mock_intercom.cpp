@@ -523,6 +523,7 @@ http::Response MockIntercom::control(const http::Request& request) {
         put_int(w, "me", std::int64_t(counts.me));
         put_int(w, "api", std::int64_t(counts.api));
         put_int(w, "connections", std::int64_t(counts.connections));
+        put_int(w, "resumed", std::int64_t(counts.resumed));
         w.EndObject();
         return http::json_response(200, std::string(out.GetString(), out.GetSize()));
     }
@@ -594,6 +595,7 @@ MockStats MockIntercom::stats() const {
         counts = state_->stats;
     }
     if (connection_counter_) counts.connections = connection_counter_();
+    if (resumption_counter_) counts.resumed = resumption_counter_();
     return counts;
 }
 

@@ -47,6 +47,7 @@ struct MockStats {
     std::uint64_t me = 0;
     std::uint64_t api = 0;
     std::uint64_t connections = 0;  // TLS handshakes the server has begun, from the counter below
+    std::uint64_t resumed = 0;      // of those, the ones that resumed an earlier TLS session
 };
 
 enum class ApiRoute;  // mock_api.hpp
@@ -70,7 +71,10 @@ public:
     MockStats stats() const;
     // Where stats().connections comes from: the server owns the connections, not this handler.
     // Set before serving; must be safe to call from any thread.
-    void count_connections_with(std::function<std::uint64_t()> counter) { connection_counter_ = std::move(counter); }
+    void count_connections_with(std::function<std::uint64_t()> counter, std::function<std::uint64_t()> resumed) {
+        connection_counter_ = std::move(counter);
+        resumption_counter_ = std::move(resumed);
+    }
 
 private:
     struct State;
@@ -95,6 +99,7 @@ private:
     const core::Clock& clock_;
     std::unique_ptr<State> state_;
     std::function<std::uint64_t()> connection_counter_;
+    std::function<std::uint64_t()> resumption_counter_;
 };
 
 }  // namespace icg::mock

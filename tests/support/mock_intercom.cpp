@@ -122,7 +122,8 @@ MockStats MockIntercom::stats() {
         auto it = doc.FindMember(name);
         return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
     };
-    return {number("authorize"), number("token"), number("me"), number("api"), number("connections")};
+    return {number("authorize"), number("token"), number("me"), number("api"), number("connections"),
+            number("resumed")};
 }
 
 std::vector<std::string> MockIntercom::issued_tokens() {

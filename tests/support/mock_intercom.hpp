@@ -21,6 +21,7 @@ struct MockStats {
     long long me = 0;
     long long api = 0;          // the REST endpoints: /echo, /stream, /slow, /rate-limited, /contacts
     long long connections = 0;  // TLS connections accepted, including the ones tests make to /__mock/
+    long long resumed = 0;      // of those, TLS handshakes that resumed an earlier session
 };
 
 // A request as the mock received it: what /echo answers and /__mock/last-request describes.
