@@ -85,7 +85,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
 
 int run(const icg::config::GatewayConfig& config) {
     using namespace icg;
-    const unsigned threads = config.server.threads ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads =
+        config.server.threads ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
     boost::asio::io_context io(static_cast<int>(threads));
 
     core::SystemRandom random;
@@ -102,7 +103,8 @@ int run(const icg::config::GatewayConfig& config) {
     // The hot path reads sessions from memory; Redis tells every gateway when one changes.
     // Entries are re-read (which slides the idle timeout in Redis) at least every tenth of the idle
     // timeout, so a session in use never expires early by more than that.
-    const auto cache_ttl = std::min<std::chrono::milliseconds>(config.session.cache_ttl, config.session.idle_timeout / 10);
+    const auto cache_ttl =
+        std::min<std::chrono::milliseconds>(config.session.cache_ttl, config.session.idle_timeout / 10);
     session::SessionCache session_cache(cache_ttl, config.session.cache_max_entries);
     session::CachedSessionStore cached_sessions(redis_sessions, session_cache);
     std::optional<session::SessionCacheTracking> cache_tracking;
@@ -130,13 +132,13 @@ int run(const icg::config::GatewayConfig& config) {
     // The API origin, parsed once; the config loader has checked it is an https URL.
     const auto api_base = boost::urls::parse_absolute_uri(config.intercom.api_base).value();
     upstream::ConnectionPool upstream_pool(io.get_executor(), upstream_tls,
-                                  {.host = api_base.host_address(),
-                                   .port = api_base.has_port() ? std::string(api_base.port()) : "443",
-                                   .max_idle = config.proxy.pool_size,
-                                   .max_connections = config.proxy.max_connections,
-                                   .idle_timeout = config.proxy.pool_idle_timeout,
-                                   .connect_timeout = config.proxy.connect_timeout,
-                                   .handshake_timeout = config.proxy.handshake_timeout});
+                                           {.host = api_base.host_address(),
+                                            .port = api_base.has_port() ? std::string(api_base.port()) : "443",
+                                            .max_idle = config.proxy.pool_size,
+                                            .max_connections = config.proxy.max_connections,
+                                            .idle_timeout = config.proxy.pool_idle_timeout,
+                                            .connect_timeout = config.proxy.connect_timeout,
+                                            .handshake_timeout = config.proxy.handshake_timeout});
     proxy::ProxyHandler proxy_handler(
         {.public_url = config.server.public_url,
          .session_cookie = config.session.cookie_name,

@@ -11,8 +11,12 @@ namespace asio = boost::asio;
 namespace {
 
 // Plain functions, not coroutines: GCC 12 miscompiles string literals inside co_return expressions.
-http::Response not_found() { return http::json_response(404, R"({"error":"not_found"})"); }
-http::Response healthy() { return http::json_response(200, R"({"status":"ok"})"); }
+http::Response not_found() {
+    return http::json_response(404, R"({"error":"not_found"})");
+}
+http::Response healthy() {
+    return http::json_response(200, R"({"status":"ok"})");
+}
 http::Response ready(bool yes) {
     return yes ? http::json_response(200, R"({"status":"ready"})")
                : http::json_response(503, R"({"status":"unavailable","reason":"redis"})");
@@ -45,7 +49,11 @@ const std::string allow_post = "POST";
 
 GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
                                const StaticFiles* static_files, std::size_t max_auth_body_bytes)
-    : auth_(auth), proxy_(proxy), redis_(redis), static_files_(static_files), max_auth_body_bytes_(max_auth_body_bytes) {}
+    : auth_(auth),
+      proxy_(proxy),
+      redis_(redis),
+      static_files_(static_files),
+      max_auth_body_bytes_(max_auth_body_bytes) {}
 
 std::size_t GatewayHandler::body_limit(std::string_view, std::string_view path) const {
     // Only /auth/* reads bodies today (logout sends none); everything else gets nothing.
@@ -58,7 +66,9 @@ asio::awaitable<http::Response> GatewayHandler::handle(http::Request& request) {
     co_return response;
 }
 
-bool GatewayHandler::streams(const http::Request& head) const { return proxy::is_proxy_path(head.path()); }
+bool GatewayHandler::streams(const http::Request& head) const {
+    return proxy::is_proxy_path(head.path());
+}
 
 // The proxy relays Intercom's answers with their own headers (see proxy/header_rules).
 asio::awaitable<void> GatewayHandler::handle_stream(http::Request& head, server::Exchange& exchange) {

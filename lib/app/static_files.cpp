@@ -27,7 +27,8 @@ std::optional<std::vector<std::string>> safe_segments(std::string_view encoded_p
     for (auto segment : parsed->encoded_segments()) {
         std::string decoded;
         for (char c : segment.decode()) decoded += c;
-        if (decoded == "." || decoded == ".." || decoded.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
+        if (decoded == "." || decoded == ".." ||
+            decoded.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
             return std::nullopt;
         if (!decoded.empty() && decoded.front() == '.') return std::nullopt;  // no dotfiles
         if (!decoded.empty()) out.push_back(std::move(decoded));
@@ -43,12 +44,22 @@ std::string_view content_type_for(std::string_view path) noexcept {
         std::string_view type;
     };
     static constexpr Mapping types[] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-        {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"}, {".gif", "image/gif"}, {".ico", "image/x-icon"},
-        {".webp", "image/webp"}, {".woff2", "font/woff2"}, {".txt", "text/plain; charset=utf-8"},
-        {".map", "application/json"}, {".wasm", "application/wasm"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".jpeg", "image/jpeg"},
+        {".gif", "image/gif"},
+        {".ico", "image/x-icon"},
+        {".webp", "image/webp"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".map", "application/json"},
+        {".wasm", "application/wasm"},
     };
     for (const auto& m : types)
         if (path.size() >= m.extension.size() && path.substr(path.size() - m.extension.size()) == m.extension)
@@ -75,7 +86,8 @@ http::Response StaticFiles::serve(const http::Request& request) const {
     auto real = fs::canonical(path, ec);
     if (ec || !fs::is_regular_file(real, ec)) return not_found();
     const std::string real_string = real.string();
-    if (real_string.compare(0, root_.size(), root_) != 0 || (real_string.size() > root_.size() && real_string[root_.size()] != '/'))
+    if (real_string.compare(0, root_.size(), root_) != 0 ||
+        (real_string.size() > root_.size() && real_string[root_.size()] != '/'))
         return not_found();
 
     http::Response r;

@@ -23,7 +23,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::size_t random_bytes = 32;      // 256 bits for state and the login binding
+constexpr std::size_t random_bytes = 32;        // 256 bits for state and the login binding
 constexpr std::size_t random_token_chars = 43;  // their base64url length
 constexpr std::size_t max_code_length = 1024;
 
@@ -85,8 +85,9 @@ AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, 
       clock_(clock) {}
 
 http::Response AuthRoutes::session_store_unavailable_page() const {
-    auto r = http::html_page(503, "Temporarily unavailable",
-                             "Sign-in is unavailable for a moment (the session store does not answer). Please try again.");
+    auto r =
+        http::html_page(503, "Temporarily unavailable",
+                        "Sign-in is unavailable for a moment (the session store does not answer). Please try again.");
     r.headers.add("Retry-After", "5");
     return with_note(std::move(r), "session_store_unavailable");
 }
@@ -97,7 +98,8 @@ asio::awaitable<http::Response> AuthRoutes::login(const http::Request& request) 
 
     // The binding cookie is shared by every login this browser starts, so two tabs can log in at once.
     std::string binding;
-    if (auto existing = http::find_cookie(request.headers, settings_.login_cookie); existing && is_random_token(*existing))
+    if (auto existing = http::find_cookie(request.headers, settings_.login_cookie);
+        existing && is_random_token(*existing))
         binding = std::string(*existing);
     else
         binding = random_.token(random_bytes);
@@ -139,7 +141,8 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
                          std::move(note));
     };
     const auto code = http::query_param(query, "code");
-    if (!state || !is_random_token(*state) || !code || !is_plausible_code(*code)) co_return bad_request("callback_malformed");
+    if (!state || !is_random_token(*state) || !code || !is_plausible_code(*code))
+        co_return bad_request("callback_malformed");
     const auto binding = http::find_cookie(request.headers, settings_.login_cookie);
     if (!binding || !is_random_token(*binding)) co_return bad_request("callback_without_login_cookie");
 

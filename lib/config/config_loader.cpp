@@ -18,7 +18,6 @@
 #include <map>
 #include <sstream>
 
-
 namespace icg::config {
 namespace {
 
@@ -74,7 +73,9 @@ constexpr KeySpec known_keys[] = {
     {"session", "cache_max_entries", Kind::integer},
 };
 
-std::string full_name(const KeySpec& k) { return std::string(k.section) + "." + k.name; }
+std::string full_name(const KeySpec& k) {
+    return std::string(k.section) + "." + k.name;
+}
 
 std::string env_name(const KeySpec& k) {
     std::string out = "GATEWAY_";
@@ -83,7 +84,9 @@ std::string env_name(const KeySpec& k) {
     return out;
 }
 
-[[noreturn]] void fail(const std::string& key, const std::string& what) { throw ConfigError(key + ": " + what); }
+[[noreturn]] void fail(const std::string& key, const std::string& what) {
+    throw ConfigError(key + ": " + what);
+}
 
 // Raw values as text, after the file and the environment; typed conversion comes after.
 using RawValues = std::map<std::string, std::string>;
@@ -116,10 +119,14 @@ void read_file(const std::string& path, RawValues& raw) {
                     joined += text->get() + "\n";
                 }
                 raw[key] = joined;
-            } else if (const auto* s = value.as_string()) raw[key] = s->get();
-            else if (const auto* i = value.as_integer()) raw[key] = std::to_string(i->get());
-            else if (const auto* b = value.as_boolean()) raw[key] = b->get() ? "true" : "false";
-            else fail(key, "must be a string, an integer or a boolean");
+            } else if (const auto* s = value.as_string())
+                raw[key] = s->get();
+            else if (const auto* i = value.as_integer())
+                raw[key] = std::to_string(i->get());
+            else if (const auto* b = value.as_boolean())
+                raw[key] = b->get() ? "true" : "false";
+            else
+                fail(key, "must be a string, an integer or a boolean");
         }
     }
 }
@@ -195,9 +202,12 @@ public:
     void boolean(const std::string& key, bool& out) const {
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
-        if (it->second == "true" || it->second == "1") out = true;
-        else if (it->second == "false" || it->second == "0") out = false;
-        else fail(key, "must be true or false");
+        if (it->second == "true" || it->second == "1")
+            out = true;
+        else if (it->second == "false" || it->second == "0")
+            out = false;
+        else
+            fail(key, "must be true or false");
     }
 
     // A number with a unit (500ms, 30s, 15m, 8h, 7d); a bare number is seconds.
@@ -208,16 +218,21 @@ public:
         const auto& s = it->second;
         long long value = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-        if (ec != std::errc{} || value <= 0)
-            fail(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
+        if (ec != std::errc{} || value <= 0) fail(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
         const std::string unit(end, s.data() + s.size());
         std::chrono::milliseconds ms;
-        if (unit == "ms") ms = std::chrono::milliseconds(value);
-        else if (unit.empty() || unit == "s") ms = std::chrono::seconds(value);
-        else if (unit == "m") ms = std::chrono::minutes(value);
-        else if (unit == "h") ms = std::chrono::hours(value);
-        else if (unit == "d") ms = std::chrono::hours(24 * value);
-        else fail(key, "unknown unit '" + unit + "' (use ms, s, m, h or d)");
+        if (unit == "ms")
+            ms = std::chrono::milliseconds(value);
+        else if (unit.empty() || unit == "s")
+            ms = std::chrono::seconds(value);
+        else if (unit == "m")
+            ms = std::chrono::minutes(value);
+        else if (unit == "h")
+            ms = std::chrono::hours(value);
+        else if (unit == "d")
+            ms = std::chrono::hours(24 * value);
+        else
+            fail(key, "unknown unit '" + unit + "' (use ms, s, m, h or d)");
         out = std::chrono::duration_cast<Duration>(ms);
         if (out.count() <= 0) fail(key, "is too short for its unit");
     }
@@ -231,7 +246,8 @@ HostPort parse_host_port(const std::string& key, const std::string& value) {
     if (colon == std::string::npos || colon == 0) fail(key, "must be host:port, e.g. 0.0.0.0:8443");
     HostPort hp;
     hp.host = value.substr(0, colon);
-    if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') hp.host = hp.host.substr(1, hp.host.size() - 2);
+    if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']')
+        hp.host = hp.host.substr(1, hp.host.size() - 2);
     const std::string port = value.substr(colon + 1);
     unsigned p = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
@@ -302,7 +318,8 @@ GatewayConfig build(const RawValues& raw) {
     r.duration("redis.command_timeout", c.redis.command_timeout);
     r.text("redis.key_prefix", c.redis.key_prefix);
 
-    if (!r.has("intercom.client_id")) fail("intercom.client_id", "is required (from your Intercom app's Basic information)");
+    if (!r.has("intercom.client_id"))
+        fail("intercom.client_id", "is required (from your Intercom app's Basic information)");
     r.text("intercom.client_id", c.intercom.client_id);
     if (!r.has("intercom.client_secret")) fail("intercom.client_secret", "is required");
     r.secret("intercom.client_secret", c.intercom.client_secret);
@@ -379,13 +396,16 @@ GatewayConfig load_config(const std::string& path, const EnvLookup& env) {
 
 std::string describe(const GatewayConfig& c) {
     auto secret = [](const core::Secret& s) { return s.empty() ? "(not set)" : "(set)"; };
-    auto seconds = [](auto d) { return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s"; };
+    auto seconds = [](auto d) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
+    };
     auto redis = redis::parse_redis_url(c.redis.url.expose(), nullptr);
     std::ostringstream out;
     out << "server.listen = " << c.server.listen.host << ":" << c.server.listen.port << "\n"
         << "server.public_url = " << c.server.public_url << "\n"
         << "server.static_dir = " << (c.server.static_dir.empty() ? "(none)" : c.server.static_dir) << "\n"
-        << "server.threads = " << (c.server.threads == 0 ? std::string("(one per core)") : std::to_string(c.server.threads)) << "\n"
+        << "server.threads = "
+        << (c.server.threads == 0 ? std::string("(one per core)") : std::to_string(c.server.threads)) << "\n"
         << "tls.cert_file = " << c.tls.cert_file << "\n"
         << "tls.key_file = " << c.tls.key_file << "\n"
         << "tls.min_version = " << c.tls.min_version << "\n"
@@ -397,7 +417,9 @@ std::string describe(const GatewayConfig& c) {
         << "intercom.api_base = " << c.intercom.api_base << "\n"
         << "intercom.ca_file = " << (c.intercom.ca_file.empty() ? "(system CAs only)" : c.intercom.ca_file) << "\n"
         << "intercom.api_version = " << (c.intercom.api_version.empty() ? "(none)" : c.intercom.api_version) << "\n"
-        << "proxy.allow = " << (c.proxy.allow.empty() ? std::string("(every API path)") : std::to_string(c.proxy.allow.size()) + " rules") << "\n"
+        << "proxy.allow = "
+        << (c.proxy.allow.empty() ? std::string("(every API path)") : std::to_string(c.proxy.allow.size()) + " rules")
+        << "\n"
         << "proxy.pool_size = " << c.proxy.pool_size << "\n"
         << "proxy.max_connections = " << c.proxy.max_connections << "\n"
         << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"

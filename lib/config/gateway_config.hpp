@@ -16,9 +16,9 @@ struct HostPort {
 
 struct ServerSettings {
     HostPort listen{"0.0.0.0", 8443};
-    std::string public_url;          // scheme://host[:port], no trailing slash
-    std::string static_dir;          // empty: no static files
-    unsigned threads = 0;            // 0: one per core
+    std::string public_url;  // scheme://host[:port], no trailing slash
+    std::string static_dir;  // empty: no static files
+    unsigned threads = 0;    // 0: one per core
     std::chrono::milliseconds read_timeout{30'000};
     std::chrono::milliseconds idle_timeout{60'000};
     std::size_t max_header_bytes = 8 * 1024;

@@ -6,18 +6,16 @@
 namespace icg::core {
 namespace {
 
-constexpr std::string_view standard_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-constexpr std::string_view url_alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view standard_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view url_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string encode(std::string_view bytes, std::string_view alphabet, bool pad) {
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 3 <= bytes.size(); i += 3) {
-        std::uint32_t n = (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) |
-                          std::uint8_t(bytes[i + 2]);
+        std::uint32_t n =
+            (std::uint8_t(bytes[i]) << 16) | (std::uint8_t(bytes[i + 1]) << 8) | std::uint8_t(bytes[i + 2]);
         out += alphabet[(n >> 18) & 63];
         out += alphabet[(n >> 12) & 63];
         out += alphabet[(n >> 6) & 63];
@@ -75,11 +73,15 @@ std::optional<std::string> decode(std::string_view text, std::string_view alphab
 
 }  // namespace
 
-std::string base64_encode(std::string_view bytes) { return encode(bytes, standard_alphabet, true); }
+std::string base64_encode(std::string_view bytes) {
+    return encode(bytes, standard_alphabet, true);
+}
 std::optional<std::string> base64_decode(std::string_view text) {
     return decode(text, standard_alphabet, true);
 }
-std::string base64url_encode(std::string_view bytes) { return encode(bytes, url_alphabet, false); }
+std::string base64url_encode(std::string_view bytes) {
+    return encode(bytes, url_alphabet, false);
+}
 std::optional<std::string> base64url_decode(std::string_view text) {
     return decode(text, url_alphabet, false);
 }

@@ -20,7 +20,9 @@ struct CipherCtxDeleter {
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
 
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes(std::string_view s) {
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 }  // namespace
 
@@ -41,8 +43,7 @@ std::string SessionCipher::seal(std::string_view plaintext, std::string_view aad
               EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad), int(aad.size())) == 1 &&
               EVP_EncryptUpdate(ctx.get(), cipher_text, &len, bytes(plaintext), int(plaintext.size())) == 1 &&
               EVP_EncryptFinal_ex(ctx.get(), cipher_text + len, &len) == 1 &&
-              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, int(tag_size),
-                                  cipher_text + plaintext.size()) == 1;
+              EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, int(tag_size), cipher_text + plaintext.size()) == 1;
     if (!ok) throw std::runtime_error("AES-256-GCM encryption failed");
     return out;
 }

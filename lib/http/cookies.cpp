@@ -23,7 +23,8 @@ std::optional<std::string_view> find_cookie(const Headers& headers, std::string_
             if (eq == std::string_view::npos) continue;
             if (trim(pair.substr(0, eq)) != name) continue;
             std::string_view value = trim(pair.substr(eq + 1));
-            if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+            if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                value = value.substr(1, value.size() - 2);
             return value;
         }
     }

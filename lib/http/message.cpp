@@ -17,10 +17,13 @@ std::string_view Headers::get(std::string_view name) const noexcept {
     return "";  // not a null view: some parsers take an empty view's data() as a C string
 }
 
-bool Headers::contains(std::string_view name) const noexcept { return count(name) > 0; }
+bool Headers::contains(std::string_view name) const noexcept {
+    return count(name) > 0;
+}
 
 std::size_t Headers::count(std::string_view name) const noexcept {
-    return std::size_t(std::count_if(fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); }));
+    return std::size_t(
+        std::count_if(fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); }));
 }
 
 void Headers::set(std::string name, std::string value) {
@@ -58,12 +61,23 @@ std::string html_escape(std::string_view text) {
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;

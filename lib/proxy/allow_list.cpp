@@ -31,7 +31,8 @@ std::optional<AllowList> AllowList::parse(const std::vector<std::string>& rules,
         Rule rule;
         rule.method = text.substr(0, space);
         std::string pattern = text.substr(space + 1);
-        if (rule.method != "*" && !std::all_of(rule.method.begin(), rule.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+        if (rule.method != "*" &&
+            !std::all_of(rule.method.begin(), rule.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
             return fail("the method must be upper-case letters or *");
         if (pattern.empty() || pattern.front() != '/') return fail("the path must start with /");
         if (pattern.find('?') != std::string::npos) return fail("the path must not have a query");

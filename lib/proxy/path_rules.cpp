@@ -37,7 +37,8 @@ std::optional<std::string> upstream_target(std::string_view target) {
         }))
         return std::nullopt;
     // %2F and %5C would let a path that looks like one resource address another after decoding.
-    if (contains_escape(path, '2', 'f') || contains_escape(path, '5', 'c') || path.find("%00") != std::string_view::npos)
+    if (contains_escape(path, '2', 'f') || contains_escape(path, '5', 'c') ||
+        path.find("%00") != std::string_view::npos)
         return std::nullopt;
     if (path.find("//") != std::string_view::npos) return std::nullopt;
 

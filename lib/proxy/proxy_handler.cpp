@@ -51,8 +51,8 @@ http::Response login_required(std::string_view reason, const std::string& clear_
 
 bool sane_request_id(std::string_view id) {
     return !id.empty() && id.size() <= max_client_request_id && std::all_of(id.begin(), id.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
-           });
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':';
+    });
 }
 
 bool is_idempotent(std::string_view method) {
@@ -88,7 +88,9 @@ asio::awaitable<void> answer(server::Exchange& exchange, http::Response& respons
 
 }  // namespace
 
-bool is_proxy_path(std::string_view path) noexcept { return path == proxy_prefix || path.starts_with("/intercom/"); }
+bool is_proxy_path(std::string_view path) noexcept {
+    return path == proxy_prefix || path.starts_with("/intercom/");
+}
 
 ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::ConnectionPool& pool,
                            core::Random& random)
@@ -149,8 +151,10 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         upstream_request.insert(field.name, field.value);
     const auto content_length = exchange.request_content_length();
     const bool has_body = !content_length || *content_length > 0;
-    if (content_length && *content_length > 0) upstream_request.content_length(*content_length);
-    else if (!content_length) upstream_request.chunked(true);
+    if (content_length && *content_length > 0)
+        upstream_request.content_length(*content_length);
+    else if (!content_length)
+        upstream_request.chunked(true);
     upstream_request.keep_alive(true);
 
     const auto started = Clock::now();
@@ -165,8 +169,10 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         failure = {};
         boost::system::result<upstream::ConnectionPtr> acquired = upstream::UpstreamErrc::connect_failed;
         connection.reset();  // a dead pooled one gives its place back before we ask again
-        if (attempt == 0) acquired = co_await pool_.acquire();
-        else acquired = co_await pool_.acquire_fresh();
+        if (attempt == 0)
+            acquired = co_await pool_.acquire();
+        else
+            acquired = co_await pool_.acquire_fresh();
         if (!acquired) {
             failure = acquired.error();
             break;
@@ -221,7 +227,8 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         break;
     }
     if (failure || !parser || !parser->is_header_done()) {
-        auto r = upstream_failure(failure, failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+        auto r = upstream_failure(failure,
+                                  failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
         co_await answer(exchange, r, request_id);
         co_return;
     }

@@ -25,11 +25,11 @@ class ConnectionPool;
 namespace icg::proxy {
 
 struct ProxySettings {
-    std::string public_url;       // for the CSRF origin check
+    std::string public_url;  // for the CSRF origin check
     std::string session_cookie;
-    std::string upstream_host;    // Host header for the upstream: host[:port] of intercom.api_base
-    std::string upstream_path;    // path of intercom.api_base, usually empty
-    std::string api_version;      // Intercom-Version added when the client sent none; may be empty
+    std::string upstream_host;  // Host header for the upstream: host[:port] of intercom.api_base
+    std::string upstream_path;  // path of intercom.api_base, usually empty
+    std::string api_version;    // Intercom-Version added when the client sent none; may be empty
     AllowList allow;
     std::chrono::milliseconds response_timeout{30'000};   // request sent → response header
     std::chrono::milliseconds idle_body_timeout{30'000};  // longest pause inside a body

@@ -18,16 +18,29 @@ struct ReplyDeleter {
 Reply convert(const redisReply& r) {
     Reply out;
     switch (r.type) {
-        case REDIS_REPLY_STRING: out.type = Reply::Type::string; out.text.assign(r.str, r.len); break;
-        case REDIS_REPLY_STATUS: out.type = Reply::Type::status; out.text.assign(r.str, r.len); break;
-        case REDIS_REPLY_ERROR: out.type = Reply::Type::error; out.text.assign(r.str, r.len); break;
-        case REDIS_REPLY_INTEGER: out.type = Reply::Type::integer; out.integer = r.integer; break;
+        case REDIS_REPLY_STRING:
+            out.type = Reply::Type::string;
+            out.text.assign(r.str, r.len);
+            break;
+        case REDIS_REPLY_STATUS:
+            out.type = Reply::Type::status;
+            out.text.assign(r.str, r.len);
+            break;
+        case REDIS_REPLY_ERROR:
+            out.type = Reply::Type::error;
+            out.text.assign(r.str, r.len);
+            break;
+        case REDIS_REPLY_INTEGER:
+            out.type = Reply::Type::integer;
+            out.integer = r.integer;
+            break;
         case REDIS_REPLY_ARRAY:
             out.type = Reply::Type::array;
             out.elements.reserve(r.elements);
             for (std::size_t i = 0; i < r.elements; ++i) out.elements.push_back(convert(*r.element[i]));
             break;
-        default: out.type = Reply::Type::nil;
+        default:
+            out.type = Reply::Type::nil;
     }
     return out;
 }

@@ -80,8 +80,8 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
         while (!self->stopped) {
             ReplyReader reader;
             std::string refusal;
-            error_code ec = co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout,
-                                                     reader, refusal);
+            error_code ec =
+                co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout, reader, refusal);
             if (self->stopped) co_return;
             std::string why;
             if (ec) {
@@ -124,7 +124,8 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
                     if (reply.type != Reply::Type::integer) co_return "unexpected reply to CLIENT ID";
                     client_id = reply.integer;
                 } else if (!subscribed) {
-                    if (reply.type != Reply::Type::array || reply.elements.empty() || !is_text(reply.elements[0], "subscribe"))
+                    if (reply.type != Reply::Type::array || reply.elements.empty() ||
+                        !is_text(reply.elements[0], "subscribe"))
                         co_return "unexpected reply to SUBSCRIBE";
                     subscribed = true;
                     last_logged.clear();
@@ -179,13 +180,17 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
     }
 };
 
-InvalidationListener::InvalidationListener(asio::any_io_executor executor, RedisEndpoint endpoint,
-                                           RedisOptions options, InvalidationEvents events)
+InvalidationListener::InvalidationListener(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
+                                           InvalidationEvents events)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options, std::move(events))) {}
 
-InvalidationListener::~InvalidationListener() { stop(); }
+InvalidationListener::~InvalidationListener() {
+    stop();
+}
 
-void InvalidationListener::start() { asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached); }
+void InvalidationListener::start() {
+    asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);
+}
 
 void InvalidationListener::stop() {
     asio::post(impl_->strand, [impl = impl_] {

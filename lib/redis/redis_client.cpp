@@ -79,7 +79,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
             auto [ec, n] = co_await asio::async_write(self->stream, asio::buffer(batch), nothrow);
             if (ec) {
                 self->writing = false;
-                if (gen == self->generation) self->disconnect(RedisErrc::connection_lost, "write failed: " + ec.message());
+                if (gen == self->generation)
+                    self->disconnect(RedisErrc::connection_lost, "write failed: " + ec.message());
                 co_return;
             }
         }
@@ -119,7 +120,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                 const auto generation = self->generation;
                 co_await self->read_loop(reader, generation);
             } else {
-                const std::string detail = self->handshake_error.empty() ? "connect failed: " + ec.message() : self->handshake_error;
+                const std::string detail =
+                    self->handshake_error.empty() ? "connect failed: " + ec.message() : self->handshake_error;
                 self->disconnect(RedisErrc::not_connected, detail);
             }
             if (self->stopped) co_return;
@@ -152,8 +154,10 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                 }
                 auto p = std::move(pending.front());
                 pending.pop_front();
-                if (reply.is_error()) p.complete(RedisErrc::error_reply, std::move(reply));
-                else p.complete({}, std::move(reply));
+                if (reply.is_error())
+                    p.complete(RedisErrc::error_reply, std::move(reply));
+                else
+                    p.complete({}, std::move(reply));
                 reply = Reply{};
             }
         }
@@ -162,7 +166,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     // Replies come in order, so one late reply stalls all behind it: past the deadline the
     // connection is dropped and rebuilt rather than left to answer the wrong commands.
     static asio::awaitable<void> watchdog(std::shared_ptr<Impl> self) {
-        const auto tick = std::max(std::chrono::milliseconds(10), std::min(std::chrono::milliseconds(100), self->options.command_timeout / 4));
+        const auto tick = std::max(std::chrono::milliseconds(10),
+                                   std::min(std::chrono::milliseconds(100), self->options.command_timeout / 4));
         while (!self->stopped) {
             self->watchdog_timer.expires_after(tick);
             co_await self->watchdog_timer.async_wait(nothrow);
@@ -175,7 +180,9 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
 RedisClient::RedisClient(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options)) {}
 
-RedisClient::~RedisClient() { stop(); }
+RedisClient::~RedisClient() {
+    stop();
+}
 
 void RedisClient::on_connection_change(std::function<void(bool connected)> observer) {
     impl_->on_connection_change = std::move(observer);
@@ -196,7 +203,9 @@ void RedisClient::stop() {
     });
 }
 
-bool RedisClient::connected() const noexcept { return impl_->is_connected; }
+bool RedisClient::connected() const noexcept {
+    return impl_->is_connected;
+}
 
 namespace {
 
@@ -212,7 +221,7 @@ struct ExecInitiation {
         asio::post(impl->strand, [impl = impl, command = std::move(command), shared]() mutable {
             impl->submit(std::move(command), [shared](error_code e, Reply r) {
                 auto ex = asio::get_associated_executor(*shared);
-                asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move(*shared)(e, std::move(r)); });
+                asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move (*shared)(e, std::move(r)); });
             });
         });
     }

@@ -10,12 +10,18 @@ public:
     const char* name() const noexcept override { return "redis"; }
     std::string message(int value) const override {
         switch (static_cast<RedisErrc>(value)) {
-            case RedisErrc::not_connected: return "Redis is not connected";
-            case RedisErrc::timeout: return "Redis did not answer in time";
-            case RedisErrc::connection_lost: return "the Redis connection was lost";
-            case RedisErrc::protocol_error: return "Redis sent a malformed reply";
-            case RedisErrc::error_reply: return "Redis answered with an error";
-            case RedisErrc::unexpected_reply: return "Redis sent a reply of an unexpected type";
+            case RedisErrc::not_connected:
+                return "Redis is not connected";
+            case RedisErrc::timeout:
+                return "Redis did not answer in time";
+            case RedisErrc::connection_lost:
+                return "the Redis connection was lost";
+            case RedisErrc::protocol_error:
+                return "Redis sent a malformed reply";
+            case RedisErrc::error_reply:
+                return "Redis answered with an error";
+            case RedisErrc::unexpected_reply:
+                return "Redis sent a reply of an unexpected type";
         }
         return "unknown Redis error";
     }

@@ -32,8 +32,10 @@ asio::awaitable<error_code> open_connection(boost::beast::tcp_stream& stream, co
 
     std::vector<std::vector<std::string>> hello;
     if (!endpoint.password.empty()) {
-        if (endpoint.username.empty()) hello.push_back({"AUTH", std::string(endpoint.password.expose())});
-        else hello.push_back({"AUTH", endpoint.username, std::string(endpoint.password.expose())});
+        if (endpoint.username.empty())
+            hello.push_back({"AUTH", std::string(endpoint.password.expose())});
+        else
+            hello.push_back({"AUTH", endpoint.username, std::string(endpoint.password.expose())});
     }
     if (endpoint.database != 0) hello.push_back({"SELECT", std::to_string(endpoint.database)});
     hello.push_back({"PING"});

@@ -12,8 +12,8 @@ namespace icg::redis {
 struct RedisEndpoint {
     std::string host = "127.0.0.1";
     std::uint16_t port = 6379;
-    std::string username;    // empty: AUTH with the password only (default user)
-    core::Secret password;   // empty: no AUTH
+    std::string username;   // empty: AUTH with the password only (default user)
+    core::Secret password;  // empty: no AUTH
     int database = 0;
 
     // The URL with the password replaced, for logs and --check-config.

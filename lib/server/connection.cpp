@@ -81,7 +81,7 @@ private:
         bhttp::request_parser<bhttp::empty_body> header_parser;
         header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         header_parser.eager(false);
-        header_parser.body_limit(boost::none); // route limits are checked against Content-Length below
+        header_parser.body_limit(boost::none);  // route limits are checked against Content-Length below
 
         stream_.next_layer().expires_after(first ? limits.read_timeout : limits.idle_timeout);
         auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, header_parser, nothrow);
@@ -109,7 +109,8 @@ private:
         http::Request request;
         request.method = std::string(header.method_string());
         request.target = std::string(header.target());
-        for (const auto& field : header) request.headers.add(std::string(field.name_string()), std::string(field.value()));
+        for (const auto& field : header)
+            request.headers.add(std::string(field.name_string()), std::string(field.value()));
         bytes_in_ = header_bytes;
 
         if (ambiguous_framing(header)) {
@@ -135,7 +136,7 @@ private:
             log_request(request, exchange.status(), bytes_in_ + exchange.bytes_in(), exchange.bytes_out(),
                         exchange.log_note(), exchange.request_id(), exchange.upstream_time());
             bytes_in_ = 0;
-            co_return keep_alive && exchange.reusable();
+            co_return keep_alive&& exchange.reusable();
         }
         const std::size_t limit = state_->handler.body_limit(request.method, request.path());
         if (auto length = header_parser.content_length(); length && *length > limit) {
@@ -161,7 +162,7 @@ private:
         const bool keep_alive = wants_keep_alive && !state_->draining;
         http::Response response = co_await state_->handler.handle(request);
         const bool written = co_await reply_and_log(std::move(response), &request, keep_alive);
-        co_return written && keep_alive;
+        co_return written&& keep_alive;
     }
 
     // Answers an error and closes; the Response is built here, not as a temporary in the
@@ -196,8 +197,10 @@ private:
             fill_headers(out, response, keep_alive);
             bytes_out = head ? 0 : response.body.size();
             out.body() = std::move(response.body);
-            if (response.chunked) out.chunked(true);
-            else out.prepare_payload();
+            if (response.chunked)
+                out.chunked(true);
+            else
+                out.prepare_payload();
             ok = co_await send(out, head);
         }
         log_request(request ? *request : http::Request{}, response.status, bytes_in_, bytes_out, response.log_note);
@@ -216,7 +219,8 @@ private:
             .status = status,
             .bytes_in = bytes_in,
             .bytes_out = bytes_out,
-            .duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
+            .duration =
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
             .note = note,
             .request_id = request_id,
             .upstream_time = upstream_time,

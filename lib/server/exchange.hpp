@@ -19,9 +19,9 @@ struct ResponseHead {
     unsigned status = 200;
     http::Headers headers;
     std::optional<std::uint64_t> content_length;  // nullopt: chunked (or no body, see below)
-    bool no_body = false;                          // 204, 304, answers to HEAD: header only
+    bool no_body = false;                         // 204, 304, answers to HEAD: header only
     std::string log_note;
-    std::string request_id;                        // for the access log
+    std::string request_id;                                  // for the access log
     std::optional<std::chrono::microseconds> upstream_time;  // for the access log
 };
 
@@ -37,7 +37,7 @@ public:
 
     // A head and its whole (small) body in one write: one TLS record, one system call.
     virtual boost::asio::awaitable<boost::system::error_code> write_response(ResponseHead head,
-                                                                          std::span<const char> body) = 0;
+                                                                             std::span<const char> body) = 0;
 
     virtual boost::asio::awaitable<boost::system::error_code> write_response_head(ResponseHead head) = 0;
     virtual boost::asio::awaitable<boost::system::error_code> write_response_body(std::span<const char> data) = 0;

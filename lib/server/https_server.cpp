@@ -79,7 +79,9 @@ std::uint16_t HttpsServer::listen(const std::string& host, std::uint16_t port) {
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("server.listen: cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+    if (ec)
+        throw std::runtime_error("server.listen: cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                                 ec.message());
     return acceptor.local_endpoint().port();
 }
 

@@ -6,8 +6,8 @@ namespace icg::server {
 
 struct ServerLimits {
     std::chrono::milliseconds handshake_timeout{10'000};
-    std::chrono::milliseconds read_timeout{30'000};   // a request's header and body, once begun
-    std::chrono::milliseconds idle_timeout{60'000};   // between keep-alive requests
+    std::chrono::milliseconds read_timeout{30'000};  // a request's header and body, once begun
+    std::chrono::milliseconds idle_timeout{60'000};  // between keep-alive requests
     std::chrono::milliseconds write_timeout{30'000};
     std::size_t max_header_bytes = 8 * 1024;
     bool access_log = true;

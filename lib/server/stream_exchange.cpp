@@ -68,8 +68,10 @@ void StreamExchange::prepare_response(ResponseHead& head) {
     response_.emplace(bhttp::status(head.status), 11);
     for (const auto& field : head.headers) response_->insert(field.name, field.value);
     no_body_ = head.no_body || head_request_;
-    if (head.content_length) response_->content_length(*head.content_length);
-    else if (!no_body_) response_->chunked(true);
+    if (head.content_length)
+        response_->content_length(*head.content_length);
+    else if (!no_body_)
+        response_->chunked(true);
     response_->keep_alive(keep_alive_);
 }
 
@@ -112,8 +114,10 @@ asio::awaitable<error_code> StreamExchange::write_response_body(std::span<const 
     stream_.next_layer().expires_after(limits_.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
     if (ec == bhttp::error::need_buffer) ec = {};
-    if (ec) failed_ = true;
-    else bytes_out_ += data.size();
+    if (ec)
+        failed_ = true;
+    else
+        bytes_out_ += data.size();
     co_return ec;
 }
 
@@ -128,8 +132,10 @@ asio::awaitable<error_code> StreamExchange::finish_response() {
     body.more = false;
     stream_.next_layer().expires_after(limits_.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
-    if (ec) failed_ = true;
-    else finished_ = true;
+    if (ec)
+        failed_ = true;
+    else
+        finished_ = true;
     co_return ec;
 }
 

@@ -29,7 +29,7 @@ public:
     boost::asio::awaitable<boost::system::result<std::size_t>> read_request_body(std::span<char> into) override;
 
     boost::asio::awaitable<boost::system::error_code> write_response(ResponseHead head,
-                                                                  std::span<const char> body) override;
+                                                                     std::span<const char> body) override;
     boost::asio::awaitable<boost::system::error_code> write_response_head(ResponseHead head) override;
     boost::asio::awaitable<boost::system::error_code> write_response_body(std::span<const char> data) override;
     boost::asio::awaitable<boost::system::error_code> finish_response() override;

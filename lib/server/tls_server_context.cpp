@@ -25,9 +25,12 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::st
                             "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
     boost::system::error_code ec;
     ctx->use_certificate_chain_file(cert_file, ec);
-    if (ec) throw std::runtime_error("tls.cert_file: cannot load the certificate chain from " + cert_file + ": " + ec.message());
+    if (ec)
+        throw std::runtime_error("tls.cert_file: cannot load the certificate chain from " + cert_file + ": " +
+                                 ec.message());
     ctx->use_private_key_file(key_file, ssl::context::pem, ec);
-    if (ec) throw std::runtime_error("tls.key_file: cannot load the private key from " + key_file + ": " + ec.message());
+    if (ec)
+        throw std::runtime_error("tls.key_file: cannot load the private key from " + key_file + ": " + ec.message());
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
         throw std::runtime_error("tls.key_file: the private key does not match the certificate in tls.cert_file");
     return ctx;

@@ -20,7 +20,8 @@ public:
     virtual boost::asio::awaitable<boost::system::result<void>> put(const std::string& state, const PendingLogin& login,
                                                                     std::chrono::seconds ttl) = 0;
     // Removes and returns the pending login, so a state works once; nullopt when unknown or used.
-    virtual boost::asio::awaitable<boost::system::result<std::optional<PendingLogin>>> take(const std::string& state) = 0;
+    virtual boost::asio::awaitable<boost::system::result<std::optional<PendingLogin>>> take(
+        const std::string& state) = 0;
 };
 
 }  // namespace icg::session

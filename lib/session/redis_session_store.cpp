@@ -23,7 +23,8 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
 
 bool looks_like_session_id(std::string_view v) noexcept {
     return v.size() == session_id_chars && std::all_of(v.begin(), v.end(), [](char c) {
-               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+               return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '_';
            });
 }
 
@@ -41,7 +42,9 @@ std::string RedisSessionStore::key_for(const core::Secret& id) const {
     return key_space() + crypto::sha256_hex(id.expose());
 }
 
-std::int64_t RedisSessionStore::now_unix_seconds() const { return unix_seconds(clock_.now()); }
+std::int64_t RedisSessionStore::now_unix_seconds() const {
+    return unix_seconds(clock_.now());
+}
 
 asio::awaitable<Result<core::Secret>> RedisSessionStore::create(const SessionRecord& record) {
     const auto now = unix_seconds(clock_.now());
@@ -52,8 +55,8 @@ asio::awaitable<Result<core::Secret>> RedisSessionStore::create(const SessionRec
         core::Secret id(random_.token(session_id_bytes));
         const std::string key = key_for(id);
         auto plain = serialize(record);
-        auto set_command = redis::command("SET", key, cipher_.seal(plain.expose(), key, random_), "EX",
-                                           std::to_string(ttl), "NX");
+        auto set_command =
+            redis::command("SET", key, cipher_.seal(plain.expose(), key, random_), "EX", std::to_string(ttl), "NX");
         auto reply = co_await redis_.exec(std::move(set_command));
         if (!reply) co_return reply.error();
         if (reply->is_status("OK")) co_return id;

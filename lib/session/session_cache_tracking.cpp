@@ -43,8 +43,8 @@ struct SessionCacheTracking::State : std::enable_shared_from_this<SessionCacheTr
         auto off_command = redis::command("CLIENT", "TRACKING", "off");
         auto result = co_await self->client.exec(std::move(off_command));
         if (result) {
-            auto on_command = redis::command("CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(redirect),
-                                             "BCAST", "PREFIX", self->key_space, "NOLOOP");
+            auto on_command = redis::command("CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(redirect), "BCAST",
+                                             "PREFIX", self->key_space, "NOLOOP");
             result = co_await self->client.exec(std::move(on_command));
         }
         if (!result || !result->is_status("OK")) {
@@ -97,10 +97,13 @@ SessionCacheTracking::SessionCacheTracking(asio::any_io_executor executor, redis
         if (auto state = weak.lock())
             for (const auto& key : keys) state->cache.invalidate(key);
     };
-    listener_ = std::make_unique<redis::InvalidationListener>(executor, std::move(endpoint), options, std::move(events));
+    listener_ =
+        std::make_unique<redis::InvalidationListener>(executor, std::move(endpoint), options, std::move(events));
 }
 
-SessionCacheTracking::~SessionCacheTracking() { stop(); }
+SessionCacheTracking::~SessionCacheTracking() {
+    stop();
+}
 
 void SessionCacheTracking::start() {
     std::weak_ptr<State> weak = state_;

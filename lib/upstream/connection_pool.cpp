@@ -1,16 +1,16 @@
 #include "upstream/connection_pool.hpp"
 
-#include "upstream/upstream_connection.hpp"
 #include "upstream/tls_client_context.hpp"
 #include "upstream/tls_session_cache.hpp"
+#include "upstream/upstream_connection.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <openssl/ssl.h>
@@ -18,15 +18,17 @@
 
 #include <algorithm>
 #include <deque>
-#include <vector>
 #include <mutex>
+#include <vector>
 
 namespace icg::upstream {
 namespace asio = boost::asio;
 using boost::system::error_code;
 using boost::system::result;
 
-void UpstreamConnectionDeleter::operator()(UpstreamConnection* c) const noexcept { delete c; }
+void UpstreamConnectionDeleter::operator()(UpstreamConnection* c) const noexcept {
+    delete c;
+}
 
 namespace {
 
@@ -55,8 +57,8 @@ struct ConnectionPool::Impl {
     mutable std::mutex mutex;
     std::deque<ConnectionPtr> idle;  // most recently used at the back
     std::deque<std::shared_ptr<Waiter>> waiters;
-    std::size_t open = 0;            // connections that exist, idle or in use
-    TlsSessionCache sessions;        // so new connections resume rather than handshake in full
+    std::size_t open = 0;      // connections that exist, idle or in use
+    TlsSessionCache sessions;  // so new connections resume rather than handshake in full
     PoolStats stats;
 
     static void wake(const std::shared_ptr<Waiter>& waiter) {
@@ -121,9 +123,13 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, std::shared_ptr<a
 
 ConnectionPool::~ConnectionPool() = default;
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire() { return acquire(true); }
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire() {
+    return acquire(true);
+}
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire_fresh() { return acquire(false); }
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire_fresh() {
+    return acquire(false);
+}
 
 asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) {
     const auto executor = co_await asio::this_coro::executor;
@@ -132,8 +138,8 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) 
     Grant grant;
     {
         std::vector<ConnectionPtr> stale;
-        grant = impl_->claim(allow_idle, settings_.idle_timeout, settings_.connect_timeout, executor, connection,
-                             stale, waiter);
+        grant = impl_->claim(allow_idle, settings_.idle_timeout, settings_.connect_timeout, executor, connection, stale,
+                             waiter);
     }
     if (grant == Grant::idle_connection) co_return std::move(connection);
     if (grant == Grant::wait) {

@@ -34,7 +34,7 @@ struct PoolStats {
     std::uint64_t connections_opened = 0;
     std::uint64_t connections_reused = 0;
     std::uint64_t sessions_resumed = 0;
-    std::uint64_t waited = 0;     // requests that had to wait for a connection
+    std::uint64_t waited = 0;  // requests that had to wait for a connection
     std::uint64_t wait_timeouts = 0;
     std::size_t idle = 0;
     std::size_t open = 0;

@@ -76,8 +76,10 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     bhttp::request<bhttp::string_body> out;
     out.version(11);
     const auto verb = bhttp::string_to_verb(request.method);
-    if (verb == bhttp::verb::unknown) out.method_string(request.method);
-    else out.method(verb);
+    if (verb == bhttp::verb::unknown)
+        out.method_string(request.method);
+    else
+        out.method(verb);
     out.target(target);
     out.set(bhttp::field::host, std::string(url->has_port() ? url->encoded_host_and_port() : url->encoded_host()));
     out.set(bhttp::field::user_agent, "intercom-gateway");
@@ -100,7 +102,8 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     auto message = parser.release();
     HttpsResponse response;
     response.status = message.result_int();
-    for (const auto& field : message) response.headers.add(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& field : message)
+        response.headers.add(std::string(field.name_string()), std::string(field.value()));
     response.body = std::move(message.body());
     // We asked for Connection: close and have the whole answer; no need to wait for close_notify.
     error_code ignored;

@@ -13,15 +13,24 @@ public:
     const char* name() const noexcept override { return "upstream"; }
     std::string message(int value) const override {
         switch (static_cast<UpstreamErrc>(value)) {
-            case UpstreamErrc::bad_url: return "the upstream URL is not valid";
-            case UpstreamErrc::resolve_failed: return "the upstream host could not be resolved";
-            case UpstreamErrc::connect_failed: return "the upstream refused or dropped the connection";
-            case UpstreamErrc::tls_failed: return "the TLS handshake with the upstream failed";
-            case UpstreamErrc::timeout: return "the upstream did not answer in time";
-            case UpstreamErrc::io_failed: return "the upstream connection failed mid-exchange";
-            case UpstreamErrc::response_too_large: return "the upstream response was too large";
-            case UpstreamErrc::bad_status: return "the upstream answered with an error status";
-            case UpstreamErrc::malformed_body: return "the upstream answer was not the expected JSON";
+            case UpstreamErrc::bad_url:
+                return "the upstream URL is not valid";
+            case UpstreamErrc::resolve_failed:
+                return "the upstream host could not be resolved";
+            case UpstreamErrc::connect_failed:
+                return "the upstream refused or dropped the connection";
+            case UpstreamErrc::tls_failed:
+                return "the TLS handshake with the upstream failed";
+            case UpstreamErrc::timeout:
+                return "the upstream did not answer in time";
+            case UpstreamErrc::io_failed:
+                return "the upstream connection failed mid-exchange";
+            case UpstreamErrc::response_too_large:
+                return "the upstream response was too large";
+            case UpstreamErrc::bad_status:
+                return "the upstream answered with an error status";
+            case UpstreamErrc::malformed_body:
+                return "the upstream answer was not the expected JSON";
         }
         return "unknown upstream error";
     }

@@ -12,8 +12,8 @@ enum class UpstreamErrc {
     timeout,
     io_failed,
     response_too_large,
-    bad_status,        // the upstream answered, but not 2xx
-    malformed_body,    // not the JSON we expected
+    bad_status,      // the upstream answered, but not 2xx
+    malformed_body,  // not the JSON we expected
 };
 
 const boost::system::error_category& upstream_category() noexcept;

@@ -104,7 +104,8 @@ TEST_F(SecretsTest, SessionIsStoredEncryptedUnderAKeyThatHidesTheSessionId) {
     ASSERT_FALSE(tokens.empty());
     for (const auto& key : all_icg)
         for (const auto& token : tokens)
-            EXPECT_EQ(stored_bytes(redis, key).find(token), std::string::npos) << "the access token is readable under " << key;
+            EXPECT_EQ(stored_bytes(redis, key).find(token), std::string::npos)
+                << "the access token is readable under " << key;
 }
 
 TEST_F(SecretsTest, SessionKeyExpiresWithTheIdleTimeout) {

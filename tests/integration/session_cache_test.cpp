@@ -180,9 +180,12 @@ TEST_F(SessionCacheTest, CachedSessionsAreNotServedWhileRedisIsDown) {
     EXPECT_EQ(client.get("/intercom/me").status, 503u);
     private_redis().start();
     ASSERT_TRUE(wait_for_readyz(200));
-    ASSERT_TRUE(eventually([&] { return gateway().process().output().find("session cache on") !=
-                                        gateway().process().output().rfind("session cache on"); },
-                           10s))
+    ASSERT_TRUE(eventually(
+        [&] {
+            return gateway().process().output().find("session cache on") !=
+                   gateway().process().output().rfind("session cache on");
+        },
+        10s))
         << "the cache did not come back on after Redis returned";
     // The restarted Redis kept nothing (no persistence in tests): the session is gone, not served.
     EXPECT_EQ(client.get("/auth/session").status, 401u);

@@ -32,7 +32,9 @@ constexpr auto kDrainGrace = std::chrono::seconds(2);
 constexpr int kExitBadArguments = 2;
 constexpr int kExitFailure = 1;
 
-void fail_line(const char* what) { std::fprintf(stderr, "mock-intercom: %s\n", what); }
+void fail_line(const char* what) {
+    std::fprintf(stderr, "mock-intercom: %s\n", what);
+}
 
 std::string printable_address(const std::string& host, std::uint16_t port) {
     const bool ipv6 = host.find(':') != std::string::npos;

@@ -29,7 +29,9 @@ constexpr std::array<Contact, 2> kContacts{{
      1714086400},
 }};
 
-bool is_get(std::string_view method) { return method == "GET" || method == "HEAD"; }
+bool is_get(std::string_view method) {
+    return method == "GET" || method == "HEAD";
+}
 
 void write_empty_list(JsonWriter& w, std::string_view key, std::string_view url) {
     put_key(w, key);

@@ -10,6 +10,7 @@
 #include "http/message.hpp"
 #include "observability/access_log.hpp"
 
+#include <rapidjson/document.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -17,7 +18,6 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/url.hpp>
-#include <rapidjson/document.h>
 
 #include <array>
 #include <charconv>
@@ -203,12 +203,14 @@ void write_avatar_and_links(JsonWriter& w, const MockIntercomConfig& config) {
     put_key(w, "avatar");
     w.StartObject();
     put_string(w, "type", "avatar");
-    put_string(w, "image_url", "https://static.intercomassets.com/avatars/" + admin_id + "/square_128/ada-1577836800.png");
+    put_string(w, "image_url",
+               "https://static.intercomassets.com/avatars/" + admin_id + "/square_128/ada-1577836800.png");
     w.EndObject();
     put_key(w, "links");
     w.StartObject();
     put_string(w, "self", "https://api.intercom.io/admins/" + admin_id);
-    put_string(w, "conversations", "https://app.intercom.com/a/inbox/" + config.workspace_id + "/inbox/admin/" + admin_id);
+    put_string(w, "conversations",
+               "https://app.intercom.com/a/inbox/" + config.workspace_id + "/inbox/admin/" + admin_id);
     put_string(w, "settings", "https://app.intercom.com/a/apps/" + config.workspace_id + "/settings/workspace");
     w.EndObject();
 }
@@ -232,8 +234,12 @@ void write_admin(JsonWriter& w, const MockIntercomConfig& config) {
 
 }  // namespace
 
-std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept { return find_mode(kTokenModes, name); }
-std::optional<MeMode> parse_me_mode(std::string_view name) noexcept { return find_mode(kMeModes, name); }
+std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept {
+    return find_mode(kTokenModes, name);
+}
+std::optional<MeMode> parse_me_mode(std::string_view name) noexcept {
+    return find_mode(kMeModes, name);
+}
 
 // Everything requests share; guarded by `mutex`, which is never held across a co_await.
 struct MockIntercom::State {
@@ -245,7 +251,7 @@ struct MockIntercom::State {
     std::mutex mutex;
     std::unordered_map<std::string, Grant> codes;
     std::unordered_set<std::string> tokens;
-    std::vector<std::string> issued;  // every token ever handed out, for leak scans in tests
+    std::vector<std::string> issued;          // every token ever handed out, for leak scans in tests
     std::optional<std::string> last_request;  // describe_request() of the latest /me or API request
     std::unordered_map<std::uint64_t, std::string> stream_digests;  // /stream body length -> SHA-256
     MockStats stats;
@@ -319,7 +325,8 @@ http::Response MockIntercom::authorize(const http::Request& request) {
         std::lock_guard lock(state_->mutex);
         // Forget codes nobody redeemed, so a long test run does not grow without bound.
         std::erase_if(state_->codes, [&](const auto& entry) { return entry.second.expires_at <= now; });
-        state_->codes.emplace(code, State::Grant{std::string(field(*query, "redirect_uri")), now + config_.code_lifetime});
+        state_->codes.emplace(code,
+                              State::Grant{std::string(field(*query, "redirect_uri")), now + config_.code_lifetime});
     }
     target->params().append({"code", code});
     if (state != query->end()) target->params().append({"state", state->second});
@@ -336,10 +343,15 @@ asio::awaitable<http::Response> MockIntercom::token(const http::Request& request
         mode = state_->token_mode;
     }
     switch (mode) {
-        case TokenMode::ok: break;
-        case TokenMode::slow: co_await pause(config_.slow_delay); break;
-        case TokenMode::reject: co_return error_list(400, "unauthorized", "Token request rejected");
-        case TokenMode::error500: co_return error_list(500, "server_error", "Internal server error");
+        case TokenMode::ok:
+            break;
+        case TokenMode::slow:
+            co_await pause(config_.slow_delay);
+            break;
+        case TokenMode::reject:
+            co_return error_list(400, "unauthorized", "Token request rejected");
+        case TokenMode::error500:
+            co_return error_list(500, "server_error", "Internal server error");
         case TokenMode::garbage: {
             // Claims JSON but is not: the client must not trust the Content-Type.
             auto r = http::json_response(200, "<html>not json");
@@ -354,8 +366,7 @@ asio::awaitable<http::Response> MockIntercom::token(const http::Request& request
 http::Response MockIntercom::exchange_code(const http::Request& request) {
     const auto fields = parse_token_request(request);
     if (!fields)
-        return error_list(400, "parameter_invalid",
-                          "Body must be a JSON object or application/x-www-form-urlencoded");
+        return error_list(400, "parameter_invalid", "Body must be a JSON object or application/x-www-form-urlencoded");
     const auto code = field(*fields, "code");
     const auto client_id = field(*fields, "client_id");
     const auto client_secret = field(*fields, "client_secret");
@@ -444,7 +455,8 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
     if (!token_known(request)) co_return error_list(401, "unauthorized", "Access Token Invalid");
 
     switch (route) {
-        case ApiRoute::echo: co_return echo(request, std::move(description));
+        case ApiRoute::echo:
+            co_return echo(request, std::move(description));
         case ApiRoute::slow: {
             const auto query = parse_form(request.query());
             const auto ms = query ? parse_count(field(*query, "ms"), kMaxSlowMs) : std::nullopt;
@@ -453,7 +465,8 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
             co_await pause(delay);
             co_return echo(request, std::move(description));
         }
-        case ApiRoute::stream: co_return stream(request);
+        case ApiRoute::stream:
+            co_return stream(request);
         case ApiRoute::rate_limited: {
             auto response = error_list(429, "rate_limit_exceeded", "Exceeded rate limit");
             response.headers.add("Retry-After", "7");
@@ -465,7 +478,8 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
             const auto id = request.path().substr(std::string_view("/contacts/").size());
             co_return with_note(http::json_response(200, contact_json(id, config_.workspace_id)), "contact");
         }
-        case ApiRoute::none: break;
+        case ApiRoute::none:
+            break;
     }
     co_return error_list(404, "not_found", "Resource Not Found");
 }
@@ -551,7 +565,8 @@ http::Response MockIntercom::control(const http::Request& request) {
     const std::string name = query ? std::string(field(*query, "mode")) : std::string();
     if (token_mode) {
         const auto mode = parse_token_mode(name);
-        if (!mode) return error_list(400, "parameter_invalid", "mode must be ok, reject, error500, garbage, slow or no_token");
+        if (!mode)
+            return error_list(400, "parameter_invalid", "mode must be ok, reject, error500, garbage, slow or no_token");
         set_token_mode(*mode);
     } else {
         const auto mode = parse_me_mode(name);

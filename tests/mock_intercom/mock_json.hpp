@@ -11,7 +11,9 @@ namespace icg::mock {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-inline void put_key(JsonWriter& w, std::string_view key) { w.Key(key.data(), rapidjson::SizeType(key.size())); }
+inline void put_key(JsonWriter& w, std::string_view key) {
+    w.Key(key.data(), rapidjson::SizeType(key.size()));
+}
 
 inline void put_string_value(JsonWriter& w, std::string_view value) {
     w.String(value.data(), rapidjson::SizeType(value.size()));
@@ -38,6 +40,8 @@ inline void put_null(JsonWriter& w, std::string_view key) {
     w.Null();
 }
 
-inline std::string json_text(const rapidjson::StringBuffer& out) { return std::string(out.GetString(), out.GetSize()); }
+inline std::string json_text(const rapidjson::StringBuffer& out) {
+    return std::string(out.GetString(), out.GetSize());
+}
 
 }  // namespace icg::mock

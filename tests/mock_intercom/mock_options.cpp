@@ -10,7 +10,9 @@ namespace {
 
 constexpr unsigned kMaxThreads = 64;
 
-[[noreturn]] void reject(const std::string& message) { throw std::invalid_argument(message); }
+[[noreturn]] void reject(const std::string& message) {
+    throw std::invalid_argument(message);
+}
 
 template <class Number>
 Number parse_number(std::string_view flag, std::string_view text, Number low, Number high) {
@@ -38,17 +40,28 @@ void parse_listen(std::string_view text, MockOptions& options) {
 // Applies one flag and its value; false when the flag is unknown.
 bool apply(std::string_view flag, std::string_view value, MockOptions& options) {
     auto& intercom = options.intercom;
-    if (flag == "--listen") parse_listen(value, options);
-    else if (flag == "--cert") options.cert_file = value;
-    else if (flag == "--key") options.key_file = value;
-    else if (flag == "--client-id") intercom.client_id = value;
-    else if (flag == "--client-secret") intercom.client_secret = core::Secret(std::string(value));
-    else if (flag == "--threads") options.threads = parse_number<unsigned>(flag, value, 1, kMaxThreads);
-    else if (flag == "--admin-name") intercom.admin_name = value;
-    else if (flag == "--admin-email") intercom.admin_email = value;
-    else if (flag == "--workspace-id") intercom.workspace_id = value;
-    else if (flag == "--workspace-name") intercom.workspace_name = value;
-    else return false;
+    if (flag == "--listen")
+        parse_listen(value, options);
+    else if (flag == "--cert")
+        options.cert_file = value;
+    else if (flag == "--key")
+        options.key_file = value;
+    else if (flag == "--client-id")
+        intercom.client_id = value;
+    else if (flag == "--client-secret")
+        intercom.client_secret = core::Secret(std::string(value));
+    else if (flag == "--threads")
+        options.threads = parse_number<unsigned>(flag, value, 1, kMaxThreads);
+    else if (flag == "--admin-name")
+        intercom.admin_name = value;
+    else if (flag == "--admin-email")
+        intercom.admin_email = value;
+    else if (flag == "--workspace-id")
+        intercom.workspace_id = value;
+    else if (flag == "--workspace-name")
+        intercom.workspace_name = value;
+    else
+        return false;
     return true;
 }
 

@@ -28,7 +28,8 @@ http::Headers client_headers() {
 
 TEST(UpstreamRequestHeaders, InjectsTheBearerAndDropsWhatTheGatewayOwns) {
     const auto out = upstream_request_headers(
-        client_headers(), {.bearer_token = "tok", .host = "api.intercom.io", .api_version = "2.11", .request_id = "r1"});
+        client_headers(),
+        {.bearer_token = "tok", .host = "api.intercom.io", .api_version = "2.11", .request_id = "r1"});
     EXPECT_EQ(out.get("Authorization"), "Bearer tok");
     EXPECT_EQ(out.count("Authorization"), 1u);
     EXPECT_EQ(out.get("Host"), "api.intercom.io");
@@ -46,7 +47,8 @@ TEST(UpstreamRequestHeaders, InjectsTheBearerAndDropsWhatTheGatewayOwns) {
 TEST(UpstreamRequestHeaders, KeepsTheClientsIntercomVersion) {
     http::Headers h;
     h.add("intercom-version", "2.9");
-    const auto out = upstream_request_headers(h, {.bearer_token = "t", .host = "h", .api_version = "2.11", .request_id = "r"});
+    const auto out =
+        upstream_request_headers(h, {.bearer_token = "t", .host = "h", .api_version = "2.11", .request_id = "r"});
     EXPECT_EQ(out.count("Intercom-Version"), 1u);
     EXPECT_EQ(out.get("Intercom-Version"), "2.9");
 }

@@ -14,11 +14,11 @@ TEST(UpstreamTarget, KeepsPathAndQueryByteForByte) {
 }
 
 TEST(UpstreamTarget, RefusesAnythingThatCouldLeaveTheApiBase) {
-    for (const char* bad : {
-             "/intercom", "/intercom/", "/intercomx/me", "/other/me", "/intercom/../auth/session", "/intercom/a/../../x",
-             "/intercom/./me", "/intercom/%2e%2e/x", "/intercom/%2E%2E/x", "/intercom/.%2e/x", "/intercom/a%2Fb",
-             "/intercom/a%2fb", "/intercom/a%5Cb", "/intercom/a\\b", "/intercom//evil.com/x", "/intercom/a%00b",
-             "/intercom/a b", "/intercom/me#frag", "/intercom/\x7f"}) {
+    for (const char* bad :
+         {"/intercom", "/intercom/", "/intercomx/me", "/other/me", "/intercom/../auth/session", "/intercom/a/../../x",
+          "/intercom/./me", "/intercom/%2e%2e/x", "/intercom/%2E%2E/x", "/intercom/.%2e/x", "/intercom/a%2Fb",
+          "/intercom/a%2fb", "/intercom/a%5Cb", "/intercom/a\\b", "/intercom//evil.com/x", "/intercom/a%00b",
+          "/intercom/a b", "/intercom/me#frag", "/intercom/\x7f"}) {
         EXPECT_FALSE(upstream_target(bad).has_value()) << bad;
     }
 }

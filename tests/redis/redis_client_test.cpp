@@ -78,7 +78,8 @@ TEST_F(RedisClientTest, PipelinesManyConcurrentCommandsAndMatchesEveryReply) {
     constexpr int count = 2000;
     std::vector<std::future<boost::system::result<Reply>>> futures;
     for (int i = 0; i < count; ++i)
-        futures.push_back(boost::asio::co_spawn(loop_.io(), exec(*client, {"INCR", "counter"}), boost::asio::use_future));
+        futures.push_back(
+            boost::asio::co_spawn(loop_.io(), exec(*client, {"INCR", "counter"}), boost::asio::use_future));
     std::vector<long long> values;
     for (auto& f : futures) {
         ASSERT_EQ(f.wait_for(30s), std::future_status::ready);

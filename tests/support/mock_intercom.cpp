@@ -122,14 +122,15 @@ MockStats MockIntercom::stats() {
         auto it = doc.FindMember(name);
         return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
     };
-    return {number("authorize"), number("token"), number("me"), number("api"), number("connections"),
-            number("resumed")};
+    return {number("authorize"), number("token"),       number("me"),
+            number("api"),       number("connections"), number("resumed")};
 }
 
 std::vector<std::string> MockIntercom::issued_tokens() {
     HttpsConnection connection(port_, certificates_.ca_file);
     auto response = connection.request("GET", "/__mock/issued-tokens");
-    if (response.status != 200) throw std::runtime_error("mock-intercom: /__mock/issued-tokens answered " + std::to_string(response.status));
+    if (response.status != 200)
+        throw std::runtime_error("mock-intercom: /__mock/issued-tokens answered " + std::to_string(response.status));
     rapidjson::Document doc;
     doc.Parse(response.body.data(), response.body.size());
     std::vector<std::string> tokens;
