@@ -1,5 +1,7 @@
 #include "support/streaming_client.hpp"
 
+#include "support/localhost_tls_stream.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
@@ -113,54 +115,13 @@ std::string StreamedResponse::header(std::string_view name) const {
     return {};
 }
 
-struct StreamingConnection::Impl {
-    net::io_context io;
-    ssl::context tls{ssl::context::tls_client};
-    std::optional<ssl::stream<beast::tcp_stream>> stream;
-    beast::flat_buffer buffer;
-    std::uint16_t port = 0;
-    std::chrono::milliseconds timeout{};
-
-    // Runs one asynchronous operation to completion on this thread; the tcp_stream deadline bounds it.
-    template <typename Start>
-    error_code run(Start start) {
-        error_code result = net::error::timed_out;
-        bool done = false;
-        start([&](error_code ec, auto&&...) {
-            result = ec;
-            done = true;
-        });
-        io.restart();
-        io.run();
-        return done ? result : error_code(net::error::timed_out);
-    }
-
-    void arm() { stream->next_layer().expires_after(timeout); }
-
-    [[noreturn]] void fail(const std::string& what, error_code ec) const {
-        throw std::runtime_error("https://localhost:" + std::to_string(port) + ": " + what + ": " + ec.message());
-    }
+struct StreamingConnection::Impl : LocalhostTlsStream {
+    using LocalhostTlsStream::LocalhostTlsStream;
 };
 
 StreamingConnection::StreamingConnection(std::uint16_t port, const std::filesystem::path& ca_file,
                                          std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>()) {
-    auto& s = *impl_;
-    s.port = port;
-    s.timeout = timeout;
-    s.tls.load_verify_file(ca_file.string());
-    s.tls.set_verify_mode(ssl::verify_peer);
-    s.stream.emplace(s.io, s.tls);
-    if (!SSL_set_tlsext_host_name(s.stream->native_handle(), "localhost")) throw std::runtime_error("cannot set SNI");
-    s.stream->set_verify_callback(ssl::host_name_verification("localhost"));
-
-    s.arm();
-    const net::ip::tcp::endpoint endpoint(net::ip::address_v4::loopback(), port);
-    if (auto ec = s.run([&](auto h) { s.stream->next_layer().async_connect(endpoint, h); })) s.fail("connect", ec);
-    s.arm();
-    if (auto ec = s.run([&](auto h) { s.stream->async_handshake(ssl::stream_base::client, h); }))
-        s.fail("TLS handshake", ec);
-}
+    : impl_(std::make_unique<Impl>(port, ca_file, timeout)) {}
 
 StreamingConnection::~StreamingConnection() = default;
 StreamingConnection::StreamingConnection(StreamingConnection&&) noexcept = default;
