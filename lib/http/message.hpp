@@ -52,6 +52,7 @@ struct Response {
 
     // Facts for the access log that must not come from headers or bodies.
     std::string log_note;
+    std::string request_id;
 };
 
 Response json_response(unsigned status, std::string json);

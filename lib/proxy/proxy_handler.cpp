@@ -71,19 +71,9 @@ http::Response upstream_failure(const error_code& ec, std::string note) {
 // X-Request-Id header and in the access log, where an error needs it most. Takes references to
 // the caller's locals: a by-value argument would be a temporary in the co_await (GCC 12).
 asio::awaitable<void> answer(server::Exchange& exchange, http::Response& response, const std::string& request_id) {
-    if (exchange.response_started()) {  // too late for another head: respond() closes the connection
-        co_await exchange.respond(std::move(response));
-        co_return;
-    }
     response.headers.set("X-Request-Id", request_id);
-    server::ResponseHead head;
-    head.status = response.status;
-    head.headers = std::move(response.headers);
-    head.log_note = std::move(response.log_note);
-    head.request_id = request_id;
-    const std::string body = std::move(response.body);
-    const std::span<const char> bytes(body);
-    co_await exchange.write_response(std::move(head), bytes);
+    response.request_id = request_id;
+    co_await exchange.respond(std::move(response));
 }
 
 }  // namespace

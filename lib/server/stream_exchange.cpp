@@ -149,6 +149,7 @@ asio::awaitable<void> StreamExchange::respond(http::Response response) {
     head.headers = std::move(response.headers);
     head.no_body = response.status == 204 || response.status == 304;
     head.log_note = std::move(response.log_note);
+    head.request_id = std::move(response.request_id);
     const std::string body = std::move(response.body);
     const std::span<const char> bytes(body);
     co_await write_response(std::move(head), bytes);

@@ -50,7 +50,6 @@ enum class Grant { idle_connection, new_connection, wait };
 struct ConnectionPool::Impl {
     asio::any_io_executor executor;
     std::shared_ptr<asio::ssl::context> tls;
-    std::weak_ptr<Impl> self;
     std::size_t max_idle = 0;
     std::size_t max_connections = 0;
 
@@ -116,7 +115,6 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, std::shared_ptr<a
     : impl_(std::make_shared<Impl>()), settings_(std::move(settings)) {
     impl_->executor = std::move(executor);
     impl_->tls = std::move(tls);
-    impl_->self = impl_;
     impl_->max_idle = settings_.max_idle;
     impl_->max_connections = std::max<std::size_t>(1, settings_.max_connections);
 }
