@@ -84,7 +84,11 @@ bool is_proxy_path(std::string_view path) noexcept {
 
 ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::ConnectionPool& pool,
                            core::Random& random)
-    : settings_(std::move(settings)), sessions_(sessions), pool_(pool), random_(random) {}
+    : settings_(std::move(settings)),
+      sessions_(sessions),
+      pool_(pool),
+      random_(random),
+      clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})) {}
 
 asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange& exchange) {
     const std::string client_id(head.headers.get("X-Request-Id"));
@@ -108,8 +112,6 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_return;
     }
 
-    http::CookieAttributes cookie_attributes;
-    const std::string clear_cookie = http::make_clearing_cookie(settings_.session_cookie, cookie_attributes);
     const auto cookie = http::find_cookie(head.headers, settings_.session_cookie);
     if (!cookie) {
         auto r = login_required("", "", "proxy_no_session");
@@ -124,7 +126,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_return;
     }
     if (!*loaded) {
-        auto r = login_required("", clear_cookie, "proxy_unknown_session");
+        auto r = login_required("", clear_cookie_, "proxy_unknown_session");
         co_await answer(exchange, r, request_id);
         co_return;
     }
@@ -174,7 +176,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         upstream_request.body().data = nullptr;
         upstream_request.body().more = has_body;
         bhttp::request_serializer<bhttp::buffer_body> serializer(upstream_request);
-        stream.next_layer().expires_after(settings_.response_timeout);
+        stream.expires_after(settings_.response_timeout);
         auto [head_ec, head_n] = co_await bhttp::async_write_header(stream, serializer, nothrow);
         if (head_ec) {
             failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);
@@ -192,7 +194,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
             body.data = *got ? buffer.data() : nullptr;
             body.size = *got;
             body.more = *got > 0;
-            stream.next_layer().expires_after(settings_.idle_body_timeout);
+            stream.expires_after(settings_.idle_body_timeout);
             auto [write_ec, n] = co_await bhttp::async_write(stream, serializer, nothrow);
             if (write_ec == bhttp::error::need_buffer) write_ec = {};
             if (write_ec) {
@@ -206,7 +208,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         parser.emplace();
         parser->body_limit(boost::none);
         if (head.method == "HEAD") parser->skip(true);
-        stream.next_layer().expires_after(settings_.response_timeout);
+        stream.expires_after(settings_.response_timeout);
         auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, connection->buffer, *parser, nothrow);
         if (read_ec) {
             failure = upstream::classify_io_error(read_ec, upstream::UpstreamErrc::io_failed);
@@ -228,7 +230,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     // The token no longer works: end the session everywhere and tell the SPA to log in again.
     if (upstream_response.result_int() == 401) {
         co_await sessions_.erase(session_id);
-        auto r = login_required("token_revoked", clear_cookie, "proxy_token_revoked");
+        auto r = login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
         co_await answer(exchange, r, request_id);
         co_return;
     }
@@ -259,7 +261,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
             auto& body = upstream_response.body();
             body.data = buffer.data() + filled;
             body.size = buffer.size() - filled;
-            stream.next_layer().expires_after(settings_.idle_body_timeout);
+            stream.expires_after(settings_.idle_body_timeout);
             auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
             if (ec == bhttp::error::need_buffer) ec = {};
             if (ec) {  // nothing has gone to the client yet, so it can still get a clean answer
@@ -283,7 +285,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         auto& body = upstream_response.body();
         body.data = buffer.data();
         body.size = buffer.size();
-        stream.next_layer().expires_after(settings_.idle_body_timeout);
+        stream.expires_after(settings_.idle_body_timeout);
         auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) co_return;  // the upstream broke mid-body: the client sees a truncated message

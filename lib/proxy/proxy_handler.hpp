@@ -47,6 +47,7 @@ private:
     session::SessionStore& sessions_;
     upstream::ConnectionPool& pool_;
     core::Random& random_;
+    const std::string clear_cookie_;  // the Set-Cookie that ends the browser's session
 };
 
 // True for /intercom and everything below it.

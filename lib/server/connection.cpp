@@ -2,9 +2,11 @@
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
 #include "server/https_server_state.hpp"
+#include "net/tls_stream.hpp"
 #include "server/stream_exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -13,7 +15,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 #include <optional>
@@ -22,7 +23,7 @@ namespace icg::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+using Stream = net::TlsStream;
 
 namespace {
 
@@ -59,19 +60,19 @@ http::Response plain_error(unsigned status, std::string_view text) {
 class Connection {
 public:
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
-        : remote_(remote_of(socket)), state_(std::move(state)), stream_(std::move(socket), *state_->tls) {}
+        : remote_(remote_of(socket)), state_(std::move(state)), stream_(std::move(socket), state_->tls->native_handle(), net::TlsRole::server) {}
 
     asio::awaitable<void> run() {
         const auto& limits = state_->limits;
-        stream_.next_layer().expires_after(limits.handshake_timeout);
-        auto [handshake_ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, nothrow);
+        stream_.expires_after(limits.handshake_timeout);
+        const auto handshake_ec = co_await stream_.handshake();
         if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
 
         bool first = true;
         while (co_await serve_one(first)) first = false;
 
-        stream_.next_layer().expires_after(std::chrono::seconds(2));
-        co_await stream_.async_shutdown(nothrow);
+        stream_.expires_after(std::chrono::seconds(2));
+        co_await stream_.shutdown();
     }
 
 private:
@@ -83,7 +84,7 @@ private:
         header_parser.eager(false);
         header_parser.body_limit(boost::none);  // route limits are checked against Content-Length below
 
-        stream_.next_layer().expires_after(first ? limits.read_timeout : limits.idle_timeout);
+        stream_.expires_after(first ? limits.read_timeout : limits.idle_timeout);
         auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, header_parser, nothrow);
         if (ec == bhttp::error::header_limit) {
             co_await reply_error(431, "Request header fields too large", nullptr);
@@ -148,7 +149,7 @@ private:
             body_parser.body_limit(limit);
             // Beast reads at most the buffer's spare capacity (at least 512 bytes) at a time.
             buffer_.reserve(buffer_.size() + 16 * 1024);
-            stream_.next_layer().expires_after(limits.read_timeout);
+            stream_.expires_after(limits.read_timeout);
             auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, body_parser, nothrow);
             bytes_in_ += body_bytes;
             if (body_ec == bhttp::error::body_limit) {
@@ -235,7 +236,7 @@ private:
 
     template <class Message>
     asio::awaitable<bool> send(Message& message, bool head_only) {
-        stream_.next_layer().expires_after(state_->limits.write_timeout);
+        stream_.expires_after(state_->limits.write_timeout);
         if (head_only) {
             bhttp::serializer<false, typename Message::body_type> serializer(message);
             auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, nothrow);

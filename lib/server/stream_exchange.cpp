@@ -45,7 +45,7 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
         auto& body = parser_.get().body();
         body.data = into.data();
         body.size = into.size();
-        stream_.next_layer().expires_after(limits_.read_timeout);
+        stream_.expires_after(limits_.read_timeout);
         // read_some: hand on what has arrived instead of waiting for a full buffer.
         auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, nothrow);
         bytes_in_ += n;
@@ -83,7 +83,7 @@ asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, st
     out.size = no_body_ ? 0 : body.size();
     out.more = false;
     serializer_.emplace(*response_);
-    stream_.next_layer().expires_after(limits_.write_timeout);
+    stream_.expires_after(limits_.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
     if (ec) {
         failed_ = true;
@@ -99,7 +99,7 @@ asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead hea
     response_->body().data = nullptr;
     response_->body().more = true;
     serializer_.emplace(*response_);
-    stream_.next_layer().expires_after(limits_.write_timeout);
+    stream_.expires_after(limits_.write_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(stream_, *serializer_, nothrow);
     if (ec) failed_ = true;
     co_return ec;
@@ -111,7 +111,7 @@ asio::awaitable<error_code> StreamExchange::write_response_body(std::span<const 
     body.data = const_cast<char*>(data.data());
     body.size = data.size();
     body.more = true;
-    stream_.next_layer().expires_after(limits_.write_timeout);
+    stream_.expires_after(limits_.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec)
@@ -130,7 +130,7 @@ asio::awaitable<error_code> StreamExchange::finish_response() {
     body.data = nullptr;
     body.size = 0;
     body.more = false;
-    stream_.next_layer().expires_after(limits_.write_timeout);
+    stream_.expires_after(limits_.write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
     if (ec)
         failed_ = true;

@@ -1,16 +1,15 @@
 #pragma once
 // The server's Exchange over one TLS connection: Beast's buffer_body parser and serializer,
 // relaying bodies through the caller's buffers. Private to server/.
+#include "net/tls_stream.hpp"
 #include "server/exchange.hpp"
 #include "server/server_limits.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <optional>
 
@@ -18,7 +17,7 @@ namespace icg::server {
 
 class StreamExchange final : public Exchange {
 public:
-    using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    using Stream = net::TlsStream;
     using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
 
     StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser, bool keep_alive,

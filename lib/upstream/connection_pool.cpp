@@ -163,7 +163,7 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
     auto give_back = [pool] {
         if (auto impl = pool.lock()) impl->slot_freed();
     };
-    ConnectionPtr connection(new UpstreamConnection(impl_->executor, *impl_->tls, std::move(give_back)));
+    ConnectionPtr connection(new UpstreamConnection(impl_->executor, impl_->tls->native_handle(), std::move(give_back)));
     SSL* ssl = connection->stream.native_handle();
     if (!set_tls_peer_name(ssl, settings_.host)) co_return UpstreamErrc::tls_failed;
     impl_->sessions.offer(ssl, settings_.host);
@@ -177,16 +177,15 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
     resolve_timer.cancel();
     if (resolve_ec) co_return classify_io_error(resolve_ec, UpstreamErrc::resolve_failed);
 
-    auto& tcp = connection->stream.next_layer();
-    tcp.expires_after(settings_.connect_timeout);
-    auto [connect_ec, endpoint] = co_await tcp.async_connect(endpoints, nothrow);
+    auto& stream = connection->stream;
+    stream.expires_after(settings_.connect_timeout);
+    const auto connect_ec = co_await stream.connect(endpoints);
     if (connect_ec) co_return classify_io_error(connect_ec, UpstreamErrc::connect_failed);
-    tcp.socket().set_option(asio::ip::tcp::no_delay(true));
 
-    tcp.expires_after(settings_.handshake_timeout);
-    auto [handshake_ec] = co_await connection->stream.async_handshake(asio::ssl::stream_base::client, nothrow);
+    stream.expires_after(settings_.handshake_timeout);
+    const auto handshake_ec = co_await stream.handshake();
     if (handshake_ec) co_return classify_io_error(handshake_ec, UpstreamErrc::tls_failed);
-    tcp.expires_never();
+    stream.expires_never();
 
     std::lock_guard lock(impl_->mutex);
     ++impl_->stats.connections_opened;
@@ -198,7 +197,7 @@ void ConnectionPool::release(ConnectionPtr connection) {
     if (!connection) return;
     connection->idle_since = std::chrono::steady_clock::now();
     connection->reused = false;
-    connection->stream.next_layer().expires_never();
+    connection->stream.expires_never();
     impl_->sessions.remember(connection->stream.native_handle(), settings_.host);
     ConnectionPtr evicted;  // destroyed after the lock: its slot comes back through the lock
     std::shared_ptr<Waiter> waiter;

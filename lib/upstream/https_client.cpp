@@ -1,5 +1,6 @@
 #include "upstream/https_client.hpp"
 
+#include "net/tls_stream.hpp"
 #include "upstream/tls_client_context.hpp"
 #include "upstream/tls_session_cache.hpp"
 #include "upstream/upstream_error.hpp"
@@ -11,11 +12,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
 #include <openssl/ssl.h>
@@ -62,15 +61,15 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     resolve_timer.cancel();
     if (resolve_ec) co_return classify_io_error(resolve_ec, UpstreamErrc::resolve_failed);
 
-    beast::ssl_stream<beast::tcp_stream> stream(executor, *tls_);
+    net::TlsStream stream(executor, tls_->native_handle(), net::TlsRole::client);
     if (!set_tls_peer_name(stream.native_handle(), host)) co_return UpstreamErrc::tls_failed;
     const std::string origin = host + ":" + port;
     sessions_->offer(stream.native_handle(), origin);
-    stream.next_layer().expires_at(deadline);
+    stream.expires_at(deadline);
 
-    auto [connect_ec, endpoint] = co_await stream.next_layer().async_connect(endpoints, nothrow);
+    const auto connect_ec = co_await stream.connect(endpoints);
     if (connect_ec) co_return classify_io_error(connect_ec, UpstreamErrc::connect_failed);
-    auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, nothrow);
+    const auto handshake_ec = co_await stream.handshake();
     if (handshake_ec) co_return classify_io_error(handshake_ec, UpstreamErrc::tls_failed);
 
     bhttp::request<bhttp::string_body> out;
@@ -107,7 +106,7 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     response.body = std::move(message.body());
     // We asked for Connection: close and have the whole answer; no need to wait for close_notify.
     error_code ignored;
-    stream.next_layer().socket().close(ignored);
+    stream.socket().close(ignored);
     co_return response;
 }
 

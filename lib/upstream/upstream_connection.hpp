@@ -1,10 +1,9 @@
 #pragma once
 // A verified TLS stream to the upstream plus its read buffer. Private to upstream/ and proxy/.
+#include "net/tls_stream.hpp"
 #include "upstream/connection_pool.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <chrono>
@@ -29,11 +28,10 @@ private:
 
 class UpstreamConnection {
 public:
-    using Stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    using Stream = net::TlsStream;
 
-    UpstreamConnection(boost::asio::any_io_executor executor, boost::asio::ssl::context& tls,
-                       std::function<void()> give_back_slot)
-        : slot(std::move(give_back_slot)), stream(executor, tls) {}
+    UpstreamConnection(boost::asio::any_io_executor executor, ssl_ctx_st* tls, std::function<void()> give_back_slot)
+        : slot(std::move(give_back_slot)), stream(std::move(executor), tls, net::TlsRole::client) {}
 
     PoolSlot slot;  // first, so it is given back after the stream is gone
     Stream stream;

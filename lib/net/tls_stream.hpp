@@ -1,0 +1,180 @@
+#pragma once
+// A TLS connection straight over a non-blocking socket: OpenSSL reads and writes the socket
+// itself, as in nginx. Asio's ssl::stream stages every byte through a BIO pair and two fixed
+// 17 KiB buffers (about 70 KiB a connection); here a connection holds only its SSL object, and
+// OpenSSL's record buffers are given back while it is idle.
+//
+// It models Beast's AsyncReadStream and AsyncWriteStream, so Beast's HTTP reads and writes run
+// on it unchanged. One deadline covers whatever waits next (expires_after); an operation that
+// completes without waiting never touches the timer.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/compose.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+struct ssl_st;
+struct ssl_ctx_st;
+
+namespace icg::net {
+
+enum class TlsRole { client, server };
+
+class TlsStream {
+public:
+    using executor_type = boost::asio::any_io_executor;
+    using Socket = boost::asio::ip::tcp::socket;
+    using Clock = std::chrono::steady_clock;
+
+    // An accepted connection (server) or one made by connect() (client). The SSL object exists
+    // from the start, so a client can set its peer name and session before connecting.
+    TlsStream(Socket socket, ssl_ctx_st* context, TlsRole role);
+    TlsStream(executor_type executor, ssl_ctx_st* context, TlsRole role);
+    TlsStream(const TlsStream&) = delete;
+    TlsStream& operator=(const TlsStream&) = delete;
+    ~TlsStream();
+
+    executor_type get_executor() { return socket_.get_executor(); }
+    Socket& socket() noexcept { return socket_; }
+    ssl_st* native_handle() const noexcept { return ssl_.get(); }
+
+    // The deadline for the next operations that have to wait; they fail with beast::error::timeout.
+    void expires_after(Clock::duration timeout);
+    void expires_at(Clock::time_point deadline);
+    void expires_never();
+
+    boost::asio::awaitable<boost::system::error_code> connect(
+        const boost::asio::ip::tcp::resolver::results_type& endpoints);
+    boost::asio::awaitable<boost::system::error_code> handshake();
+    // Sends close_notify if the connection is still sound; does not wait for the peer's.
+    boost::asio::awaitable<void> shutdown();
+
+    // Shared with the socket BIO (tls_stream.cpp): the descriptor, and whether the last recv
+    // left the socket empty.
+    struct SocketBioState {
+        int fd = -1;
+        bool drained = false;
+    };
+
+    template <class MutableBufferSequence, class Token>
+    auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+        boost::asio::mutable_buffer into;
+        for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+             ++it) {
+            into = *it;
+            if (into.size() > 0) break;
+        }
+        // A socket that was drained at the last read is waited on first: a recv now would almost
+        // always fail (a client sends its next request only after our answer).
+        const Want first = into.size() > 0 && read_would_block() ? Want::readable : Want::nothing;
+        return start<Token>([this, into] { return read_into(into.data(), into.size()); }, token, first);
+    }
+
+    template <class ConstBufferSequence, class Token>
+    auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+        const boost::asio::const_buffer from = one_record_of(buffers);
+        return start<Token>([this, from] { return write_from(from.data(), from.size()); }, token, Want::nothing);
+    }
+
+private:
+    enum class Want { nothing, readable, writable };
+    struct Attempt {
+        std::size_t bytes = 0;
+        boost::system::error_code ec;
+        Want want = Want::nothing;
+    };
+    struct Watchdog;
+    struct SslFree {
+        void operator()(ssl_st* ssl) const noexcept;
+    };
+
+    // Tries the SSL call, then waits for the socket as OpenSSL asks, and tries again. A result
+    // ready at once is posted, never delivered inside the initiating call.
+    template <class Try>
+    struct Operation {
+        TlsStream& stream;
+        Try attempt;
+        Want wait_first;
+        enum class Phase { starting, waiting, deferred } phase = Phase::starting;
+        Attempt outcome{};
+
+        template <class Self>
+        void operator()(Self& self, boost::system::error_code wait_ec = {}) {
+            if (phase == Phase::deferred) return self.complete(outcome.ec, outcome.bytes);
+            if (phase == Phase::starting && wait_first != Want::nothing) return wait(self, wait_first);
+            if (phase == Phase::waiting && wait_ec) return self.complete(stream.waited(wait_ec), std::size_t{0});
+            outcome = attempt();
+            if (outcome.want == Want::nothing) {
+                if (phase == Phase::waiting) return self.complete(outcome.ec, outcome.bytes);
+                phase = Phase::deferred;
+                return boost::asio::post(std::move(self));
+            }
+            wait(self, outcome.want);
+        }
+
+        template <class Self>
+        void wait(Self& self, Want want) {
+            phase = Phase::waiting;
+            stream.watch();
+            stream.socket_.async_wait(want == Want::readable ? Socket::wait_read : Socket::wait_write, std::move(self));
+        }
+    };
+
+    template <class Token, class Try>
+    auto start(Try attempt, Token& token, Want wait_first) {
+        return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
+            Operation<Try>{*this, std::move(attempt), wait_first}, token, socket_);
+    }
+
+    // One TLS record's worth: the first buffer alone if it is big or alone, else the leading
+    // buffers gathered (an HTTP head and a small body go out as one record and one send).
+    template <class ConstBufferSequence>
+    boost::asio::const_buffer one_record_of(const ConstBufferSequence& buffers) {
+        const auto begin = boost::asio::buffer_sequence_begin(buffers);
+        const auto end = boost::asio::buffer_sequence_end(buffers);
+        boost::asio::const_buffer first;
+        auto it = begin;
+        for (; it != end; ++it) {
+            first = *it;
+            if (first.size() > 0) break;
+        }
+        if (it == end || first.size() >= max_record) return first;
+        auto next = it;
+        ++next;
+        while (next != end && boost::asio::const_buffer(*next).size() == 0) ++next;
+        if (next == end) return first;
+        gathered_.clear();
+        for (; it != end && gathered_.size() < max_record; ++it) {
+            const boost::asio::const_buffer piece = *it;
+            const std::size_t take = std::min(piece.size(), max_record - gathered_.size());
+            const char* data = static_cast<const char*>(piece.data());
+            gathered_.insert(gathered_.end(), data, data + take);
+        }
+        return boost::asio::buffer(gathered_);
+    }
+
+    void attach_socket();
+    bool read_would_block() const noexcept;
+    Attempt read_into(void* data, std::size_t size);
+    Attempt write_from(const void* data, std::size_t size);
+    Attempt outcome_of(int ret, std::size_t bytes, int saved_errno);
+    void watch();
+    boost::system::error_code waited(const boost::system::error_code& wait_ec) const;
+
+    static constexpr std::size_t max_record = 16 * 1024;
+
+    Socket socket_;
+    std::unique_ptr<ssl_st, SslFree> ssl_;
+    std::shared_ptr<Watchdog> watchdog_;
+    std::vector<char> gathered_;  // only while a gathered write is in flight matters; reused
+    SocketBioState bio_state_;
+    bool attached_ = false;
+    bool broken_ = false;  // a fatal TLS or socket error: no close_notify may follow
+};
+
+}  // namespace icg::net
