@@ -5,14 +5,24 @@
 
 namespace icg::http {
 
+namespace {
+
+// ASCII only, as header names and the tokens compared here are; no locale lookups per character.
+constexpr char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+}  // namespace
+
 bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+    return true;
 }
 
 std::string_view Headers::get(std::string_view name) const noexcept {
-    for (const auto& f : fields_)
+    for (const Field f : *this)
         if (iequals(f.name, name)) return f.value;
     return "";  // not a null view: some parsers take an empty view's data() as a C string
 }
@@ -22,17 +32,39 @@ bool Headers::contains(std::string_view name) const noexcept {
 }
 
 std::size_t Headers::count(std::string_view name) const noexcept {
-    return std::size_t(
-        std::count_if(fields_.begin(), fields_.end(), [&](const Field& f) { return iequals(f.name, name); }));
+    std::size_t n = 0;
+    for (const Field f : *this) n += iequals(f.name, name) ? 1 : 0;
+    return n;
 }
 
-void Headers::set(std::string name, std::string value) {
-    erase(name);
-    add(std::move(name), std::move(value));
+void Headers::add(std::string_view name, std::string_view value) {
+    if (entries_.empty()) {
+        text_.reserve(512);
+        entries_.reserve(16);
+    }
+    Entry e{};
+    e.name_at = static_cast<std::uint32_t>(text_.size());
+    e.name_size = static_cast<std::uint32_t>(name.size());
+    text_.append(name);
+    e.value_at = static_cast<std::uint32_t>(text_.size());
+    e.value_size = static_cast<std::uint32_t>(value.size());
+    text_.append(value);
+    entries_.push_back(e);
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
+    // The arguments may be views into this object: copy them before erasing.
+    const std::string owned_name(name), owned_value(value);
+    erase(owned_name);
+    add(owned_name, owned_value);
 }
 
 void Headers::erase(std::string_view name) {
-    std::erase_if(fields_, [&](const Field& f) { return iequals(f.name, name); });
+    if (count(name) == 0) return;
+    Headers kept;
+    for (const Field f : *this)
+        if (!iequals(f.name, name)) kept.add(f.name, f.value);
+    *this = std::move(kept);
 }
 
 std::string_view Request::path() const noexcept {

@@ -1,6 +1,9 @@
 #pragma once
 // Plain HTTP request and response values: route handlers work on these, never on Beast types,
 // so the auth code compiles fast and is tested without sockets.
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,27 +13,71 @@ namespace icg::http {
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
+// Header fields in arrival order. All names and values share one buffer, so a message's headers
+// cost two allocations however many there are (they are copied a few times per proxied request).
+// Views from get() and iteration stay valid until the next change to this object.
 class Headers {
 public:
     struct Field {
-        std::string name;
-        std::string value;
+        std::string_view name;
+        std::string_view value;
+    };
+
+    class const_iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = Field;
+        using difference_type = std::ptrdiff_t;
+        using pointer = void;
+        using reference = Field;
+
+        const_iterator() = default;
+        Field operator*() const noexcept { return owner_->field(index_); }
+        const_iterator& operator++() noexcept {
+            ++index_;
+            return *this;
+        }
+        const_iterator operator++(int) noexcept {
+            auto before = *this;
+            ++index_;
+            return before;
+        }
+        bool operator==(const const_iterator& other) const noexcept { return index_ == other.index_; }
+
+    private:
+        friend class Headers;
+        const_iterator(const Headers* owner, std::size_t index) : owner_(owner), index_(index) {}
+        const Headers* owner_ = nullptr;
+        std::size_t index_ = 0;
     };
 
     // First value of `name` (case-insensitive), empty view when absent.
     std::string_view get(std::string_view name) const noexcept;
     bool contains(std::string_view name) const noexcept;
     std::size_t count(std::string_view name) const noexcept;
-    void add(std::string name, std::string value) { fields_.push_back({std::move(name), std::move(value)}); }
-    void set(std::string name, std::string value);
+    void add(std::string_view name, std::string_view value);
+    void set(std::string_view name, std::string_view value);
     void erase(std::string_view name);
 
-    auto begin() const noexcept { return fields_.begin(); }
-    auto end() const noexcept { return fields_.end(); }
-    std::size_t size() const noexcept { return fields_.size(); }
+    const_iterator begin() const noexcept { return {this, 0}; }
+    const_iterator end() const noexcept { return {this, entries_.size()}; }
+    std::size_t size() const noexcept { return entries_.size(); }
 
 private:
-    std::vector<Field> fields_;
+    struct Entry {
+        std::uint32_t name_at;
+        std::uint32_t name_size;
+        std::uint32_t value_at;
+        std::uint32_t value_size;
+    };
+    Field field(std::size_t index) const noexcept {
+        const Entry& e = entries_[index];
+        const std::string_view all(text_);
+        return {all.substr(e.name_at, e.name_size), all.substr(e.value_at, e.value_size)};
+    }
+
+    std::string text_;
+    std::vector<Entry> entries_;
 };
 
 struct Request {

@@ -15,8 +15,6 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::st
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                      ssl::context::single_dh_use | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    // Idle keep-alive connections give their record buffers back: ~34 KiB each at 1,000 connections.
-    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
     // Forward-secret AEAD suites only for TLS 1.2; TLS 1.3 suites are all fine.
     SSL_CTX_set_cipher_list(ctx->native_handle(),

@@ -163,7 +163,8 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
     auto give_back = [pool] {
         if (auto impl = pool.lock()) impl->slot_freed();
     };
-    ConnectionPtr connection(new UpstreamConnection(impl_->executor, impl_->tls->native_handle(), std::move(give_back)));
+    ConnectionPtr connection(
+        new UpstreamConnection(impl_->executor, impl_->tls->native_handle(), std::move(give_back)));
     SSL* ssl = connection->stream.native_handle();
     if (!set_tls_peer_name(ssl, settings_.host)) co_return UpstreamErrc::tls_failed;
     impl_->sessions.offer(ssl, settings_.host);
@@ -198,7 +199,12 @@ void ConnectionPool::release(ConnectionPtr connection) {
     connection->idle_since = std::chrono::steady_clock::now();
     connection->reused = false;
     connection->stream.expires_never();
-    impl_->sessions.remember(connection->stream.native_handle(), settings_.host);
+    // Once a connection: its tickets have come with the first answer, and copying a session on
+    // every release would cost more than the resumptions it buys.
+    if (!connection->session_remembered) {
+        impl_->sessions.remember(connection->stream.native_handle(), settings_.host);
+        connection->session_remembered = true;
+    }
     ConnectionPtr evicted;  // destroyed after the lock: its slot comes back through the lock
     std::shared_ptr<Waiter> waiter;
     {

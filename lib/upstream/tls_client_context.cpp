@@ -23,8 +23,6 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_client_context(const std::st
     namespace ssl = boost::asio::ssl;
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-    // Pooled idle connections give their record buffers back.
-    SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
     ctx->set_verify_mode(ssl::verify_peer);
     boost::system::error_code ec;
     ctx->set_default_verify_paths(ec);

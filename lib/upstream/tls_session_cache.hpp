@@ -28,12 +28,8 @@ private:
     struct SessionFree {
         void operator()(ssl_session_st* session) const noexcept;
     };
-    struct Remembered {
-        std::unique_ptr<ssl_session_st, SessionFree> copy;
-        const ssl_session_st* copied_from = nullptr;  // compared only, never used: it may be gone
-    };
     std::mutex mutex_;
-    std::map<std::string, Remembered, std::less<>> sessions_;
+    std::map<std::string, std::unique_ptr<ssl_session_st, SessionFree>> sessions_;
 };
 
 }  // namespace icg::upstream

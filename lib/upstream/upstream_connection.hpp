@@ -40,7 +40,8 @@ public:
     // not with client connections.
     std::array<char, 16 * 1024> relay;
     std::chrono::steady_clock::time_point idle_since{};
-    bool reused = false;  // came from the pool: may have been closed by the peer meanwhile
+    bool reused = false;              // came from the pool: may have been closed by the peer meanwhile
+    bool session_remembered = false;  // its TLS session was offered to the session cache
 };
 
 }  // namespace icg::upstream

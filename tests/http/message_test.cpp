@@ -66,8 +66,29 @@ TEST(Headers, KeepsInsertionOrderAndDuplicates) {
     h.add("Set-Cookie", "a=1");
     h.add("Set-Cookie", "b=2");
     std::string joined;
-    for (const auto& f : h) joined += f.name + ":" + f.value + ",";
+    for (const auto& f : h) joined.append(f.name).append(":").append(f.value).append(",");
     EXPECT_EQ(joined, "Set-Cookie:a=1,Set-Cookie:b=2,");
+}
+
+TEST(Headers, SetAcceptsAViewIntoItselfAndKeepsOtherFields) {
+    Headers h;
+    h.add("A", "first");
+    h.add("B", "second");
+    h.add("a", "third");
+    h.set("C", h.get("B"));  // the view dies with the erase inside set()
+    h.set("A", "fourth");
+    std::string joined;
+    for (const auto& f : h) joined.append(f.name).append("=").append(f.value).append(";");
+    EXPECT_EQ(joined, "B=second;C=second;A=fourth;");
+}
+
+TEST(Headers, ManyLongFieldsSurviveTheBufferGrowing) {
+    Headers h;
+    for (int i = 0; i < 100; ++i)
+        h.add("X-Field-" + std::to_string(i), std::string(100, static_cast<char>('a' + i % 26)));
+    ASSERT_EQ(h.size(), 100u);
+    EXPECT_EQ(h.get("x-field-0"), std::string(100, 'a'));
+    EXPECT_EQ(h.get("X-FIELD-99"), std::string(100, static_cast<char>('a' + 99 % 26)));
 }
 
 Request request_for(std::string target) {
