@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 namespace icg::proxy {
 namespace asio = boost::asio;
@@ -186,12 +187,11 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
 
         // Request body: client → upstream, one buffer at a time.
         while (has_body) {
-            auto& buffer = connection->relay;
-            const std::span<char> into(buffer);
+            const std::span<char> into = connection->relay_buffer();
             auto got = co_await exchange.read_request_body(into);
             if (!got) co_return;  // the client went away mid-upload; drop the upstream connection
             auto& body = upstream_request.body();
-            body.data = *got ? buffer.data() : nullptr;
+            body.data = *got ? into.data() : nullptr;
             body.size = *got;
             body.more = *got > 0;
             stream.expires_after(settings_.idle_body_timeout);
@@ -248,19 +248,23 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     response_head.log_note = "proxied";
     response_head.request_id = request_id;
     response_head.upstream_time = upstream_header_time;
-    auto& buffer = connection->relay;
     auto& stream = connection->stream;
-    // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole buffer.
-    connection->buffer.reserve(connection->buffer.size() + buffer.size());
 
     // The common case, a small body of known length (usually already read with the head), goes
     // out with the head in one write: one TLS record and one system call instead of three.
-    if (response_head.no_body || (response_head.content_length && *response_head.content_length <= buffer.size())) {
+    constexpr std::size_t small_body = upstream::UpstreamConnection::relay_size;
+    if (response_head.no_body || (response_head.content_length && *response_head.content_length <= small_body)) {
+        std::vector<char> whole_body(response_head.no_body ? 0 : *response_head.content_length);
         std::size_t filled = 0;
         while (!parser->is_done()) {
+            if (filled == whole_body.size()) {  // more than it announced: not a message we can relay
+                auto r = json_error(502, "upstream_unavailable", "upstream_bad_framing");
+                co_await answer(exchange, r, request_id);
+                co_return;
+            }
             auto& body = upstream_response.body();
-            body.data = buffer.data() + filled;
-            body.size = buffer.size() - filled;
+            body.data = whole_body.data() + filled;
+            body.size = whole_body.size() - filled;
             stream.expires_after(settings_.idle_body_timeout);
             auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
             if (ec == bhttp::error::need_buffer) ec = {};
@@ -270,9 +274,9 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
                 co_await answer(exchange, r, request_id);
                 co_return;
             }
-            filled = buffer.size() - body.size;
+            filled = whole_body.size() - body.size;
         }
-        const std::span<const char> whole(buffer.data(), filled);
+        const std::span<const char> whole(whole_body.data(), filled);
         if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
         if (upstream_response.keep_alive()) pool_.release(std::move(connection));
         co_return;
@@ -281,6 +285,9 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     if (co_await exchange.write_response_head(std::move(response_head))) co_return;
 
     // Response body: upstream → client, one buffer at a time.
+    const std::span<char> buffer = connection->relay_buffer();
+    // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole buffer.
+    connection->buffer.reserve(connection->buffer.size() + buffer.size());
     while (!parser->is_done()) {
         auto& body = upstream_response.body();
         body.data = buffer.data();

@@ -1,8 +1,8 @@
 // One client connection: TLS handshake, then keep-alive requests read, handled and answered in turn.
+#include "net/tls_stream.hpp"
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
 #include "server/https_server_state.hpp"
-#include "net/tls_stream.hpp"
 #include "server/stream_exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -60,13 +60,19 @@ http::Response plain_error(unsigned status, std::string_view text) {
 class Connection {
 public:
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
-        : remote_(remote_of(socket)), state_(std::move(state)), stream_(std::move(socket), state_->tls->native_handle(), net::TlsRole::server) {}
+        : remote_(remote_of(socket)),
+          state_(std::move(state)),
+          stream_(std::move(socket), state_->tls->native_handle(), net::TlsRole::server) {}
 
     asio::awaitable<void> run() {
         const auto& limits = state_->limits;
-        stream_.expires_after(limits.handshake_timeout);
-        const auto handshake_ec = co_await stream_.handshake();
-        if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
+        {
+            auto place = co_await state_->handshakes.enter(limits.handshake_timeout);
+            if (!place) co_return;  // waited its whole handshake time for a turn
+            stream_.expires_after(limits.handshake_timeout);
+            const auto handshake_ec = co_await stream_.handshake();
+            if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
+        }
 
         bool first = true;
         while (co_await serve_one(first)) first = false;

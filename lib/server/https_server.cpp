@@ -19,7 +19,12 @@ using tcp = asio::ip::tcp;
 
 HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_, Handler& handler_,
                           ServerLimits limits_)
-    : io(io_), tls(std::move(tls_)), handler(handler_), limits(limits_), acceptor(asio::make_strand(io_)) {}
+    : io(io_),
+      tls(std::move(tls_)),
+      handler(handler_),
+      limits(limits_),
+      acceptor(asio::make_strand(io_)),
+      handshakes(limits_.max_handshakes_in_progress) {}
 
 void HttpsServer::State::request_finished() {
     if (--in_flight == 0 && draining) fire_drained_if_idle();

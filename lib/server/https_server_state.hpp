@@ -1,5 +1,6 @@
 #pragma once
 // Shared between the acceptor and the connections it starts; private to server/.
+#include "server/handshake_gate.hpp"
 #include "server/https_server.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +18,7 @@ struct HttpsServer::State {
     Handler& handler;
     ServerLimits limits;
     boost::asio::ip::tcp::acceptor acceptor;
+    HandshakeGate handshakes;
 
     std::atomic<bool> draining{false};
     std::atomic<std::size_t> in_flight{0};

@@ -6,6 +6,8 @@ namespace icg::server {
 
 struct ServerLimits {
     std::chrono::milliseconds handshake_timeout{10'000};
+    // TLS handshakes in progress at once; more new connections wait their turn (handshake_gate.hpp).
+    std::size_t max_handshakes_in_progress = 64;
     std::chrono::milliseconds read_timeout{30'000};  // a request's header and body, once begun
     std::chrono::milliseconds idle_timeout{60'000};  // between keep-alive requests
     std::chrono::milliseconds write_timeout{30'000};

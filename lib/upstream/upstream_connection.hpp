@@ -5,9 +5,10 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 
-#include <array>
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <span>
 
 namespace icg::upstream {
 
@@ -36,12 +37,20 @@ public:
     PoolSlot slot;  // first, so it is given back after the stream is gone
     Stream stream;
     boost::beast::flat_buffer buffer;
-    // Bodies are relayed through this, so relay memory grows with upstream connections (bounded),
-    // not with client connections.
-    std::array<char, 16 * 1024> relay;
+    // Streamed bodies are relayed through this, so relay memory grows with upstream connections
+    // (bounded), not with client connections. Made on first use: a connection that only ever
+    // carried small answers holds none.
+    static constexpr std::size_t relay_size = 16 * 1024;
+    std::span<char> relay_buffer() {
+        if (!relay_) relay_ = std::make_unique_for_overwrite<char[]>(relay_size);
+        return {relay_.get(), relay_size};
+    }
     std::chrono::steady_clock::time_point idle_since{};
     bool reused = false;              // came from the pool: may have been closed by the peer meanwhile
     bool session_remembered = false;  // its TLS session was offered to the session cache
+
+private:
+    std::unique_ptr<char[]> relay_;
 };
 
 }  // namespace icg::upstream
