@@ -160,7 +160,8 @@ int run(const icg::config::GatewayConfig& config) {
                                {.read_timeout = config.server.read_timeout,
                                 .idle_timeout = config.server.idle_timeout,
                                 .max_header_bytes = config.server.max_header_bytes,
-                                .access_log = config.server.access_log});
+                                .access_log = config.server.access_log,
+                                .one_thread = threads == 1});
     const auto port = server.listen(config.server.listen.host, config.server.listen.port);
     if (cache_tracking) cache_tracking->start();
     redis_client.start();

@@ -13,6 +13,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
@@ -215,14 +216,29 @@ TlsStream::Attempt TlsStream::read_into(void* data, std::size_t size) {
     return outcome_of(ret, got, errno);
 }
 
-TlsStream::Attempt TlsStream::write_from(const void* data, std::size_t size) {
-    if (size == 0) return {};
+char* TlsStream::gather_scratch() noexcept {
+    thread_local std::array<char, max_record> scratch;
+    return scratch.data();
+}
+
+TlsStream::Attempt TlsStream::write_from(asio::const_buffer& from) {
+    if (from.size() == 0) return {};
     if (broken_) return {0, asio::error::broken_pipe, Want::nothing};
     ERR_clear_error();
     errno = 0;
     std::size_t sent = 0;
-    const int ret = SSL_write_ex(ssl_.get(), data, std::min<std::size_t>(size, INT_MAX), &sent);
-    return outcome_of(ret, sent, errno);
+    const int ret = SSL_write_ex(ssl_.get(), from.data(), std::min<std::size_t>(from.size(), INT_MAX), &sent);
+    const Attempt attempt = outcome_of(ret, sent, errno);
+    if (attempt.want != Want::nothing && from.data() == gather_scratch()) {
+        // To be retried with the same bytes after a wait, when this thread's scratch may hold
+        // another connection's: keep a copy (OpenSSL accepts a moved buffer with equal contents).
+        const char* data = static_cast<const char*>(from.data());
+        waiting_write_.assign(data, data + from.size());
+        from = asio::buffer(waiting_write_);
+    } else if (attempt.want == Want::nothing && !waiting_write_.empty()) {
+        waiting_write_ = {};
+    }
+    return attempt;
 }
 
 asio::awaitable<error_code> TlsStream::connect(const asio::ip::tcp::resolver::results_type& endpoints) {

@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -77,8 +78,15 @@ public:
 
     template <class ConstBufferSequence, class Token>
     auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
-        const boost::asio::const_buffer from = one_record_of(buffers);
-        return start<Token>([this, from] { return write_from(from.data(), from.size()); }, token, Want::nothing);
+        // Gathered on the first attempt, in the same call as the first SSL_write (see one_record_of).
+        auto attempt = [this, buffers, from = boost::asio::const_buffer(), gathered = false]() mutable {
+            if (!gathered) {
+                from = one_record_of(buffers);
+                gathered = true;
+            }
+            return write_from(from);
+        };
+        return start<Token>(std::move(attempt), token, Want::nothing);
     }
 
 private:
@@ -132,7 +140,9 @@ private:
     }
 
     // One TLS record's worth: the first buffer alone if it is big or alone, else the leading
-    // buffers gathered (an HTTP head and a small body go out as one record and one send).
+    // buffers gathered (an HTTP head and a small body go out as one record and one send). They
+    // are gathered into the thread's scratch buffer just before the first SSL_write reads them;
+    // a write that must wait keeps a copy of its own (write_from).
     template <class ConstBufferSequence>
     boost::asio::const_buffer one_record_of(const ConstBufferSequence& buffers) {
         const auto begin = boost::asio::buffer_sequence_begin(buffers);
@@ -148,20 +158,22 @@ private:
         ++next;
         while (next != end && boost::asio::const_buffer(*next).size() == 0) ++next;
         if (next == end) return first;
-        gathered_.clear();
-        for (; it != end && gathered_.size() < max_record; ++it) {
+        char* const scratch = gather_scratch();
+        std::size_t gathered = 0;
+        for (; it != end && gathered < max_record; ++it) {
             const boost::asio::const_buffer piece = *it;
-            const std::size_t take = std::min(piece.size(), max_record - gathered_.size());
-            const char* data = static_cast<const char*>(piece.data());
-            gathered_.insert(gathered_.end(), data, data + take);
+            const std::size_t take = std::min(piece.size(), max_record - gathered);
+            std::memcpy(scratch + gathered, piece.data(), take);
+            gathered += take;
         }
-        return boost::asio::buffer(gathered_);
+        return {scratch, gathered};
     }
 
     void attach_socket();
     bool read_would_block() const noexcept;
     Attempt read_into(void* data, std::size_t size);
-    Attempt write_from(const void* data, std::size_t size);
+    Attempt write_from(boost::asio::const_buffer& from);
+    static char* gather_scratch() noexcept;  // max_record bytes, one per thread
     Attempt outcome_of(int ret, std::size_t bytes, int saved_errno);
     void watch();
     boost::system::error_code waited(const boost::system::error_code& wait_ec) const;
@@ -171,7 +183,7 @@ private:
     Socket socket_;
     std::unique_ptr<ssl_st, SslFree> ssl_;
     std::shared_ptr<Watchdog> watchdog_;
-    std::vector<char> gathered_;  // only while a gathered write is in flight matters; reused
+    std::vector<char> waiting_write_;  // a gathered write that had to wait, until it is sent
     SocketBioState bio_state_;
     bool attached_ = false;
     bool broken_ = false;  // a fatal TLS or socket error: no close_notify may follow

@@ -18,7 +18,8 @@ public:
     // Largest request body accepted for this route; a larger one is answered 413 unread.
     virtual std::size_t body_limit(std::string_view method, std::string_view path) const = 0;
 
-    // Runs on the connection's strand. Must not throw: failures become responses.
+    // Runs on the connection's executor (its strand when there are several threads). Must not throw: failures become
+    // responses.
     virtual boost::asio::awaitable<http::Response> handle(http::Request& request) = 0;
 
     // Routes that relay bodies in pieces (the proxy) answer true here; they are then served by

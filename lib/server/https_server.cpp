@@ -45,9 +45,12 @@ namespace {
 
 asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
     for (;;) {
-        // Each connection gets its own strand, so its handlers never run concurrently.
-        auto strand = asio::make_strand(state->io);
-        auto [ec, socket] = co_await state->acceptor.async_accept(strand, asio::as_tuple(asio::use_awaitable));
+        // Each connection gets its own strand, so its handlers never run concurrently; on a single
+        // thread they cannot anyway, and the strand would only add a queue and a lock per step.
+        const asio::any_io_executor executor = state->limits.one_thread
+                                                   ? asio::any_io_executor(state->io.get_executor())
+                                                   : asio::any_io_executor(asio::make_strand(state->io));
+        auto [ec, socket] = co_await state->acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
         if (ec) {
             // Out of file descriptors and the like: log and keep serving the connections we have.
@@ -61,8 +64,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
         // last small piece back until the client's delayed ACK, some 40 ms per response.
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        auto executor = socket.get_executor();
-        asio::co_spawn(executor, serve_connection(std::move(socket), state), asio::detached);
+        auto socket_executor = socket.get_executor();
+        asio::co_spawn(socket_executor, serve_connection(std::move(socket), state), asio::detached);
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Accepts TLS connections and runs one connection coroutine per client on its own strand.
+// Accepts TLS connections and runs one connection coroutine per client on its own strand (none
+// needed when the io_context has one thread).
 #include "server/server_limits.hpp"
 
 #include <cstdint>

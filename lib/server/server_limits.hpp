@@ -13,6 +13,8 @@ struct ServerLimits {
     std::chrono::milliseconds write_timeout{30'000};
     std::size_t max_header_bytes = 8 * 1024;
     bool access_log = true;
+    // The io_context runs on one thread: connections then need no strand of their own.
+    bool one_thread = false;
 };
 
 }  // namespace icg::server

@@ -34,6 +34,7 @@ protected:
         for (int attempt = 1; !second_; ++attempt) {
             auto s = settings();
             if (customize) customize(s);
+            s.set_integer("server", "threads", 1);  // the first runs two threads, this one one
             const auto port = free_port();
             s.set("server", "listen", "127.0.0.1:" + std::to_string(port));
             s.set("server", "public_url", "https://localhost:" + std::to_string(port));
