@@ -157,7 +157,8 @@ int run(const icg::config::GatewayConfig& config) {
 
     auto tls = server::make_tls_server_context(config.tls.cert_file, config.tls.key_file, config.tls.min_version);
     server::HttpsServer server(io, tls, handler,
-                               {.read_timeout = config.server.read_timeout,
+                               {.max_handshakes_in_progress = 64 * std::size_t{threads},
+                                .read_timeout = config.server.read_timeout,
                                 .idle_timeout = config.server.idle_timeout,
                                 .max_header_bytes = config.server.max_header_bytes,
                                 .access_log = config.server.access_log,

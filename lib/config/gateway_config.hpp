@@ -57,7 +57,9 @@ struct ProxySettings {
     std::chrono::milliseconds response_timeout{30'000};
     std::chrono::milliseconds idle_body_timeout{30'000};
     std::size_t pool_size = 64;
-    std::size_t max_connections = 256;
+    // 64 calls in flight outrun Intercom's rate limit (10,000 a minute per app) unless each takes
+    // over 380 ms; each connection holds some 30 KiB.
+    std::size_t max_connections = 64;
     std::chrono::milliseconds pool_idle_timeout{30'000};
 };
 

@@ -38,10 +38,7 @@ std::size_t Headers::count(std::string_view name) const noexcept {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-    if (entries_.empty()) {
-        text_.reserve(512);
-        entries_.reserve(16);
-    }
+    if (entries_.capacity() == 0) reserve(256, 8);
     Entry e{};
     e.name_at = static_cast<std::uint32_t>(text_.size());
     e.name_size = static_cast<std::uint32_t>(name.size());
@@ -50,6 +47,11 @@ void Headers::add(std::string_view name, std::string_view value) {
     e.value_size = static_cast<std::uint32_t>(value.size());
     text_.append(value);
     entries_.push_back(e);
+}
+
+void Headers::reserve(std::size_t bytes, std::size_t fields) {
+    text_.reserve(bytes);
+    entries_.reserve(fields);
 }
 
 void Headers::set(std::string_view name, std::string_view value) {

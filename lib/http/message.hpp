@@ -56,6 +56,8 @@ public:
     bool contains(std::string_view name) const noexcept;
     std::size_t count(std::string_view name) const noexcept;
     void add(std::string_view name, std::string_view value);
+    // Room for `fields` fields of `bytes` name and value bytes in all, when the caller knows.
+    void reserve(std::size_t bytes, std::size_t fields);
     void set(std::string_view name, std::string_view value);
     void erase(std::string_view name);
 

@@ -149,16 +149,55 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     }
     const session::SessionRecord& session = **loaded;
 
+    // A pooled connection the upstream closed while idle fails on first use; a request that has
+    // not consumed any client body can safely go again, once, on a fresh connection.
+    const auto content_length = exchange.request_content_length();
+    const bool has_body = !content_length || *content_length > 0;
+    Forward forward{.head = head,
+                    .exchange = exchange,
+                    .target = *target,
+                    .request_id = request_id,
+                    .session_id = session_id,
+                    .access_token = session.access_token.expose(),
+                    .content_length = content_length,
+                    .retryable = is_idempotent(head.method) && !has_body};
+    const auto started = Clock::now();
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        // Waiting here for a connection holds only this small frame; relay() has the heavy one.
+        boost::system::result<upstream::ConnectionPtr> acquired = upstream::UpstreamErrc::connect_failed;
+        if (attempt == 0)
+            acquired = co_await pool_.acquire();
+        else
+            acquired = co_await pool_.acquire_fresh();
+        if (!acquired) {
+            const error_code failure = acquired.error();
+            auto r = upstream_failure(
+                failure, failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+            co_await answer(exchange, r, request_id);
+            co_return;
+        }
+        forward.may_retry = attempt == 0;
+        upstream::ConnectionPtr connection = std::move(*acquired);
+        const bool retry = co_await relay(std::move(connection), forward, started);
+        if (!retry) co_return;
+    }
+}
+
+asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, const Forward& forward,
+                                          Clock::time_point started) {
+    http::Request& head = forward.head;
+    server::Exchange& exchange = forward.exchange;
+    const std::string& request_id = forward.request_id;
+
     // The request head for Intercom.
     bhttp::request<bhttp::buffer_body> upstream_request;
     upstream_request.version(11);
     upstream_request.method_string(head.method);
-    upstream_request.target(settings_.upstream_path + *target);
-    const UpstreamIdentity identity{session.access_token.expose(), settings_.upstream_host, settings_.api_version,
-                                    request_id};
+    upstream_request.target(settings_.upstream_path + forward.target);
+    const UpstreamIdentity identity{forward.access_token, settings_.upstream_host, settings_.api_version, request_id};
     for (const auto& field : upstream_request_headers(head.headers, identity))
         upstream_request.insert(field.name, field.value);
-    const auto content_length = exchange.request_content_length();
+    const auto& content_length = forward.content_length;
     const bool has_body = !content_length || *content_length > 0;
     if (content_length && *content_length > 0)
         upstream_request.content_length(*content_length);
@@ -166,46 +205,27 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         upstream_request.chunked(true);
     upstream_request.keep_alive(true);
 
-    const auto started = Clock::now();
-    upstream::ConnectionPtr connection;
+    auto& stream = connection->stream;
+    // Going again is worth it only when a pooled connection failed before anything was consumed.
+    const bool may_retry = forward.may_retry && forward.retryable && connection->reused;
     std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
     error_code failure;
-
-    // A pooled connection the upstream closed while idle fails on first use; a request that has
-    // not consumed any client body can safely go again, once, on a fresh connection.
-    const bool retryable = is_idempotent(head.method) && !has_body;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        failure = {};
-        boost::system::result<upstream::ConnectionPtr> acquired = upstream::UpstreamErrc::connect_failed;
-        connection.reset();  // a dead pooled one gives its place back before we ask again
-        if (attempt == 0)
-            acquired = co_await pool_.acquire();
-        else
-            acquired = co_await pool_.acquire_fresh();
-        if (!acquired) {
-            failure = acquired.error();
-            break;
-        }
-        connection = std::move(*acquired);
-        auto& stream = connection->stream;
-        const bool was_pooled = connection->reused;
-
+    {
         upstream_request.body().data = nullptr;
         upstream_request.body().more = has_body;
         bhttp::request_serializer<bhttp::buffer_body> serializer(upstream_request);
         stream.expires_after(settings_.response_timeout);
         auto [head_ec, head_n] = co_await bhttp::async_write_header(stream, serializer, nothrow);
         if (head_ec) {
+            if (may_retry) co_return true;
             failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);
-            if (was_pooled && retryable) continue;
-            break;
         }
 
         // Request body: client → upstream, one buffer at a time.
-        while (has_body) {
+        while (!failure && has_body) {
             const std::span<char> into = connection->relay_buffer();
             auto got = co_await exchange.read_request_body(into);
-            if (!got) co_return;  // the client went away mid-upload; drop the upstream connection
+            if (!got) co_return false;  // the client went away mid-upload; drop the upstream connection
             auto& body = upstream_request.body();
             body.data = *got ? into.data() : nullptr;
             body.size = *got;
@@ -219,41 +239,44 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
             }
             if (*got == 0) break;
         }
-        if (failure) break;
-
+    }
+    if (!failure) {
         parser.emplace();
         parser->body_limit(boost::none);
         if (head.method == "HEAD") parser->skip(true);
         stream.expires_after(settings_.response_timeout);
         auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, connection->buffer, *parser, nothrow);
         if (read_ec) {
-            failure = upstream::classify_io_error(read_ec, upstream::UpstreamErrc::io_failed);
             const bool nothing_came = read_n == 0 && read_ec != beast::error::timeout;
-            if (was_pooled && retryable && nothing_came) continue;
-            break;
+            if (may_retry && nothing_came) co_return true;
+            failure = upstream::classify_io_error(read_ec, upstream::UpstreamErrc::io_failed);
         }
-        break;
     }
     if (failure || !parser || !parser->is_header_done()) {
         auto r = upstream_failure(failure,
                                   failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
         co_await answer(exchange, r, request_id);
-        co_return;
+        co_return false;
     }
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     auto& upstream_response = parser->get();
 
     // The token no longer works: end the session everywhere and tell the SPA to log in again.
     if (upstream_response.result_int() == 401) {
-        co_await sessions_.erase(session_id);
+        co_await sessions_.erase(forward.session_id);
         auto r = login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
         co_await answer(exchange, r, request_id);
-        co_return;
+        co_return false;
     }
 
     http::Headers upstream_fields;
-    for (const auto& field : upstream_response)
-        upstream_fields.add(std::string(field.name_string()), std::string(field.value()));
+    std::size_t upstream_text = 0, upstream_count = 0;
+    for (const auto& field : upstream_response) {
+        upstream_text += field.name_string().size() + field.value().size();
+        ++upstream_count;
+    }
+    upstream_fields.reserve(upstream_text, upstream_count);
+    for (const auto& field : upstream_response) upstream_fields.add(field.name_string(), field.value());
     server::ResponseHead response_head;
     response_head.status = upstream_response.result_int();
     response_head.headers = client_response_headers(upstream_fields);
@@ -264,7 +287,6 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     response_head.log_note = "proxied";
     response_head.request_id = request_id;
     response_head.upstream_time = upstream_header_time;
-    auto& stream = connection->stream;
 
     // The common case, a small body of known length (usually already read with the head), goes
     // out with the head in one write: one TLS record and one system call instead of three.
@@ -276,7 +298,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
             if (filled == whole_body.size()) {  // more than it announced: not a message we can relay
                 auto r = json_error(502, "upstream_unavailable", "upstream_bad_framing");
                 co_await answer(exchange, r, request_id);
-                co_return;
+                co_return false;
             }
             auto& body = upstream_response.body();
             body.data = whole_body.data() + filled;
@@ -288,17 +310,17 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
                 auto r = upstream_failure(upstream::classify_io_error(ec, upstream::UpstreamErrc::io_failed),
                                           "upstream_failed_in_body");
                 co_await answer(exchange, r, request_id);
-                co_return;
+                co_return false;
             }
             filled = whole_body.size() - body.size;
         }
         const std::span<const char> whole(whole_body.data(), filled);
-        if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
+        if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
         if (upstream_response.keep_alive()) pool_.release(std::move(connection));
-        co_return;
+        co_return false;
     }
 
-    if (co_await exchange.write_response_head(std::move(response_head))) co_return;
+    if (co_await exchange.write_response_head(std::move(response_head))) co_return false;
 
     // Response body: upstream → client, one buffer at a time.
     const std::span<char> buffer = connection->relay_buffer();
@@ -311,14 +333,15 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         stream.expires_after(settings_.idle_body_timeout);
         auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
         if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec) co_return;  // the upstream broke mid-body: the client sees a truncated message
+        if (ec) co_return false;  // the upstream broke mid-body: the client sees a truncated message
         const std::size_t got = buffer.size() - body.size;
         if (got == 0) continue;
         const std::span<const char> piece(buffer.data(), got);
-        if (co_await exchange.write_response_body(piece)) co_return;  // the client went away
+        if (co_await exchange.write_response_body(piece)) co_return false;  // the client went away
     }
-    if (co_await exchange.finish_response()) co_return;
+    if (co_await exchange.finish_response()) co_return false;
     if (upstream_response.keep_alive()) pool_.release(std::move(connection));
+    co_return false;
 }
 
 }  // namespace icg::proxy

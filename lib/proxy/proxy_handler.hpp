@@ -3,23 +3,26 @@
 // pieces both ways, over pooled verified TLS connections.
 #include "http/message.hpp"
 #include "proxy/allow_list.hpp"
+#include "upstream/connection_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace icg::core {
 class Random;
-}
+class Secret;
+}  // namespace icg::core
 namespace icg::server {
 class Exchange;
 }
 namespace icg::session {
 class SessionStore;
-}
-namespace icg::upstream {
-class ConnectionPool;
 }
 
 namespace icg::proxy {
@@ -43,6 +46,24 @@ public:
     boost::asio::awaitable<void> serve(http::Request& head, server::Exchange& exchange);
 
 private:
+    // One proxied call's facts, for relay().
+    struct Forward {
+        http::Request& head;
+        server::Exchange& exchange;
+        const std::string& target;  // path and query for Intercom
+        const std::string& request_id;
+        const core::Secret& session_id;
+        std::string_view access_token;
+        std::optional<std::uint64_t> content_length;  // of the client's body; none when chunked
+        bool retryable = false;                       // idempotent and without a body
+        bool may_retry = false;                       // this is the first attempt
+    };
+    // Sends the request over `connection` and relays the answer (or answers the failure itself).
+    // True asks for another attempt on a fresh connection: the pooled one failed before anything
+    // was consumed or sent.
+    boost::asio::awaitable<bool> relay(upstream::ConnectionPtr connection, const Forward& forward,
+                                       std::chrono::steady_clock::time_point started);
+
     ProxySettings settings_;
     session::SessionStore& sessions_;
     upstream::ConnectionPool& pool_;

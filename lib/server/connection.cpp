@@ -59,6 +59,8 @@ http::Response plain_error(unsigned status, std::string_view text) {
 
 class Connection {
 public:
+    using HeaderParser = bhttp::request_parser<bhttp::empty_body>;
+
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
         : remote_(remote_of(socket)),
           state_(std::move(state)),
@@ -85,7 +87,7 @@ private:
     // Returns whether the connection stays open for another request.
     asio::awaitable<bool> serve_one(bool first) {
         const auto& limits = state_->limits;
-        bhttp::request_parser<bhttp::empty_body> header_parser;
+        HeaderParser header_parser;
         header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         header_parser.eager(false);
         header_parser.body_limit(boost::none);  // route limits are checked against Content-Length below
@@ -116,8 +118,13 @@ private:
         http::Request request;
         request.method = std::string(header.method_string());
         request.target = std::string(header.target());
-        for (const auto& field : header)
-            request.headers.add(std::string(field.name_string()), std::string(field.value()));
+        std::size_t header_text = 0, header_fields = 0;
+        for (const auto& field : header) {
+            header_text += field.name_string().size() + field.value().size();
+            ++header_fields;
+        }
+        request.headers.reserve(header_text, header_fields);
+        for (const auto& field : header) request.headers.add(field.name_string(), field.value());
         bytes_in_ = header_bytes;
 
         if (ambiguous_framing(header)) {
@@ -130,21 +137,34 @@ private:
         }
 
         const bool wants_keep_alive = header.keep_alive();
-        if (state_->handler.streams(request)) {
-            StreamExchange::RequestParser body_parser(std::move(header_parser));
-            body_parser.body_limit(boost::none);  // relayed in pieces, never held whole
-            const bool keep_alive = wants_keep_alive && !state_->draining;
-            StreamExchange exchange(stream_, buffer_, body_parser, keep_alive, request.method == "HEAD", limits);
-            co_await state_->handler.handle_stream(request, exchange);
-            if (!exchange.response_started()) {
-                http::Response fallback = plain_error(500, "No response");
-                co_await exchange.respond(std::move(fallback));
-            }
-            log_request(request, exchange.status(), bytes_in_ + exchange.bytes_in(), exchange.bytes_out(),
-                        exchange.log_note(), exchange.request_id(), exchange.upstream_time());
-            bytes_in_ = 0;
-            co_return keep_alive&& exchange.reusable();
+        // Each kind of request has its own coroutine, so its parser, exchange and response exist
+        // only while it runs: a connection waiting for its next request holds just this frame.
+        if (state_->handler.streams(request))
+            co_return co_await serve_streamed(request, header_parser, wants_keep_alive);
+        co_return co_await serve_buffered(request, header_parser, wants_keep_alive);
+    }
+
+    // A route that relays bodies in pieces (the proxy). Returns whether the connection stays open.
+    asio::awaitable<bool> serve_streamed(http::Request& request, HeaderParser& header_parser, bool wants_keep_alive) {
+        StreamExchange::RequestParser body_parser(std::move(header_parser));
+        body_parser.body_limit(boost::none);  // relayed in pieces, never held whole
+        const bool keep_alive = wants_keep_alive && !state_->draining;
+        StreamExchange exchange(stream_, buffer_, body_parser, keep_alive, request.method == "HEAD", state_->limits);
+        co_await state_->handler.handle_stream(request, exchange);
+        if (!exchange.response_started()) {
+            http::Response fallback = plain_error(500, "No response");
+            co_await exchange.respond(std::move(fallback));
         }
+        log_request(request, exchange.status(), bytes_in_ + exchange.bytes_in(), exchange.bytes_out(),
+                    exchange.log_note(), exchange.request_id(), exchange.upstream_time());
+        bytes_in_ = 0;
+        co_return keep_alive&& exchange.reusable();
+    }
+
+    // A route that takes its whole (bounded) body and answers at once. Returns whether the
+    // connection stays open.
+    asio::awaitable<bool> serve_buffered(http::Request& request, HeaderParser& header_parser, bool wants_keep_alive) {
+        const auto& limits = state_->limits;
         const std::size_t limit = state_->handler.body_limit(request.method, request.path());
         if (auto length = header_parser.content_length(); length && *length > limit) {
             co_await reply_error(413, "Request body too large", &request);

@@ -3,8 +3,46 @@
 #include "session/redis_session_store.hpp"
 #include "session/session_cache.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
 namespace icg::session {
 namespace asio = boost::asio;
+
+// A request waiting for another's load of the same session; woken when that load ends.
+struct CachedSessionStore::Follower {
+    explicit Follower(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+};
+
+// Held by the request that reads Redis for a key: ending it, however the load ends, wakes the followers.
+class CachedSessionStore::Flight {
+public:
+    Flight(CachedSessionStore& store, std::string key) : store_(store), key_(std::move(key)) {}
+    Flight(const Flight&) = delete;
+    Flight& operator=(const Flight&) = delete;
+    ~Flight() {
+        std::vector<std::shared_ptr<Follower>> followers;
+        {
+            std::lock_guard lock(store_.flights_mutex_);
+            auto it = store_.flights_.find(key_);
+            if (it == store_.flights_.end()) return;
+            followers = std::move(it->second);
+            store_.flights_.erase(it);
+        }
+        for (auto& follower : followers)
+            asio::post(follower->timer.get_executor(), [follower] { follower->timer.cancel(); });
+    }
+
+private:
+    CachedSessionStore& store_;
+    std::string key_;
+};
 
 CachedSessionStore::CachedSessionStore(RedisSessionStore& redis_store, SessionCache& cache)
     : redis_store_(redis_store), cache_(cache) {}
@@ -19,6 +57,30 @@ asio::awaitable<Result<std::optional<SessionRecord>>> CachedSessionStore::load(c
     // The absolute lifetime is checked on a hit too; the fresh window bounds the idle one.
     auto cached = cache_.find(key, SessionCache::Clock::now());
     if (cached && cached->expires_at > redis_store_.now_unix_seconds()) co_return std::move(cached);
+
+    // Lead the read of this key, or follow the one already under way.
+    const auto executor = co_await asio::this_coro::executor;
+    std::shared_ptr<Follower> follower;
+    std::optional<Flight> flight;
+    {
+        std::lock_guard lock(flights_mutex_);
+        auto [it, leading] = flights_.try_emplace(key);
+        if (!leading) {
+            follower = std::make_shared<Follower>(executor);
+            it->second.push_back(follower);
+        }
+    }
+    if (follower) {
+        // The bound only matters if the leader never ends; its Redis command has its own deadline.
+        follower->timer.expires_after(std::chrono::seconds(10));
+        co_await follower->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto shared = cache_.find(key, SessionCache::Clock::now());
+        if (shared && shared->expires_at > redis_store_.now_unix_seconds()) co_return std::move(shared);
+        // Not cached after all (unknown session, Redis failure, an invalidation overtook the
+        // read, or the cache is off): read Redis for ourselves.
+    } else {
+        flight.emplace(*this, key);
+    }
 
     auto ticket = cache_.begin_load(key);
     auto loaded = co_await redis_store_.load(id);

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace icg::testing {
 namespace {
@@ -118,6 +120,29 @@ TEST_F(SessionCacheTest, EntriesAreReReadAfterTheCacheTtl) {
     // idle timeout there).
     EXPECT_TRUE(eventually([&] { return client.get("/auth/session").status == 200u && session_reads() > reads_before; },
                            5s, 50ms));
+}
+
+TEST_F(SessionCacheTest, ConcurrentMissesOfOneSessionShareOneRedisRead) {
+    start_both();
+    auto client = browser();
+    login(client);
+    const std::string session = *client.cookie(session_cookie);
+    // The second gateway has never seen this session. Redis holds writes (GETEX is one) for
+    // 200 ms (the command timeout here is 300), so the requests below miss the cache while the
+    // first read is still pending.
+    const auto reads_before = session_reads();
+    redis_probe().command({"CLIENT", "PAUSE", "200", "WRITE"});
+    constexpr int concurrent = 16;
+    std::vector<unsigned> statuses(concurrent, 0);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < concurrent; ++i)
+        threads.emplace_back([&, i] {
+            auto other = second_browser(session);
+            statuses[i] = other.get("/auth/session").status;
+        });
+    for (auto& t : threads) t.join();
+    for (int i = 0; i < concurrent; ++i) EXPECT_EQ(statuses[i], 200u) << "request " << i;
+    EXPECT_EQ(session_reads() - reads_before, 1) << concurrent << " concurrent misses read Redis more than once";
 }
 
 TEST_F(SessionCacheTest, LogoutOnOneGatewayEndsTheSessionOnTheOther) {
