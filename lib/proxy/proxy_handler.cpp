@@ -14,12 +14,14 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <vector>
 
 namespace icg::proxy {
@@ -189,56 +191,54 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     server::Exchange& exchange = forward.exchange;
     const std::string& request_id = forward.request_id;
 
-    // The request head for Intercom.
-    bhttp::request<bhttp::buffer_body> upstream_request;
-    upstream_request.version(11);
-    upstream_request.method_string(head.method);
-    upstream_request.target(settings_.upstream_path + forward.target);
+    // The request head for Intercom, written out here: no Beast message, fields or serializer.
     const UpstreamIdentity identity{forward.access_token, settings_.upstream_host, settings_.api_version, request_id};
-    for (const auto& field : upstream_request_headers(head.headers, identity))
-        upstream_request.insert(field.name, field.value);
     const auto& content_length = forward.content_length;
     const bool has_body = !content_length || *content_length > 0;
-    if (content_length && *content_length > 0)
-        upstream_request.content_length(*content_length);
-    else if (!content_length)
-        upstream_request.chunked(true);
-    upstream_request.keep_alive(true);
+    const bool chunked = !content_length;
+    std::string request_head;
+    request_head.reserve(512);
+    request_head.append(head.method).append(" ").append(settings_.upstream_path).append(forward.target);
+    request_head.append(" HTTP/1.1\r\n");
+    for (const auto field : upstream_request_headers(head.headers, identity))
+        request_head.append(field.name).append(": ").append(field.value).append("\r\n");
+    if (chunked)
+        request_head.append("Transfer-Encoding: chunked\r\n");
+    else if (has_body)
+        request_head.append("Content-Length: ").append(std::to_string(*content_length)).append("\r\n");
+    request_head.append("\r\n");
 
     auto& stream = connection->stream;
     // Going again is worth it only when a pooled connection failed before anything was consumed.
     const bool may_retry = forward.may_retry && forward.retryable && connection->reused;
     std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
     error_code failure;
-    {
-        upstream_request.body().data = nullptr;
-        upstream_request.body().more = has_body;
-        bhttp::request_serializer<bhttp::buffer_body> serializer(upstream_request);
-        stream.expires_after(settings_.response_timeout);
-        auto [head_ec, head_n] = co_await bhttp::async_write_header(stream, serializer, nothrow);
-        if (head_ec) {
-            if (may_retry) co_return true;
-            failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);
-        }
+    stream.expires_after(settings_.response_timeout);
+    auto [head_ec, head_n] = co_await asio::async_write(stream, asio::buffer(request_head), nothrow);
+    if (head_ec) {
+        if (may_retry) co_return true;
+        failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);
+    }
 
-        // Request body: client → upstream, one buffer at a time.
-        while (!failure && has_body) {
-            const std::span<char> into = connection->relay_buffer();
-            auto got = co_await exchange.read_request_body(into);
-            if (!got) co_return false;  // the client went away mid-upload; drop the upstream connection
-            auto& body = upstream_request.body();
-            body.data = *got ? into.data() : nullptr;
-            body.size = *got;
-            body.more = *got > 0;
-            stream.expires_after(settings_.idle_body_timeout);
-            auto [write_ec, n] = co_await bhttp::async_write(stream, serializer, nothrow);
-            if (write_ec == bhttp::error::need_buffer) write_ec = {};
-            if (write_ec) {
-                failure = upstream::classify_io_error(write_ec, upstream::UpstreamErrc::io_failed);
-                break;
-            }
-            if (*got == 0) break;
+    // Request body: client → upstream, one buffer at a time (in chunks when the client chunked).
+    while (!failure && has_body) {
+        const std::span<char> into = connection->relay_buffer();
+        auto got = co_await exchange.read_request_body(into);
+        if (!got) co_return false;  // the client went away mid-upload; drop the upstream connection
+        if (*got == 0 && !chunked) break;
+        char chunk_size[24];
+        const int chunk_size_length = std::snprintf(chunk_size, sizeof chunk_size, "%zx\r\n", *got);
+        const std::array<asio::const_buffer, 3> piece{
+            asio::buffer(chunk_size, chunked ? static_cast<std::size_t>(chunk_size_length) : 0),
+            asio::buffer(into.data(), *got),
+            asio::buffer("\r\n", chunked ? 2 : 0)};  // ends a chunk, or the last chunk's empty trailer
+        stream.expires_after(settings_.idle_body_timeout);
+        auto [write_ec, n] = co_await asio::async_write(stream, piece, nothrow);
+        if (write_ec) {
+            failure = upstream::classify_io_error(write_ec, upstream::UpstreamErrc::io_failed);
+            break;
         }
+        if (*got == 0) break;
     }
     if (!failure) {
         parser.emplace();

@@ -4,7 +4,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
 
 namespace icg::server {
@@ -61,6 +63,7 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
 }
 
 void StreamExchange::prepare_response(ResponseHead& head) {
+    started_ = true;
     status_ = head.status;
     log_note_ = std::move(head.log_note);
     request_id_ = std::move(head.request_id);
@@ -75,22 +78,36 @@ void StreamExchange::prepare_response(ResponseHead& head) {
     response_->keep_alive(keep_alive_);
 }
 
+// The common case, a complete small answer: its head is written out here, with no Beast message,
+// fields or serializer, and goes with the body in one buffer (one TLS record, one send).
 asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, std::span<const char> body) {
+    started_ = true;
+    status_ = head.status;
+    log_note_ = std::move(head.log_note);
+    request_id_ = std::move(head.request_id);
+    upstream_time_ = head.upstream_time;
+    no_body_ = head.no_body || head_request_;
     if (!head.no_body) head.content_length = body.size();
-    prepare_response(head);
-    auto& out = response_->body();
-    out.data = no_body_ || body.empty() ? nullptr : const_cast<char*>(body.data());
-    out.size = no_body_ ? 0 : body.size();
-    out.more = false;
-    serializer_.emplace(*response_);
+    const std::span<const char> sent = no_body_ ? std::span<const char>() : body;
+
+    std::string out;
+    out.reserve(256 + sent.size());
+    out.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ");
+    out.append(bhttp::obsolete_reason(bhttp::int_to_status(head.status))).append("\r\n");
+    for (const auto field : head.headers) out.append(field.name).append(": ").append(field.value).append("\r\n");
+    if (head.content_length) out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
+    if (!keep_alive_) out.append("Connection: close\r\n");
+    out.append("\r\n");
+    out.append(sent.data(), sent.size());
+
     stream_.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream_, *serializer_, nothrow);
+    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), nothrow);
     if (ec) {
         failed_ = true;
         co_return ec;
     }
     finished_ = true;
-    if (!no_body_) bytes_out_ += body.size();
+    bytes_out_ += sent.size();
     co_return ec;
 }
 

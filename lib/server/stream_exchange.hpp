@@ -33,7 +33,7 @@ public:
     boost::asio::awaitable<boost::system::error_code> write_response_body(std::span<const char> data) override;
     boost::asio::awaitable<boost::system::error_code> finish_response() override;
     boost::asio::awaitable<void> respond(http::Response response) override;
-    bool response_started() const override { return response_.has_value(); }
+    bool response_started() const override { return started_; }
 
     // For the access log and the keep-alive decision.
     unsigned status() const noexcept { return status_; }
@@ -60,6 +60,7 @@ private:
 
     std::optional<Response> response_;
     std::optional<Serializer> serializer_;
+    bool started_ = false;
     bool no_body_ = false;
     bool finished_ = false;
     bool failed_ = false;
