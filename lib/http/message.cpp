@@ -69,6 +69,10 @@ void Headers::erase(std::string_view name) {
     *this = std::move(kept);
 }
 
+void append_fields(std::string& out, const Headers& headers) {
+    for (const Headers::Field field : headers) out.append(field.name).append(": ").append(field.value).append("\r\n");
+}
+
 std::string_view Request::path() const noexcept {
     std::string_view t(target);
     return t.substr(0, t.find('?'));

@@ -82,6 +82,9 @@ private:
     std::vector<Entry> entries_;
 };
 
+// Appends each field as "Name: value\r\n": an HTTP/1.1 header block without its closing empty line.
+void append_fields(std::string& out, const Headers& headers);
+
 struct Request {
     std::string method;  // upper case as sent
     std::string target;  // origin-form: /path?query

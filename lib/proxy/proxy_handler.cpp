@@ -86,6 +86,11 @@ http::Response upstream_failure(const error_code& ec, std::string note) {
     return json_error(502, "upstream_unavailable", std::move(note));
 }
 
+// The same, for a failure before any answer came: the access log says whether it was a timeout.
+http::Response upstream_failure(const error_code& ec) {
+    return upstream_failure(ec, ec == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+}
+
 // An answer the gateway makes itself carries the request id like a relayed one does: in its
 // X-Request-Id header and in the access log, where an error needs it most. Takes references to
 // the caller's locals: a by-value argument would be a temporary in the co_await (GCC 12).
@@ -173,8 +178,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
             acquired = co_await pool_.acquire_fresh();
         if (!acquired) {
             const error_code failure = acquired.error();
-            auto r = upstream_failure(
-                failure, failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+            auto r = upstream_failure(failure);
             co_await answer(exchange, r, request_id);
             co_return;
         }
@@ -200,8 +204,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     request_head.reserve(512);
     request_head.append(head.method).append(" ").append(settings_.upstream_path).append(forward.target);
     request_head.append(" HTTP/1.1\r\n");
-    for (const auto field : upstream_request_headers(head.headers, identity))
-        request_head.append(field.name).append(": ").append(field.value).append("\r\n");
+    http::append_fields(request_head, upstream_request_headers(head.headers, identity));
     if (chunked)
         request_head.append("Transfer-Encoding: chunked\r\n");
     else if (has_body)
@@ -253,8 +256,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
         }
     }
     if (failure || !parser || !parser->is_header_done()) {
-        auto r = upstream_failure(failure,
-                                  failure == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+        auto r = upstream_failure(failure);
         co_await answer(exchange, r, request_id);
         co_return false;
     }

@@ -1,10 +1,8 @@
 #include "server/handshake_gate.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "core/wakeup.hpp"
+
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 
@@ -13,14 +11,15 @@ namespace asio = boost::asio;
 
 // Woken by leave(), which hands its place over (granted), or by its own deadline.
 struct HandshakeGate::Waiter {
-    explicit Waiter(const asio::any_io_executor& executor) : timer(executor) {}
-    asio::steady_timer timer;
+    explicit Waiter(const asio::any_io_executor& executor) : wakeup(executor) {}
+    core::Wakeup wakeup;
     bool granted = false;
 };
 
 HandshakeGate::HandshakeGate(std::size_t limit) : limit_(std::max<std::size_t>(1, limit)) {}
 
 asio::awaitable<HandshakeGate::Place> HandshakeGate::enter(std::chrono::milliseconds patience) {
+    const auto executor = co_await asio::this_coro::executor;
     std::shared_ptr<Waiter> waiter;
     {
         std::lock_guard lock(mutex_);
@@ -28,11 +27,10 @@ asio::awaitable<HandshakeGate::Place> HandshakeGate::enter(std::chrono::millisec
             ++in_progress_;
             co_return Place(this);
         }
-        waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
-        waiter->timer.expires_after(patience);
+        waiter = std::make_shared<Waiter>(executor);
         waiters_.push_back(waiter);
     }
-    co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await waiter->wakeup.wait(patience);
     std::lock_guard lock(mutex_);
     if (waiter->granted) co_return Place(this);
     std::erase(waiters_, waiter);  // gave up: no place was handed to it
@@ -51,7 +49,7 @@ void HandshakeGate::leave() {
         waiters_.pop_front();
         next->granted = true;  // the place passes on; in_progress_ is unchanged
     }
-    asio::post(next->timer.get_executor(), [next] { next->timer.cancel(); });
+    core::Wakeup::wake(std::shared_ptr<core::Wakeup>(next, &next->wakeup));
 }
 
 std::size_t HandshakeGate::in_progress() const {

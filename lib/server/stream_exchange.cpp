@@ -94,7 +94,7 @@ asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, st
     out.reserve(256 + sent.size());
     out.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ");
     out.append(bhttp::obsolete_reason(bhttp::int_to_status(head.status))).append("\r\n");
-    for (const auto field : head.headers) out.append(field.name).append(": ").append(field.value).append("\r\n");
+    http::append_fields(out, head.headers);
     if (head.content_length) out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
     if (!keep_alive_) out.append("Connection: close\r\n");
     out.append("\r\n");

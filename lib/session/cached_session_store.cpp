@@ -3,22 +3,14 @@
 #include "session/redis_session_store.hpp"
 #include "session/session_cache.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "core/wakeup.hpp"
+
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
 
 namespace icg::session {
 namespace asio = boost::asio;
-
-// A request waiting for another's load of the same session; woken when that load ends.
-struct CachedSessionStore::Follower {
-    explicit Follower(const asio::any_io_executor& executor) : timer(executor) {}
-    asio::steady_timer timer;
-};
 
 // Held by the request that reads Redis for a key: ending it, however the load ends, wakes the followers.
 class CachedSessionStore::Flight {
@@ -27,7 +19,7 @@ public:
     Flight(const Flight&) = delete;
     Flight& operator=(const Flight&) = delete;
     ~Flight() {
-        std::vector<std::shared_ptr<Follower>> followers;
+        std::vector<std::shared_ptr<core::Wakeup>> followers;
         {
             std::lock_guard lock(store_.flights_mutex_);
             auto it = store_.flights_.find(key_);
@@ -35,8 +27,7 @@ public:
             followers = std::move(it->second);
             store_.flights_.erase(it);
         }
-        for (auto& follower : followers)
-            asio::post(follower->timer.get_executor(), [follower] { follower->timer.cancel(); });
+        for (auto& follower : followers) core::Wakeup::wake(std::move(follower));
     }
 
 private:
@@ -60,20 +51,19 @@ asio::awaitable<Result<std::optional<SessionRecord>>> CachedSessionStore::load(c
 
     // Lead the read of this key, or follow the one already under way.
     const auto executor = co_await asio::this_coro::executor;
-    std::shared_ptr<Follower> follower;
+    std::shared_ptr<core::Wakeup> follower;
     std::optional<Flight> flight;
     {
         std::lock_guard lock(flights_mutex_);
         auto [it, leading] = flights_.try_emplace(key);
         if (!leading) {
-            follower = std::make_shared<Follower>(executor);
+            follower = std::make_shared<core::Wakeup>(executor);
             it->second.push_back(follower);
         }
     }
     if (follower) {
         // The bound only matters if the leader never ends; its Redis command has its own deadline.
-        follower->timer.expires_after(std::chrono::seconds(10));
-        co_await follower->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        co_await follower->wait(std::chrono::seconds(10));
         auto shared = cache_.find(key, SessionCache::Clock::now());
         if (shared && shared->expires_at > redis_store_.now_unix_seconds()) co_return std::move(shared);
         // Not cached after all (unknown session, Redis failure, an invalidation overtook the

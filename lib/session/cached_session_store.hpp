@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace icg::core {
+class Wakeup;
+}
+
 namespace icg::session {
 
 class RedisSessionStore;
@@ -29,13 +33,12 @@ public:
     boost::asio::awaitable<Result<void>> erase(const core::Secret& id) override;
 
 private:
-    struct Follower;
     class Flight;
 
     RedisSessionStore& redis_store_;
     SessionCache& cache_;
     std::mutex flights_mutex_;
-    std::map<std::string, std::vector<std::shared_ptr<Follower>>, std::less<>> flights_;  // key → waiting
+    std::map<std::string, std::vector<std::shared_ptr<core::Wakeup>>, std::less<>> flights_;  // key → followers
 };
 
 }  // namespace icg::session

@@ -1,5 +1,6 @@
 #include "upstream/connection_pool.hpp"
 
+#include "core/wakeup.hpp"
 #include "upstream/tls_client_context.hpp"
 #include "upstream/tls_session_cache.hpp"
 #include "upstream/upstream_connection.hpp"
@@ -39,8 +40,8 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // A request waiting for a connection at max_connections: woken by a connection given back
 // (handed over whole) or by one that ended (its slot handed over), or by its deadline.
 struct Waiter {
-    explicit Waiter(asio::any_io_executor ex, std::chrono::milliseconds deadline) : timer(ex, deadline) {}
-    asio::steady_timer timer;
+    explicit Waiter(const asio::any_io_executor& ex) : wakeup(ex) {}
+    core::Wakeup wakeup;
     ConnectionPtr connection;
     bool may_connect = false;
 };
@@ -61,15 +62,14 @@ struct ConnectionPool::Impl {
     PoolStats stats;
 
     static void wake(const std::shared_ptr<Waiter>& waiter) {
-        asio::post(waiter->timer.get_executor(), [waiter] { waiter->timer.cancel(); });
+        core::Wakeup::wake(std::shared_ptr<core::Wakeup>(waiter, &waiter->wakeup));
     }
 
     // Under the lock: an idle connection, permission to open one, or a place in the queue.
     // Stale idle connections go to `stale`, to be destroyed after the lock is released (their
     // slots come back through slot_freed(), which takes the lock).
-    Grant claim(bool allow_idle, std::chrono::milliseconds idle_timeout, std::chrono::milliseconds wait_deadline,
-                const asio::any_io_executor& waiter_executor, ConnectionPtr& out, std::vector<ConnectionPtr>& stale,
-                std::shared_ptr<Waiter>& waiter) {
+    Grant claim(bool allow_idle, std::chrono::milliseconds idle_timeout, const asio::any_io_executor& waiter_executor,
+                ConnectionPtr& out, std::vector<ConnectionPtr>& stale, std::shared_ptr<Waiter>& waiter) {
         std::lock_guard lock(mutex);
         const auto now = std::chrono::steady_clock::now();
         while (allow_idle && !idle.empty()) {
@@ -87,7 +87,7 @@ struct ConnectionPool::Impl {
             ++open;
             return Grant::new_connection;
         }
-        waiter = std::make_shared<Waiter>(waiter_executor, wait_deadline);
+        waiter = std::make_shared<Waiter>(waiter_executor);
         waiters.push_back(waiter);
         ++stats.waited;
         return Grant::wait;
@@ -136,12 +136,11 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) 
     Grant grant;
     {
         std::vector<ConnectionPtr> stale;
-        grant = impl_->claim(allow_idle, settings_.idle_timeout, settings_.connect_timeout, executor, connection, stale,
-                             waiter);
+        grant = impl_->claim(allow_idle, settings_.idle_timeout, executor, connection, stale, waiter);
     }
     if (grant == Grant::idle_connection) co_return std::move(connection);
     if (grant == Grant::wait) {
-        co_await waiter->timer.async_wait(nothrow);
+        co_await waiter->wakeup.wait(settings_.connect_timeout);
         std::lock_guard lock(impl_->mutex);
         if (waiter->connection) {
             waiter->connection->reused = true;

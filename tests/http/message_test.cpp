@@ -82,6 +82,15 @@ TEST(Headers, SetAcceptsAViewIntoItselfAndKeepsOtherFields) {
     EXPECT_EQ(joined, "B=second;C=second;A=fourth;");
 }
 
+TEST(Headers, AppendFieldsWritesAnHttpHeaderBlockInOrder) {
+    Headers h;
+    h.add("Content-Type", "application/json");
+    h.add("X-Request-Id", "abc");
+    std::string out = "HTTP/1.1 200 OK\r\n";
+    append_fields(out, h);
+    EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: abc\r\n");
+}
+
 TEST(Headers, ManyLongFieldsSurviveTheBufferGrowing) {
     Headers h;
     for (int i = 0; i < 100; ++i)
