@@ -62,15 +62,19 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
     co_return std::size_t{0};
 }
 
-void StreamExchange::prepare_response(ResponseHead& head) {
+void StreamExchange::begin_response(ResponseHead& head) {
     started_ = true;
     status_ = head.status;
     log_note_ = std::move(head.log_note);
     request_id_ = std::move(head.request_id);
     upstream_time_ = head.upstream_time;
+    no_body_ = head.no_body || head_request_;
+}
+
+void StreamExchange::prepare_response(ResponseHead& head) {
+    begin_response(head);
     response_.emplace(bhttp::status(head.status), 11);
     for (const auto& field : head.headers) response_->insert(field.name, field.value);
-    no_body_ = head.no_body || head_request_;
     if (head.content_length)
         response_->content_length(*head.content_length);
     else if (!no_body_)
@@ -81,13 +85,8 @@ void StreamExchange::prepare_response(ResponseHead& head) {
 // The common case, a complete small answer: its head is written out here, with no Beast message,
 // fields or serializer, and goes with the body in one buffer (one TLS record, one send).
 asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, std::span<const char> body) {
-    started_ = true;
-    status_ = head.status;
-    log_note_ = std::move(head.log_note);
-    request_id_ = std::move(head.request_id);
-    upstream_time_ = head.upstream_time;
-    no_body_ = head.no_body || head_request_;
     if (!head.no_body) head.content_length = body.size();
+    begin_response(head);
     const std::span<const char> sent = no_body_ ? std::span<const char>() : body;
 
     std::string out;

@@ -1,6 +1,7 @@
 #pragma once
 // The server's Exchange over one TLS connection: Beast's buffer_body parser and serializer,
-// relaying bodies through the caller's buffers. Private to server/.
+// relaying bodies through the caller's buffers; a complete answer is written out directly.
+// Private to server/.
 #include "net/tls_stream.hpp"
 #include "server/exchange.hpp"
 #include "server/server_limits.hpp"
@@ -46,7 +47,8 @@ public:
     bool reusable() const noexcept { return finished_ && !failed_ && parser_.is_done(); }
 
 private:
-    void prepare_response(ResponseHead& head);
+    void begin_response(ResponseHead& head);    // the facts for the access log
+    void prepare_response(ResponseHead& head);  // and Beast's message, for a streamed answer
 
     using Response = boost::beast::http::response<boost::beast::http::buffer_body>;
     using Serializer = boost::beast::http::response_serializer<boost::beast::http::buffer_body>;
