@@ -2,7 +2,7 @@
 // A TLS connection straight over a non-blocking socket: OpenSSL reads and writes the socket
 // itself, as in nginx. Asio's ssl::stream stages every byte through a BIO pair and two fixed
 // 17 KiB buffers (about 70 KiB a connection); here a connection holds only its SSL object, and
-// OpenSSL's record buffers are given back while it is idle.
+// a server-side connection gives OpenSSL's record buffers back between records.
 //
 // It models Beast's AsyncReadStream and AsyncWriteStream, so Beast's HTTP reads and writes run
 // on it unchanged. One deadline covers whatever waits next (expires_after); an operation that
