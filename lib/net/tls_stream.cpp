@@ -251,6 +251,12 @@ asio::awaitable<error_code> TlsStream::connect(const asio::ip::tcp::resolver::re
     co_return error_code{};
 }
 
+asio::awaitable<error_code> TlsStream::wait_readable() {
+    watch();
+    auto [ec] = co_await socket_.async_wait(Socket::wait_read, nothrow);
+    co_return ec ? waited(ec) : error_code{};
+}
+
 asio::awaitable<error_code> TlsStream::handshake() {
     for (;;) {
         ERR_clear_error();

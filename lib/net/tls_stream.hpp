@@ -51,6 +51,8 @@ public:
 
     boost::asio::awaitable<boost::system::error_code> connect(
         const boost::asio::ip::tcp::resolver::results_type& endpoints);
+    // Until the peer has sent something (or closed), under the deadline.
+    boost::asio::awaitable<boost::system::error_code> wait_readable();
     boost::asio::awaitable<boost::system::error_code> handshake();
     // Sends close_notify if the connection is still sound; does not wait for the peer's.
     boost::asio::awaitable<void> shutdown();

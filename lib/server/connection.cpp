@@ -69,9 +69,12 @@ public:
     asio::awaitable<void> run() {
         const auto& limits = state_->limits;
         {
-            auto place = co_await state_->handshakes.enter(limits.handshake_timeout);
-            if (!place) co_return;  // waited its whole handshake time for a turn
+            // Only a client that has spoken queues for a place, so connections that stay silent
+            // (scanners, slowloris) never hold one; and a place is waited for a second at most,
+            // so clients that stall mid-handshake delay others by no more than that.
             stream_.expires_after(limits.handshake_timeout);
+            if (co_await stream_.wait_readable()) co_return;
+            auto place = co_await state_->handshakes.enter(std::chrono::seconds(1));
             const auto handshake_ec = co_await stream_.handshake();
             if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
         }

@@ -2,7 +2,8 @@
 // Bounds the TLS handshakes in progress at once. A handshake holds some 30 KiB of OpenSSL state
 // until the client's last flight arrives: a burst of 1,000 new connections would otherwise hold
 // 30 MiB at once, though one core completes them one at a time anyway. Connections past the
-// bound wait, unread, in arrival order. Thread-safe.
+// bound wait, unread, in arrival order, for as long as the caller's patience (the server waits a
+// second, then goes ahead without a place: this smooths bursts, it is not a wall). Thread-safe.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 

@@ -1,7 +1,14 @@
 // The HTTPS server's contract, seen from a client: health, limits, framing, keep-alive, shutdown.
 #include "gateway_fixture.hpp"
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <signal.h>
+
+#include <chrono>
+#include <vector>
 
 namespace icg::testing {
 namespace {
@@ -10,6 +17,23 @@ using ServerTest = GatewayTest;
 
 std::string status_line(const std::string& raw) {
     return raw.substr(0, raw.find("\r\n"));
+}
+
+// More silent TCP connections than there are handshake places (64 per thread; this gateway runs
+// two): none of them takes a place, so a real client's handshake is not held up by them.
+TEST_F(ServerTest, SilentConnectionsDoNotHoldUpOtherHandshakes) {
+    boost::asio::io_context io;
+    const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::address_v4::loopback(), gateway().port());
+    std::vector<boost::asio::ip::tcp::socket> silent;
+    for (int i = 0; i < 200; ++i) {
+        silent.emplace_back(io);
+        silent.back().connect(endpoint);
+    }
+    auto client = browser();
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(client.get("/healthz").status, 200u);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_LT(took, std::chrono::milliseconds(800)) << "a handshake waited behind silent connections";
 }
 
 TEST_F(ServerTest, HealthzIsOk) {
