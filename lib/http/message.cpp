@@ -55,18 +55,22 @@ void Headers::reserve(std::size_t bytes, std::size_t fields) {
 }
 
 void Headers::set(std::string_view name, std::string_view value) {
-    // The arguments may be views into this object: copy them before erasing.
-    const std::string owned_name(name), owned_value(value);
-    erase(owned_name);
-    add(owned_name, owned_value);
+    const auto inside = [this](std::string_view piece) {
+        return !text_.empty() && piece.data() >= text_.data() && piece.data() < text_.data() + text_.size();
+    };
+    if (inside(name) || inside(value)) {  // adding may move the text they point into
+        const std::string owned_name(name), owned_value(value);
+        return set(owned_name, owned_value);
+    }
+    erase(name);
+    add(name, value);
 }
 
 void Headers::erase(std::string_view name) {
-    if (count(name) == 0) return;
-    Headers kept;
-    for (const Field f : *this)
-        if (!iequals(f.name, name)) kept.add(f.name, f.value);
-    *this = std::move(kept);
+    // The entries go; their text stays until the object does (erasing is rare and small).
+    std::erase_if(entries_, [this, name](const Entry& e) {
+        return iequals(std::string_view(text_).substr(e.name_at, e.name_size), name);
+    });
 }
 
 void append_fields(std::string& out, const Headers& headers) {

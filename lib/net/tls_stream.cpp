@@ -13,10 +13,12 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 namespace icg::net {
@@ -46,6 +48,14 @@ int socket_bio_write(BIO* bio, const char* data, int size) {
 int socket_bio_read(BIO* bio, char* data, int size) {
     BIO_clear_retry_flags(bio);
     auto* state = static_cast<TlsStream::SocketBioState*>(BIO_get_data(bio));
+    if (state->inbox_size > 0) {
+        const std::size_t n = std::min(state->inbox_size, static_cast<std::size_t>(size));
+        std::memcpy(data, state->inbox, n);
+        state->inbox += n;
+        state->inbox_size -= n;
+        state->drained = state->inbox_size == 0 && state->inbox_drained_socket;
+        return static_cast<int>(n);
+    }
     const ssize_t n = ::recv(state->fd, data, static_cast<std::size_t>(size), 0);
     // OpenSSL reads ahead, asking for more than a record: less than asked means nothing is left.
     state->drained = n < size;
@@ -67,6 +77,12 @@ const BIO_METHOD* socket_bio_method() {
         return m;
     }();
     return method;
+}
+
+// SSL_get_error needs an empty error queue, and errors are cleared where they are read; but other
+// OpenSSL users on this thread may leave some. Peeking is much cheaper than OpenSSL 3's clear.
+void clear_errors() {
+    if (ERR_peek_error() != 0) ERR_clear_error();
 }
 
 }  // namespace
@@ -128,6 +144,7 @@ TlsStream::TlsStream(executor_type executor, ssl_ctx_st* context, TlsRole role)
         SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
     else
         SSL_clear_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
+    if (role == TlsRole::client) inbox_capacity_ = 4 * 1024;  // an API answer's head and small body
     // Read whole records in one recv rather than header and body apart.
     SSL_set_read_ahead(ssl_.get(), 1);
     if (role == TlsRole::server)
@@ -151,6 +168,18 @@ void TlsStream::attach_socket() {
     BIO_set_init(bio, 1);
     SSL_set_bio(ssl_.get(), bio, bio);  // one reference, taken by the SSL object
     attached_ = true;
+}
+
+asio::mutable_buffer TlsStream::inbox() {
+    if (!inbox_) inbox_ = std::make_unique<char[]>(inbox_capacity_);
+    return {inbox_.get(), inbox_capacity_};
+}
+
+void TlsStream::received(std::size_t bytes) noexcept {
+    bio_state_.inbox = inbox_.get();
+    bio_state_.inbox_size = bytes;
+    bio_state_.inbox_drained_socket = bytes < inbox_capacity_;
+    bio_state_.drained = false;
 }
 
 bool TlsStream::read_would_block() const noexcept {
@@ -209,7 +238,7 @@ TlsStream::Attempt TlsStream::outcome_of(int ret, std::size_t bytes, int saved_e
 TlsStream::Attempt TlsStream::read_into(void* data, std::size_t size) {
     if (size == 0) return {};
     if (broken_) return {0, asio::error::broken_pipe, Want::nothing};
-    ERR_clear_error();
+    clear_errors();
     errno = 0;
     std::size_t got = 0;
     const int ret = SSL_read_ex(ssl_.get(), data, std::min<std::size_t>(size, INT_MAX), &got);
@@ -224,7 +253,7 @@ char* TlsStream::gather_scratch() noexcept {
 TlsStream::Attempt TlsStream::write_from(asio::const_buffer& from) {
     if (from.size() == 0) return {};
     if (broken_) return {0, asio::error::broken_pipe, Want::nothing};
-    ERR_clear_error();
+    clear_errors();
     errno = 0;
     std::size_t sent = 0;
     const int ret = SSL_write_ex(ssl_.get(), from.data(), std::min<std::size_t>(from.size(), INT_MAX), &sent);
@@ -259,7 +288,7 @@ asio::awaitable<error_code> TlsStream::wait_readable() {
 
 asio::awaitable<error_code> TlsStream::handshake() {
     for (;;) {
-        ERR_clear_error();
+        clear_errors();
         errno = 0;
         const int ret = SSL_do_handshake(ssl_.get());
         const Attempt attempt = outcome_of(ret, 0, errno);
@@ -274,7 +303,7 @@ asio::awaitable<error_code> TlsStream::handshake() {
 asio::awaitable<void> TlsStream::shutdown() {
     if (broken_ || !attached_ || !SSL_is_init_finished(ssl_.get())) co_return;
     for (int tries = 0; tries < 2; ++tries) {
-        ERR_clear_error();
+        clear_errors();
         errno = 0;
         const int ret = SSL_shutdown(ssl_.get());
         if (ret >= 0) co_return;  // close_notify sent; the peer's answer is not awaited

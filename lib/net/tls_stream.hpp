@@ -57,11 +57,14 @@ public:
     // Sends close_notify if the connection is still sound; does not wait for the peer's.
     boost::asio::awaitable<void> shutdown();
 
-    // Shared with the socket BIO (tls_stream.cpp): the descriptor, and whether the last recv
-    // left the socket empty.
+    // Shared with the socket BIO (tls_stream.cpp): the descriptor, whether the last recv left
+    // the socket empty, and the received bytes not yet handed to OpenSSL (see inbox_).
     struct SocketBioState {
         int fd = -1;
         bool drained = false;
+        const char* inbox = nullptr;
+        std::size_t inbox_size = 0;
+        bool inbox_drained_socket = false;
     };
 
     template <class MutableBufferSequence, class Token>
@@ -127,11 +130,24 @@ private:
             wait(self, outcome.want);
         }
 
+        // The end of a wait that received into the inbox.
+        template <class Self>
+        void operator()(Self& self, boost::system::error_code ec, std::size_t received) {
+            stream.received(received);
+            if (ec == boost::asio::error::eof) ec = {};  // the next SSL call finds the end itself
+            if (ec && ec != boost::asio::error::operation_aborted) stream.broken_ = true;
+            (*this)(self, ec);
+        }
+
         template <class Self>
         void wait(Self& self, Want want) {
             phase = Phase::waiting;
             stream.watch();
-            stream.socket_.async_wait(want == Want::readable ? Socket::wait_read : Socket::wait_write, std::move(self));
+            if (want == Want::readable && stream.inbox_capacity_ > 0)
+                stream.socket_.async_receive(stream.inbox(), std::move(self));
+            else
+                stream.socket_.async_wait(want == Want::readable ? Socket::wait_read : Socket::wait_write,
+                                          std::move(self));
         }
     };
 
@@ -172,6 +188,8 @@ private:
     }
 
     void attach_socket();
+    boost::asio::mutable_buffer inbox();
+    void received(std::size_t bytes) noexcept;
     bool read_would_block() const noexcept;
     Attempt read_into(void* data, std::size_t size);
     Attempt write_from(boost::asio::const_buffer& from);
@@ -186,6 +204,11 @@ private:
     std::unique_ptr<ssl_st, SslFree> ssl_;
     std::shared_ptr<Watchdog> watchdog_;
     std::vector<char> waiting_write_;  // a gathered write that had to wait, until it is sent
+    // Where a wait for data receives it (upstream connections only). Asio then does the recv
+    // itself, which costs one system call per wait; a wait for readiness costs an epoll_ctl
+    // and then our recv. Clients of the gateway are too many to give each one a buffer.
+    std::unique_ptr<char[]> inbox_;
+    std::size_t inbox_capacity_ = 0;
     SocketBioState bio_state_;
     bool attached_ = false;
     bool broken_ = false;  // a fatal TLS or socket error: no close_notify may follow

@@ -3,6 +3,7 @@
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "http/cookies.hpp"
+#include "http/message_parser.hpp"
 #include "proxy/csrf.hpp"
 #include "proxy/header_rules.hpp"
 #include "proxy/path_rules.hpp"
@@ -15,7 +16,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -214,7 +214,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     auto& stream = connection->stream;
     // Going again is worth it only when a pooled connection failed before anything was consumed.
     const bool may_retry = forward.may_retry && forward.retryable && connection->reused;
-    std::optional<bhttp::response_parser<bhttp::buffer_body>> parser;
+    std::optional<http::ResponseParser> parser;
     error_code failure;
     stream.expires_after(settings_.response_timeout);
     auto [head_ec, head_n] = co_await asio::async_write(stream, asio::buffer(request_head), nothrow);
@@ -261,27 +261,17 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
         co_return false;
     }
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    auto& upstream_response = parser->get();
-
     // The token no longer works: end the session everywhere and tell the SPA to log in again.
-    if (upstream_response.result_int() == 401) {
+    if (parser->status() == 401) {
         co_await sessions_.erase(forward.session_id);
         auto r = login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
         co_await answer(exchange, r, request_id);
         co_return false;
     }
 
-    http::Headers upstream_fields;
-    std::size_t upstream_text = 0, upstream_count = 0;
-    for (const auto& field : upstream_response) {
-        upstream_text += field.name_string().size() + field.value().size();
-        ++upstream_count;
-    }
-    upstream_fields.reserve(upstream_text, upstream_count);
-    for (const auto& field : upstream_response) upstream_fields.add(field.name_string(), field.value());
     server::ResponseHead response_head;
-    response_head.status = upstream_response.result_int();
-    response_head.headers = client_response_headers(upstream_fields);
+    response_head.status = parser->status();
+    response_head.headers = client_response_headers(parser->headers());
     response_head.headers.set("X-Request-Id", request_id);
     const unsigned status = response_head.status;
     response_head.no_body = head.method == "HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
@@ -302,9 +292,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
                 co_await answer(exchange, r, request_id);
                 co_return false;
             }
-            auto& body = upstream_response.body();
-            body.data = whole_body.data() + filled;
-            body.size = whole_body.size() - filled;
+            parser->body_into(std::span<char>(whole_body).subspan(filled));
             stream.expires_after(settings_.idle_body_timeout);
             auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
             if (ec == bhttp::error::need_buffer) ec = {};
@@ -314,11 +302,11 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
                 co_await answer(exchange, r, request_id);
                 co_return false;
             }
-            filled = whole_body.size() - body.size;
+            filled += parser->body_filled();
         }
         const std::span<const char> whole(whole_body.data(), filled);
         if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
-        if (upstream_response.keep_alive()) pool_.release(std::move(connection));
+        if (parser->keep_alive()) pool_.release(std::move(connection));
         co_return false;
     }
 
@@ -329,20 +317,18 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole buffer.
     connection->buffer.reserve(connection->buffer.size() + buffer.size());
     while (!parser->is_done()) {
-        auto& body = upstream_response.body();
-        body.data = buffer.data();
-        body.size = buffer.size();
+        parser->body_into(buffer);
         stream.expires_after(settings_.idle_body_timeout);
         auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) co_return false;  // the upstream broke mid-body: the client sees a truncated message
-        const std::size_t got = buffer.size() - body.size;
+        const std::size_t got = parser->body_filled();
         if (got == 0) continue;
         const std::span<const char> piece(buffer.data(), got);
         if (co_await exchange.write_response_body(piece)) co_return false;  // the client went away
     }
     if (co_await exchange.finish_response()) co_return false;
-    if (upstream_response.keep_alive()) pool_.release(std::move(connection));
+    if (parser->keep_alive()) pool_.release(std::move(connection));
     co_return false;
 }
 

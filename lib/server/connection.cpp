@@ -1,4 +1,5 @@
 // One client connection: TLS handshake, then keep-alive requests read, handled and answered in turn.
+#include "http/message_parser.hpp"
 #include "net/tls_stream.hpp"
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
@@ -10,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -37,16 +37,18 @@ std::string remote_of(const asio::ip::tcp::socket& socket) {
 
 // Refuses framing that two parsers could read differently (request smuggling). Beast already
 // rejects Content-Length with Transfer-Encoding and differing duplicate lengths.
-bool ambiguous_framing(const bhttp::request_parser<bhttp::empty_body>::value_type& header) {
-    std::size_t lengths = 0;
-    for (const auto& field : header) {
-        if (field.name() == bhttp::field::content_length) {
+bool ambiguous_framing(const http::Headers& headers) {
+    std::size_t lengths = 0, encodings = 0;
+    for (const http::Headers::Field field : headers) {
+        if (http::iequals(field.name, "Content-Length")) {
             ++lengths;
-            if (field.value().find(',') != beast::string_view::npos) return true;
+            if (field.value.find(',') != std::string_view::npos) return true;
+        } else if (http::iequals(field.name, "Transfer-Encoding")) {
+            ++encodings;
+            if (!http::iequals(field.value, "chunked")) return true;
         }
-        if (field.name() == bhttp::field::transfer_encoding && !beast::iequals(field.value(), "chunked")) return true;
     }
-    return lengths > 1 || header.count(bhttp::field::transfer_encoding) > 1;
+    return lengths > 1 || encodings > 1;
 }
 
 http::Response plain_error(unsigned status, std::string_view text) {
@@ -59,7 +61,7 @@ http::Response plain_error(unsigned status, std::string_view text) {
 
 class Connection {
 public:
-    using HeaderParser = bhttp::request_parser<bhttp::empty_body>;
+    using RequestParser = http::RequestParser;
 
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
         : remote_(remote_of(socket)),
@@ -90,13 +92,13 @@ private:
     // Returns whether the connection stays open for another request.
     asio::awaitable<bool> serve_one(bool first) {
         const auto& limits = state_->limits;
-        HeaderParser header_parser;
-        header_parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-        header_parser.eager(false);
-        header_parser.body_limit(boost::none);  // route limits are checked against Content-Length below
+        RequestParser parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+        parser.eager(false);
+        parser.body_limit(boost::none);  // route limits are checked against Content-Length below
 
         stream_.expires_after(first ? limits.read_timeout : limits.idle_timeout);
-        auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, header_parser, nothrow);
+        auto [ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, parser, nothrow);
         if (ec == bhttp::error::header_limit) {
             co_await reply_error(431, "Request header fields too large", nullptr);
             co_return false;
@@ -117,20 +119,10 @@ private:
         } finished{*state_};
         started_ = std::chrono::steady_clock::now();
 
-        const auto& header = header_parser.get();
-        http::Request request;
-        request.method = std::string(header.method_string());
-        request.target = std::string(header.target());
-        std::size_t header_text = 0, header_fields = 0;
-        for (const auto& field : header) {
-            header_text += field.name_string().size() + field.value().size();
-            ++header_fields;
-        }
-        request.headers.reserve(header_text, header_fields);
-        for (const auto& field : header) request.headers.add(field.name_string(), field.value());
+        http::Request& request = parser.request();
         bytes_in_ = header_bytes;
 
-        if (ambiguous_framing(header)) {
+        if (ambiguous_framing(request.headers)) {
             co_await reply_error(400, "Ambiguous message framing", &request);
             co_return false;
         }
@@ -139,20 +131,18 @@ private:
             co_return false;
         }
 
-        const bool wants_keep_alive = header.keep_alive();
+        const bool wants_keep_alive = parser.keep_alive();
         // Each kind of request has its own coroutine, so its parser, exchange and response exist
         // only while it runs: a connection waiting for its next request holds just this frame.
         if (state_->handler.streams(request))
-            co_return co_await serve_streamed(request, header_parser, wants_keep_alive);
-        co_return co_await serve_buffered(request, header_parser, wants_keep_alive);
+            co_return co_await serve_streamed(request, parser, wants_keep_alive);
+        co_return co_await serve_buffered(request, parser, wants_keep_alive);
     }
 
     // A route that relays bodies in pieces (the proxy). Returns whether the connection stays open.
-    asio::awaitable<bool> serve_streamed(http::Request& request, HeaderParser& header_parser, bool wants_keep_alive) {
-        StreamExchange::RequestParser body_parser(std::move(header_parser));
-        body_parser.body_limit(boost::none);  // relayed in pieces, never held whole
+    asio::awaitable<bool> serve_streamed(http::Request& request, RequestParser& parser, bool wants_keep_alive) {
         const bool keep_alive = wants_keep_alive && !state_->draining;
-        StreamExchange exchange(stream_, buffer_, body_parser, keep_alive, request.method == "HEAD", state_->limits);
+        StreamExchange exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD", state_->limits);
         co_await state_->handler.handle_stream(request, exchange);
         if (!exchange.response_started()) {
             http::Response fallback = plain_error(500, "No response");
@@ -166,27 +156,26 @@ private:
 
     // A route that takes its whole (bounded) body and answers at once. Returns whether the
     // connection stays open.
-    asio::awaitable<bool> serve_buffered(http::Request& request, HeaderParser& header_parser, bool wants_keep_alive) {
+    asio::awaitable<bool> serve_buffered(http::Request& request, RequestParser& parser, bool wants_keep_alive) {
         const auto& limits = state_->limits;
         const std::size_t limit = state_->handler.body_limit(request.method, request.path());
-        if (auto length = header_parser.content_length(); length && *length > limit) {
+        if (auto length = parser.content_length(); length && *length > limit) {
             co_await reply_error(413, "Request body too large", &request);
             co_return false;
         }
-        if (!header_parser.is_done()) {
-            bhttp::request_parser<bhttp::string_body> body_parser(std::move(header_parser));
-            body_parser.body_limit(limit);
+        if (!parser.is_done()) {
+            parser.body_limit(limit);
+            parser.body_into_string(request.body);
             // Beast reads at most the buffer's spare capacity (at least 512 bytes) at a time.
             buffer_.reserve(buffer_.size() + 16 * 1024);
             stream_.expires_after(limits.read_timeout);
-            auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, body_parser, nothrow);
+            auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, parser, nothrow);
             bytes_in_ += body_bytes;
             if (body_ec == bhttp::error::body_limit) {
                 co_await reply_error(413, "Request body too large", &request);
                 co_return false;
             }
             if (body_ec) co_return false;
-            request.body = std::move(body_parser.get().body());
         }
 
         const bool keep_alive = wants_keep_alive && !state_->draining;

@@ -44,9 +44,7 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
     // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole piece.
     buffer_.reserve(buffer_.size() + into.size());
     while (!parser_.is_done()) {
-        auto& body = parser_.get().body();
-        body.data = into.data();
-        body.size = into.size();
+        parser_.body_into(into);
         stream_.expires_after(limits_.read_timeout);
         // read_some: hand on what has arrived instead of waiting for a full buffer.
         auto [ec, n] = co_await bhttp::async_read_some(stream_, buffer_, parser_, nothrow);
@@ -56,7 +54,7 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
             failed_ = true;
             co_return ec;
         }
-        const std::size_t got = into.size() - body.size;
+        const std::size_t got = parser_.body_filled();
         if (got > 0) co_return got;
     }
     co_return std::size_t{0};

@@ -1,7 +1,9 @@
 #pragma once
-// The server's Exchange over one TLS connection: Beast's buffer_body parser and serializer,
-// relaying bodies through the caller's buffers; a complete answer is written out directly.
+// The server's Exchange over one TLS connection: the request body is parsed into the caller's
+// buffers, a streamed answer goes through Beast's buffer_body serializer, and a complete answer
+// is written out directly.
 // Private to server/.
+#include "http/message_parser.hpp"
 #include "net/tls_stream.hpp"
 #include "server/exchange.hpp"
 #include "server/server_limits.hpp"
@@ -9,7 +11,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
 
 #include <optional>
@@ -19,7 +20,7 @@ namespace icg::server {
 class StreamExchange final : public Exchange {
 public:
     using Stream = net::TlsStream;
-    using RequestParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+    using RequestParser = http::RequestParser;
 
     StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser, bool keep_alive,
                    bool head_request, const ServerLimits& limits);

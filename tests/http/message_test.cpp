@@ -82,6 +82,29 @@ TEST(Headers, SetAcceptsAViewIntoItselfAndKeepsOtherFields) {
     EXPECT_EQ(joined, "B=second;C=second;A=fourth;");
 }
 
+TEST(Headers, SetWithAValueFromItsOwnFieldReplacesThatField) {
+    Headers h;
+    h.add("X-Id", "abc");
+    h.add("Other", "x");
+    h.set("X-Id", h.get("X-Id"));
+    h.set("Other", h.get("X-Id"));
+    EXPECT_EQ(h.size(), 2u);
+    EXPECT_EQ(h.get("x-id"), "abc");
+    EXPECT_EQ(h.get("other"), "abc");
+}
+
+TEST(Headers, FieldsAddedAfterAnEraseComeOutInOrder) {
+    Headers h;
+    h.add("A", "1");
+    h.add("B", "2");
+    h.erase("a");
+    h.add("C", "3");
+    h.erase("missing");
+    std::string joined;
+    for (const auto& f : h) joined.append(f.name).append("=").append(f.value).append(";");
+    EXPECT_EQ(joined, "B=2;C=3;");
+}
+
 TEST(Headers, AppendFieldsWritesAnHttpHeaderBlockInOrder) {
     Headers h;
     h.add("Content-Type", "application/json");
