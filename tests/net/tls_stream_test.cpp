@@ -207,6 +207,40 @@ TEST_F(TlsStreamTest, ClosingWithCloseNotifyReadsAsEofAndWithoutItAsTruncation) 
     EXPECT_EQ(truncated, asio::ssl::error::stream_truncated) << truncated.message();
 }
 
+// A client's reads wait by receiving into its inbox: the end of the stream must read the same
+// there, and bytes beyond the inbox must not be lost.
+TEST_F(TlsStreamTest, AClientSeesTheSameEndsAndEveryByteThroughItsInbox) {
+    struct Outcome {
+        std::string got;
+        error_code clean, truncated;
+    };
+    const std::string sent(10000, 'x');
+    Outcome outcome = loop_.run([this, &sent]() -> asio::awaitable<Outcome> {
+        Outcome result;
+        std::array<char, 16 * 1024> into;
+        Pair first = co_await connect_pair();
+        // The read starts first, so the bytes arrive while it waits.
+        auto [n, written] =
+            co_await (first.client->async_read_some(asio::buffer(into), asio::use_awaitable) &&
+                      asio::async_write(*first.server, asio::buffer(sent), asio::use_awaitable));
+        result.got.assign(into.data(), n);
+        while (result.got.size() < sent.size()) {
+            n = co_await first.client->async_read_some(asio::buffer(into), asio::use_awaitable);
+            result.got.append(into.data(), n);
+        }
+        co_await first.server->shutdown();
+        std::tie(result.clean, n) = co_await first.client->async_read_some(asio::buffer(into), nothrow);
+
+        Pair second = co_await connect_pair();
+        second.server->socket().shutdown(tcp::socket::shutdown_send);  // a FIN, no close_notify
+        std::tie(result.truncated, n) = co_await second.client->async_read_some(asio::buffer(into), nothrow);
+        co_return result;
+    }());
+    EXPECT_EQ(outcome.got, sent);
+    EXPECT_EQ(outcome.clean, asio::error::eof) << outcome.clean.message();
+    EXPECT_EQ(outcome.truncated, asio::ssl::error::stream_truncated) << outcome.truncated.message();
+}
+
 TEST_F(TlsStreamTest, WritingToAResetPeerIsAnErrorNotASignal) {
     auto ec = loop_.run([this]() -> asio::awaitable<error_code> {
         Pair pair = co_await connect_pair();
