@@ -19,8 +19,6 @@ namespace icg::http {
 template <bool isRequest>
 class MessageParser final : public boost::beast::http::basic_parser<isRequest> {
 public:
-    MessageParser() { message_.headers.reserve(512, 12); }
-
     // A request's method, target and headers (and body, when collected with body_into_string).
     Request& request() noexcept
         requires isRequest
@@ -51,10 +49,14 @@ private:
 
     void on_request_impl(boost::beast::http::verb, string_view method, string_view target, int,
                          error_code&) override {
+        reserve_head();
         message_.method.assign(method.data(), method.size());
         message_.target.assign(target.data(), target.size());
     }
-    void on_response_impl(int code, string_view, int, error_code&) override { status_ = static_cast<unsigned>(code); }
+    void on_response_impl(int code, string_view, int, error_code&) override {
+        reserve_head();
+        status_ = static_cast<unsigned>(code);
+    }
     void on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code&) override {
         message_.headers.add({name.data(), name.size()}, {value.data(), value.size()});
     }
@@ -68,6 +70,9 @@ private:
     void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
     std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override { return take_body(body, ec); }
     void on_finish_impl(error_code&) override {}
+
+    // Only once the head has come: a connection waiting for its next request holds no field room.
+    void reserve_head() { message_.headers.reserve(512, 12); }
 
     std::size_t take_body(string_view body, error_code& ec) {
         if (whole_) {
