@@ -38,14 +38,18 @@ std::size_t Headers::count(std::string_view name) const noexcept {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
+    add_joined(name, value, {});
+}
+
+void Headers::add_joined(std::string_view name, std::string_view head, std::string_view tail) {
     if (entries_.capacity() == 0) reserve(256, 8);
     Entry e{};
     e.name_at = static_cast<std::uint32_t>(text_.size());
     e.name_size = static_cast<std::uint32_t>(name.size());
     text_.append(name);
     e.value_at = static_cast<std::uint32_t>(text_.size());
-    e.value_size = static_cast<std::uint32_t>(value.size());
-    text_.append(value);
+    e.value_size = static_cast<std::uint32_t>(head.size() + tail.size());
+    text_.append(head).append(tail);
     entries_.push_back(e);
 }
 

@@ -56,6 +56,8 @@ public:
     bool contains(std::string_view name) const noexcept;
     std::size_t count(std::string_view name) const noexcept;
     void add(std::string_view name, std::string_view value);
+    // Adds one field whose value is `head` followed by `tail`.
+    void add_joined(std::string_view name, std::string_view head, std::string_view tail);
     // Room for `fields` fields of `bytes` name and value bytes in all, when the caller knows.
     void reserve(std::size_t bytes, std::size_t fields);
     void set(std::string_view name, std::string_view value);

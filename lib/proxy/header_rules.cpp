@@ -54,10 +54,10 @@ http::Headers upstream_request_headers(const http::Headers& client, const Upstre
         if (http::iequals(field.name, "Intercom-Version")) has_version = true;
         out.add(field.name, field.value);
     }
-    out.add("Host", std::string(identity.host));
-    out.add("Authorization", "Bearer " + std::string(identity.bearer_token));
-    if (!has_version && !identity.api_version.empty()) out.add("Intercom-Version", std::string(identity.api_version));
-    out.add("X-Request-Id", std::string(identity.request_id));
+    out.add("Host", identity.host);
+    out.add_joined("Authorization", "Bearer ", identity.bearer_token);  // no temporary copy of the token
+    if (!has_version && !identity.api_version.empty()) out.add("Intercom-Version", identity.api_version);
+    out.add("X-Request-Id", identity.request_id);
     return out;
 }
 

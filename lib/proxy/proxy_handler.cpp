@@ -284,7 +284,8 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     // out with the head in one write: one TLS record and one system call instead of three.
     constexpr std::size_t small_body = upstream::UpstreamConnection::relay_size;
     if (response_head.no_body || (response_head.content_length && *response_head.content_length <= small_body)) {
-        std::vector<char> whole_body(response_head.no_body ? 0 : *response_head.content_length);
+        const std::span<char> whole_body =
+            connection->relay_buffer().first(response_head.no_body ? 0 : *response_head.content_length);
         std::size_t filled = 0;
         while (!parser->is_done()) {
             if (filled == whole_body.size()) {  // more than it announced: not a message we can relay
@@ -292,7 +293,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
                 co_await answer(exchange, r, request_id);
                 co_return false;
             }
-            parser->body_into(std::span<char>(whole_body).subspan(filled));
+            parser->body_into(whole_body.subspan(filled));
             stream.expires_after(settings_.idle_body_timeout);
             auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
             if (ec == bhttp::error::need_buffer) ec = {};

@@ -105,6 +105,16 @@ TEST(Headers, FieldsAddedAfterAnEraseComeOutInOrder) {
     EXPECT_EQ(joined, "B=2;C=3;");
 }
 
+TEST(Headers, AddJoinedMakesOneValueFromTwoParts) {
+    Headers h;
+    h.add("A", "1");
+    h.add_joined("Authorization", "Bearer ", "tok");
+    h.add_joined("Empty", "", "");
+    EXPECT_EQ(h.get("authorization"), "Bearer tok");
+    EXPECT_EQ(h.get("empty"), "");
+    EXPECT_EQ(h.size(), 3u);
+}
+
 TEST(Headers, AppendFieldsWritesAnHttpHeaderBlockInOrder) {
     Headers h;
     h.add("Content-Type", "application/json");
