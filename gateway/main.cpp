@@ -116,7 +116,7 @@ int run(const icg::config::GatewayConfig& config) {
     session::RedisLoginStateStore logins(redis_client, config.redis.key_prefix);
 
     auto upstream_tls = upstream::make_tls_client_context(config.intercom.ca_file);
-    upstream::HttpsClient https(upstream_tls, config.intercom.timeout);
+    upstream::HttpsClient https(io.get_executor(), upstream_tls, config.intercom.timeout);
     upstream::HttpIntercomOAuthClient intercom(https, {.token_url = config.intercom.token_url,
                                                        .api_base = config.intercom.api_base,
                                                        .client_id = config.intercom.client_id,

@@ -121,15 +121,25 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, std::shared_ptr<a
 
 ConnectionPool::~ConnectionPool() = default;
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire() {
-    return acquire(true);
+namespace {
+
+// The earlier of `deadline` and `timeout` from now.
+std::chrono::steady_clock::time_point within(std::chrono::milliseconds timeout,
+                                            std::chrono::steady_clock::time_point deadline) {
+    return std::min(std::chrono::steady_clock::now() + timeout, deadline);
 }
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire_fresh() {
-    return acquire(false);
+}  // namespace
+
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(Deadline deadline) {
+    return acquire(true, deadline);
 }
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) {
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire_fresh(Deadline deadline) {
+    return acquire(false, deadline);
+}
+
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle, Deadline deadline) {
     const auto executor = co_await asio::this_coro::executor;
     ConnectionPtr connection;
     std::shared_ptr<Waiter> waiter;
@@ -140,7 +150,7 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) 
     }
     if (grant == Grant::idle_connection) co_return std::move(connection);
     if (grant == Grant::wait) {
-        co_await waiter->wakeup.wait(settings_.connect_timeout);
+        co_await waiter->wakeup.wait(within(settings_.connect_timeout, deadline) - std::chrono::steady_clock::now());
         std::lock_guard lock(impl_->mutex);
         if (waiter->connection) {
             waiter->connection->reused = true;
@@ -153,10 +163,10 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::acquire(bool allow_idle) 
             co_return UpstreamErrc::timeout;
         }
     }
-    co_return co_await connect_new();
+    co_return co_await connect_new(deadline);
 }
 
-asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
+asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new(Deadline deadline) {
     // The slot was counted by claim(); it comes back when this connection ends, however it ends.
     std::weak_ptr<Impl> pool = impl_;
     auto give_back = [pool] {
@@ -172,7 +182,7 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
     SSL_set_max_send_fragment(ssl, 4096);
 
     asio::ip::tcp::resolver resolver(impl_->executor);
-    asio::steady_timer resolve_timer(impl_->executor, settings_.connect_timeout);
+    asio::steady_timer resolve_timer(impl_->executor, within(settings_.connect_timeout, deadline));
     resolve_timer.async_wait([&resolver](error_code ec) {
         if (!ec) resolver.cancel();
     });
@@ -181,11 +191,11 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new() {
     if (resolve_ec) co_return classify_io_error(resolve_ec, UpstreamErrc::resolve_failed);
 
     auto& stream = connection->stream;
-    stream.expires_after(settings_.connect_timeout);
+    stream.expires_at(within(settings_.connect_timeout, deadline));
     const auto connect_ec = co_await stream.connect(endpoints);
     if (connect_ec) co_return classify_io_error(connect_ec, UpstreamErrc::connect_failed);
 
-    stream.expires_after(settings_.handshake_timeout);
+    stream.expires_at(within(settings_.handshake_timeout, deadline));
     const auto handshake_ec = co_await stream.handshake();
     if (handshake_ec) co_return classify_io_error(handshake_ec, UpstreamErrc::tls_failed);
     stream.expires_never();

@@ -56,11 +56,14 @@ public:
     ConnectionPool(const ConnectionPool&) = delete;
     ConnectionPool& operator=(const ConnectionPool&) = delete;
 
+    using Deadline = std::chrono::steady_clock::time_point;
+
     // An idle pooled connection when there is one (`reused` is then set on it), else a new one,
-    // else (at max_connections) the next one given back.
-    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire();
+    // else (at max_connections) the next one given back. Waiting, resolving, connecting and the
+    // handshake each keep to their timeouts in the settings, and all of them to `deadline`.
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire(Deadline deadline = Deadline::max());
     // The same, but never an idle pooled one: for retrying after a pooled one turned out dead.
-    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire_fresh();
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire_fresh(Deadline deadline = Deadline::max());
 
     // Gives back a connection whose last exchange ended cleanly and may carry another.
     void release(ConnectionPtr connection);
@@ -71,8 +74,8 @@ public:
     struct Impl;
 
 private:
-    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire(bool allow_idle);
-    boost::asio::awaitable<boost::system::result<ConnectionPtr>> connect_new();
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> acquire(bool allow_idle, Deadline deadline);
+    boost::asio::awaitable<boost::system::result<ConnectionPtr>> connect_new(Deadline deadline);
 
     std::shared_ptr<Impl> impl_;
     PoolSettings settings_;

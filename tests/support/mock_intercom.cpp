@@ -70,14 +70,24 @@ std::optional<SeenRequest> parse_seen_request(std::string_view json) {
     return out;
 }
 
-MockIntercom::MockIntercom(const TempDir& dir, const Certificates& certificates) : certificates_(certificates) {
+MockIntercom::MockIntercom(const TempDir& dir, const Certificates& certificates)
+    : certificates_(certificates), log_dir_(dir.path()) {
+    start("127.0.0.1:0");
+}
+
+void MockIntercom::restart() {
+    process_->stop();
+    start("127.0.0.1:" + std::to_string(port_));
+}
+
+void MockIntercom::start(const std::string& listen) {
     ProcessOptions options;
     options.name = "mock-intercom";
-    options.log_file = dir / "mock-intercom.log";
+    options.log_file = log_dir_ / (starts_++ == 0 ? "mock-intercom.log" : "mock-intercom." + std::to_string(starts_) + ".log");
     process_ = std::make_unique<Process>(
         mock_intercom_binary().string(),
-        std::vector<std::string>{"--listen", "127.0.0.1:0", "--cert", certificates.cert_file.string(), "--key",
-                                 certificates.key_file.string(), "--client-id", client_id, "--client-secret",
+        std::vector<std::string>{"--listen", listen, "--cert", certificates_.cert_file.string(), "--key",
+                                 certificates_.key_file.string(), "--client-id", client_id, "--client-secret",
                                  client_secret},
         options);
     const std::string marker = "mock-intercom listening on 127.0.0.1:";

@@ -7,6 +7,7 @@
 #include "support/test_client.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,11 +66,17 @@ public:
     std::optional<SeenRequest> last_request();
 
     Process& process() { return *process_; }
+    // Stops the mock by its PID and starts a new one on the same port: every connection to the
+    // old one is gone, and so is its state (codes, tokens, counters, modes).
+    void restart();
 
 private:
+    void start(const std::string& listen);
     void control(const std::string& method, const std::string& target);  // throws unless 2xx
 
     const Certificates& certificates_;
+    std::filesystem::path log_dir_;
+    int starts_ = 0;
     std::unique_ptr<Process> process_;
     std::uint16_t port_ = 0;
 };
