@@ -5,6 +5,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <openssl/bio.h>
@@ -268,6 +269,19 @@ TlsStream::Attempt TlsStream::write_from(asio::const_buffer& from) {
         waiting_write_ = {};
     }
     return attempt;
+}
+
+asio::awaitable<error_code> TlsStream::write_all(asio::const_buffer data) {
+    while (data.size() > 0) {
+        asio::const_buffer from = data;
+        const Attempt attempt = write_from(from);
+        if (attempt.ec) co_return attempt.ec;
+        if (attempt.want != Want::nothing) break;  // the rest waits; OpenSSL wants the same bytes again
+        data += attempt.bytes;
+    }
+    if (data.size() == 0) co_return error_code{};
+    auto [ec, n] = co_await asio::async_write(*this, data, nothrow);
+    co_return ec;
 }
 
 asio::awaitable<error_code> TlsStream::connect(const asio::ip::tcp::resolver::results_type& endpoints) {

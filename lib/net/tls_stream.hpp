@@ -54,6 +54,10 @@ public:
     // Until the peer has sent something (or closed), under the deadline.
     boost::asio::awaitable<boost::system::error_code> wait_readable();
     boost::asio::awaitable<boost::system::error_code> handshake();
+    // Writes all of `data`: at once when the socket takes it, the usual case, with no trip through
+    // the event loop (an async_write's completion is posted, so the writer would go behind every
+    // handler already queued); what the socket does not take goes when it can, under the deadline.
+    boost::asio::awaitable<boost::system::error_code> write_all(boost::asio::const_buffer data);
     // Sends close_notify if the connection is still sound; does not wait for the peer's.
     boost::asio::awaitable<void> shutdown();
 

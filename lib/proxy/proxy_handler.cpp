@@ -217,7 +217,8 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     std::optional<http::ResponseParser> parser;
     error_code failure;
     stream.expires_after(settings_.response_timeout);
-    auto [head_ec, head_n] = co_await asio::async_write(stream, asio::buffer(request_head), nothrow);
+    const asio::const_buffer head_bytes = asio::buffer(request_head);  // not a temporary in the co_await
+    const auto head_ec = co_await stream.write_all(head_bytes);
     if (head_ec) {
         if (may_retry) co_return true;
         failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);

@@ -98,7 +98,8 @@ asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, st
     out.append(sent.data(), sent.size());
 
     stream_.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(out), nothrow);
+    const asio::const_buffer bytes = asio::buffer(out);  // not a temporary in the co_await (GCC 12)
+    const auto ec = co_await stream_.write_all(bytes);
     if (ec) {
         failed_ = true;
         co_return ec;

@@ -150,6 +150,45 @@ TEST_F(TlsStreamTest, EightMebibytesBothWaysUnderBackpressure) {
     EXPECT_TRUE(echoed == data);
 }
 
+// write_all takes the direct path when the socket takes everything and waits for room when it
+// does not: 8 MiB cannot fit in loopback socket buffers while the reader has not started.
+TEST_F(TlsStreamTest, WriteAllSendsSmallWritesAtOnceAndLargeOnesUnderBackpressure) {
+    constexpr std::size_t size = 8 * 1024 * 1024;
+    std::vector<char> data(size);
+    for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 37) ^ (i >> 9));
+    struct Outcome {
+        error_code small_ec, large_ec;
+        std::string small;
+        std::vector<char> large;
+    };
+    Outcome outcome = loop_.run(
+        [&]() -> asio::awaitable<Outcome> {
+            Outcome result;
+            Pair pair = co_await connect_pair();
+            pair.client->expires_after(20s);
+            pair.server->expires_after(20s);
+            const std::string hello = "GET / HTTP/1.1\r\n\r\n";
+            result.small_ec = co_await pair.client->write_all(asio::buffer(hello));
+            result.small.resize(hello.size());
+            co_await asio::async_read(*pair.server, asio::buffer(result.small), nothrow);
+
+            result.large.resize(size);
+            auto send = [&]() -> asio::awaitable<void> {
+                result.large_ec = co_await pair.client->write_all(asio::buffer(data));
+            };
+            auto receive = [&]() -> asio::awaitable<void> {
+                co_await asio::async_read(*pair.server, asio::buffer(result.large), nothrow);
+            };
+            co_await (send() && receive());
+            co_return result;
+        }(),
+        30s);
+    EXPECT_FALSE(outcome.small_ec) << outcome.small_ec.message();
+    EXPECT_EQ(outcome.small, "GET / HTTP/1.1\r\n\r\n");
+    EXPECT_FALSE(outcome.large_ec) << outcome.large_ec.message();
+    EXPECT_TRUE(outcome.large == data);
+}
+
 TEST_F(TlsStreamTest, AWaitPastTheDeadlineFailsWithTimeout) {
     auto [ec, waited] = loop_.run([this]() -> asio::awaitable<std::pair<error_code, TlsStream::Clock::duration>> {
         Pair pair = co_await connect_pair();
