@@ -187,6 +187,11 @@ int run(const icg::config::GatewayConfig& config) {
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : workers) t.join();
+    // io.stop() may have come before the Redis clients' own stop handlers ran. Run what is ready
+    // now, so commands still waiting fail and let go of the coroutines that wait for them;
+    // otherwise a command and its waiter would keep each other alive past the end.
+    io.restart();
+    io.poll();
     observability::log_event("info", "stopped");
     return 0;
 }
