@@ -90,8 +90,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     void disconnect(RedisErrc why, const std::string& detail) {
         ++generation;
         const bool was_connected = is_connected.exchange(false);
-        if (was_connected || last_logged != detail)
-            observability::log_event("warn", "redis " + endpoint.redacted() + ": " + detail);
+        if (was_connected || last_logged != detail)  // a stop asked for is not a problem
+            observability::log_event(stopped ? "info" : "warn", "redis " + endpoint.redacted() + ": " + detail);
         if (was_connected && on_connection_change) on_connection_change(false);
         last_logged = detail;
         error_code ignored;

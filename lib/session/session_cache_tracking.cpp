@@ -56,6 +56,7 @@ struct SessionCacheTracking::State : std::enable_shared_from_this<SessionCacheTr
     }
 
     void report(const std::string& text, const char* level) {
+        if (stopped) return;  // connections closing because we stop are no news
         if (text == last_problem) return;
         last_problem = text;
         observability::log_event(level, text);
