@@ -1,5 +1,6 @@
 #include "upstream/https_client.hpp"
 
+#include "http/message_parser.hpp"
 #include "net/tls_stream.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/upstream_connection.hpp"
@@ -91,8 +92,10 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
             if (may_retry && write_ec != beast::error::timeout) continue;
             co_return classify_io_error(write_ec, UpstreamErrc::io_failed);
         }
-        bhttp::response_parser<bhttp::string_body> parser;
+        HttpsResponse response;
+        http::ResponseParser parser;
         parser.body_limit(max_response_bytes_);
+        parser.body_into_string(response.body);
         auto [read_ec, read] = co_await bhttp::async_read(stream, connection->buffer, parser, nothrow);
         if (read_ec == bhttp::error::body_limit) co_return UpstreamErrc::response_too_large;
         if (read_ec) {
@@ -100,13 +103,9 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
             co_return classify_io_error(read_ec, UpstreamErrc::io_failed);
         }
 
-        const bool keep_alive = parser.keep_alive();
-        auto message = parser.release();
-        HttpsResponse response;
-        response.status = message.result_int();
-        for (const auto& field : message) response.headers.add(field.name_string(), field.value());
-        response.body = std::move(message.body());
-        if (keep_alive) pool.release(std::move(connection));
+        response.status = parser.status();
+        response.headers = std::move(parser.headers());
+        if (parser.keep_alive()) pool.release(std::move(connection));
         co_return response;
     }
     co_return UpstreamErrc::io_failed;
