@@ -4,6 +4,7 @@
 #include "auth/auth_routes.hpp"
 #include "config/config_loader.hpp"
 #include "core/clock.hpp"
+#include "core/drain_signal.hpp"
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
 #include "observability/access_log.hpp"
@@ -13,6 +14,7 @@
 #include "server/tls_server_context.hpp"
 #include "session/cached_session_store.hpp"
 #include "session/redis_login_state_store.hpp"
+#include "session/redis_login_throttle.hpp"
 #include "session/redis_session_store.hpp"
 #include "session/session_cache.hpp"
 #include "session/session_cache_tracking.hpp"
@@ -26,9 +28,14 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +90,36 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return options;
 }
 
+// Descriptors a process needs besides client connections: upstream and Redis connections, files,
+// the listener, logs.
+constexpr std::size_t reserved_descriptors = 256;
+
+// The client connection cap: the configured one, or what the descriptor limit (raised to its hard
+// maximum first) leaves room for. A configured cap the limit cannot hold stops start-up.
+std::size_t client_connection_cap(const icg::config::GatewayConfig& config) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const std::size_t needed_besides = reserved_descriptors + config.proxy.max_connections;
+    const std::size_t descriptors = limit.rlim_cur == RLIM_INFINITY ? 1'000'000 : limit.rlim_cur;
+    const std::size_t room = descriptors > needed_besides ? descriptors - needed_besides : 0;
+    if (config.server.max_connections == 0) {
+        if (room < 16)
+            throw std::runtime_error("server.max_connections: the descriptor limit (" + std::to_string(descriptors) +
+                                     ", ulimit -n) leaves no room for client connections");
+        return std::min<std::size_t>(room, 10'000);
+    }
+    if (config.server.max_connections > room)
+        throw std::runtime_error("server.max_connections: " + std::to_string(config.server.max_connections) +
+                                 " connections need more descriptors than the limit of " +
+                                 std::to_string(descriptors) + " (ulimit -n) leaves room for (" +
+                                 std::to_string(room) + ")");
+    return config.server.max_connections;
+}
+
 int run(const icg::config::GatewayConfig& config) {
     using namespace icg;
     const unsigned threads =
@@ -91,6 +128,8 @@ int run(const icg::config::GatewayConfig& config) {
 
     core::SystemRandom random;
     core::SystemClock clock;
+    core::DrainSignal drain;
+    const std::size_t max_client_connections = client_connection_cap(config);
     crypto::SessionCipher cipher(config.session.encryption_key);
 
     std::string redis_error;
@@ -113,7 +152,11 @@ int run(const icg::config::GatewayConfig& config) {
                                redis_sessions.key_space());
     session::SessionStore& sessions =
         config.session.cache ? static_cast<session::SessionStore&>(cached_sessions) : redis_sessions;
-    session::RedisLoginStateStore logins(redis_client, config.redis.key_prefix);
+    session::RedisLoginStateStore logins(redis_client, cipher, random, config.redis.key_prefix);
+    session::RedisLoginThrottle login_throttle(redis_client, config.redis.key_prefix,
+                                               {.per_browser = config.session.max_pending_logins_per_browser,
+                                                .per_address = config.session.max_pending_logins_per_address,
+                                                .window = config.session.login_timeout});
 
     auto upstream_tls = upstream::make_tls_client_context(config.intercom.ca_file);
     upstream::HttpsClient https(io.get_executor(), upstream_tls, config.intercom.timeout);
@@ -127,7 +170,7 @@ int run(const icg::config::GatewayConfig& config) {
                                   .session_cookie = config.session.cookie_name,
                                   .login_timeout = config.session.login_timeout,
                                   .absolute_timeout = config.session.absolute_timeout},
-                                 logins, sessions, intercom, random, clock);
+                                 logins, login_throttle, sessions, intercom, random, clock);
 
     // The API origin, parsed once; the config loader has checked it is an https URL.
     const auto api_base = boost::urls::parse_absolute_uri(config.intercom.api_base).value();
@@ -147,17 +190,20 @@ int run(const icg::config::GatewayConfig& config) {
          .api_version = config.intercom.api_version,
          .allow = *proxy::AllowList::parse(config.proxy.allow, nullptr),
          .response_timeout = config.proxy.response_timeout,
-         .idle_body_timeout = config.proxy.idle_body_timeout},
+         .idle_body_timeout = config.proxy.idle_body_timeout,
+         .max_in_flight_per_session = config.proxy.max_in_flight_per_session},
         sessions, upstream_pool, random);
 
     std::optional<app::StaticFiles> static_files;
     if (!config.server.static_dir.empty()) static_files.emplace(config.server.static_dir);
     app::GatewayHandler handler(auth_routes, proxy_handler, redis_client, static_files ? &*static_files : nullptr,
-                                config.server.max_auth_body_bytes);
+                                config.server.max_auth_body_bytes, drain);
 
     auto tls = server::make_tls_server_context(config.tls.cert_file, config.tls.key_file, config.tls.min_version);
     server::HttpsServer server(io, tls, handler,
-                               {.max_handshakes_in_progress = 64 * std::size_t{threads},
+                               {.max_connections = max_client_connections,
+                                .handshake_timeout = config.server.handshake_timeout,
+                                .max_handshakes_in_progress = 64 * std::size_t{threads},
                                 .read_timeout = config.server.read_timeout,
                                 .idle_timeout = config.server.idle_timeout,
                                 .max_header_bytes = config.server.max_header_bytes,
@@ -173,6 +219,7 @@ int run(const icg::config::GatewayConfig& config) {
         if (ec) return;
         observability::log_event("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                                              "; finishing in-flight requests");
+        drain.begin();
         server.drain([&] {
             if (cache_tracking) cache_tracking->stop();
             redis_client.stop();
@@ -181,7 +228,8 @@ int run(const icg::config::GatewayConfig& config) {
     });
 
     observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
-                                         " with " + std::to_string(threads) + " threads; public URL " +
+                                         " with " + std::to_string(threads) + " threads, at most " +
+                                         std::to_string(max_client_connections) + " client connections; public URL " +
                                          config.server.public_url);
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
@@ -202,8 +250,11 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto options = parse_options(argc, argv, exit_code);
     if (!options) return exit_code;
+    // No core dumps and no ptrace by other processes of the same user: this memory holds tokens.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     try {
         auto config = icg::config::load_config(options->config_file, icg::config::process_environment());
+        icg::config::wipe_secret_environment();
         if (options->check_only) {
             std::cout << icg::config::describe(config) << "configuration OK\n";
             return 0;

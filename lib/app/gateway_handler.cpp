@@ -2,6 +2,7 @@
 
 #include "app/static_files.hpp"
 #include "auth/auth_routes.hpp"
+#include "core/drain_signal.hpp"
 #include "proxy/proxy_handler.hpp"
 #include "redis/redis_client.hpp"
 
@@ -20,6 +21,9 @@ http::Response healthy() {
 http::Response ready(bool yes) {
     return yes ? http::json_response(200, R"({"status":"ready"})")
                : http::json_response(503, R"({"status":"unavailable","reason":"redis"})");
+}
+http::Response draining() {
+    return http::json_response(503, R"({"status":"unavailable","reason":"draining"})");
 }
 
 http::Response method_not_allowed(std::string allow) {
@@ -48,12 +52,14 @@ const std::string allow_post = "POST";
 }  // namespace
 
 GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
-                               const StaticFiles* static_files, std::size_t max_auth_body_bytes)
+                               const StaticFiles* static_files, std::size_t max_auth_body_bytes,
+                               const core::DrainSignal& drain)
     : auth_(auth),
       proxy_(proxy),
       redis_(redis),
       static_files_(static_files),
-      max_auth_body_bytes_(max_auth_body_bytes) {}
+      max_auth_body_bytes_(max_auth_body_bytes),
+      drain_(drain) {}
 
 std::size_t GatewayHandler::body_limit(std::string_view, std::string_view path) const {
     // Only /auth/* reads bodies today (logout sends none); everything else gets nothing.
@@ -63,6 +69,10 @@ std::size_t GatewayHandler::body_limit(std::string_view, std::string_view path) 
 asio::awaitable<http::Response> GatewayHandler::handle(http::Request& request) {
     http::Response response = co_await route(request);
     add_security_headers(response);
+    // Login pages, session answers and anything that sets or clears a cookie are about one
+    // browser: no shared or browser cache may keep them.
+    if (request.path().starts_with("/auth/") || response.headers.contains("Set-Cookie"))
+        response.headers.set("Cache-Control", "no-store");
     co_return response;
 }
 
@@ -108,6 +118,7 @@ asio::awaitable<http::Response> GatewayHandler::route(http::Request& request) {
 }
 
 asio::awaitable<http::Response> GatewayHandler::readiness() {
+    if (drain_.draining()) co_return draining();
     // The client's command deadline bounds this; a down connection fails at once.
     auto ping_command = redis::command("PING");
     auto reply = co_await redis_.exec(std::move(ping_command));

@@ -8,6 +8,9 @@
 namespace icg::auth {
 class AuthRoutes;
 }
+namespace icg::core {
+class DrainSignal;
+}
 namespace icg::proxy {
 class ProxyHandler;
 }
@@ -23,7 +26,7 @@ class GatewayHandler final : public server::Handler {
 public:
     // `static_files` may be null (no SPA served).
     GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
-                   const StaticFiles* static_files, std::size_t max_auth_body_bytes);
+                   const StaticFiles* static_files, std::size_t max_auth_body_bytes, const core::DrainSignal& drain);
 
     std::size_t body_limit(std::string_view method, std::string_view path) const override;
     boost::asio::awaitable<http::Response> handle(http::Request& request) override;
@@ -39,6 +42,7 @@ private:
     redis::RedisClient& redis_;
     const StaticFiles* static_files_;
     std::size_t max_auth_body_bytes_;
+    const core::DrainSignal& drain_;
 };
 
 }  // namespace icg::app

@@ -8,6 +8,7 @@
 #include "http/query.hpp"
 #include "observability/access_log.hpp"
 #include "session/login_state_store.hpp"
+#include "session/login_throttle.hpp"
 #include "session/session_store.hpp"
 #include "upstream/intercom_oauth_client.hpp"
 
@@ -75,14 +76,24 @@ std::string session_json(const session::SessionRecord& s) {
 
 }  // namespace
 
-AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::SessionStore& sessions,
-                       upstream::IntercomOAuthClient& intercom, core::Random& random, const core::Clock& clock)
+AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::LoginThrottle& throttle,
+                       session::SessionStore& sessions, upstream::IntercomOAuthClient& intercom,
+                       core::Random& random, const core::Clock& clock)
     : settings_(std::move(settings)),
       logins_(logins),
+      throttle_(throttle),
       sessions_(sessions),
       intercom_(intercom),
       random_(random),
       clock_(clock) {}
+
+http::Response AuthRoutes::too_many_logins(std::chrono::seconds retry_after) const {
+    auto r = http::html_page(429, "Too many sign-in attempts",
+                             "Too many sign-ins were started from this browser or network. Please wait a few "
+                             "minutes and try again.");
+    r.headers.add("Retry-After", std::to_string(retry_after.count()));
+    return with_note(std::move(r), "login_throttled");
+}
 
 http::Response AuthRoutes::session_store_unavailable_page() const {
     auto r =
@@ -104,8 +115,13 @@ asio::awaitable<http::Response> AuthRoutes::login(const http::Request& request) 
     else
         binding = random_.token(random_bytes);
 
+    const std::string binding_hash = crypto::sha256_hex(binding);
+    auto admission = co_await throttle_.admit(binding_hash, request.remote_address);
+    if (!admission) co_return session_store_unavailable_page();
+    if (!admission->admitted) co_return too_many_logins(admission->retry_after);
+
     const std::string state = random_.token(random_bytes);
-    const session::PendingLogin pending{crypto::sha256_hex(binding), return_to};
+    const session::PendingLogin pending{binding_hash, return_to};
     auto stored = co_await logins_.put(state, pending, settings_.login_timeout);
     if (!stored) co_return session_store_unavailable_page();
 
@@ -146,11 +162,12 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     const auto binding = http::find_cookie(request.headers, settings_.login_cookie);
     if (!binding || !is_random_token(*binding)) co_return bad_request("callback_without_login_cookie");
 
-    auto pending = co_await logins_.take(*state);
+    // Found only with this browser's binding: another browser's callback leaves the login alone.
+    auto pending = co_await logins_.take(*state, crypto::sha256_hex(*binding));
     if (!pending) co_return session_store_unavailable_page();
-    if (!*pending) co_return bad_request("callback_unknown_state");
-    if (!core::constant_time_equal((*pending)->browser_binding, crypto::sha256_hex(*binding)))
-        co_return bad_request("callback_other_browser");
+    if (!*pending) co_return bad_request("callback_unknown_state_or_other_browser");
+    // The record is sealed, but where a browser is sent is checked again all the same.
+    const std::string return_to = safe_return_to((*pending)->return_to);
 
     auto exchange_failed = [](const boost::system::error_code& ec, std::string note) {
         observability::log_event("warn", note + ": " + ec.message());
@@ -184,7 +201,7 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     auto id = co_await sessions_.create(record);
     if (!id) co_return session_store_unavailable_page();
 
-    auto response = http::redirect((*pending)->return_to);
+    auto response = http::redirect(return_to);
     response.headers.add("Set-Cookie", http::make_set_cookie(settings_.session_cookie, id->expose(),
                                                              cookie_attributes(settings_.absolute_timeout)));
     co_return with_note(std::move(response), "login_succeeded");

@@ -14,6 +14,7 @@ class Random;
 }  // namespace icg::core
 namespace icg::session {
 class LoginStateStore;
+class LoginThrottle;
 class SessionStore;
 }  // namespace icg::session
 namespace icg::upstream {
@@ -34,8 +35,9 @@ struct AuthSettings {
 
 class AuthRoutes {
 public:
-    AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::SessionStore& sessions,
-               upstream::IntercomOAuthClient& intercom, core::Random& random, const core::Clock& clock);
+    AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::LoginThrottle& throttle,
+               session::SessionStore& sessions, upstream::IntercomOAuthClient& intercom, core::Random& random,
+               const core::Clock& clock);
 
     boost::asio::awaitable<http::Response> login(const http::Request& request);
     boost::asio::awaitable<http::Response> callback(const http::Request& request);
@@ -46,9 +48,11 @@ public:
 
 private:
     http::Response session_store_unavailable_page() const;
+    http::Response too_many_logins(std::chrono::seconds retry_after) const;
 
     AuthSettings settings_;
     session::LoginStateStore& logins_;
+    session::LoginThrottle& throttle_;
     session::SessionStore& sessions_;
     upstream::IntercomOAuthClient& intercom_;
     core::Random& random_;

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -37,6 +38,8 @@ constexpr KeySpec known_keys[] = {
     {"server", "threads", Kind::integer},
     {"server", "read_timeout", Kind::duration},
     {"server", "idle_timeout", Kind::duration},
+    {"server", "max_connections", Kind::integer},
+    {"server", "handshake_timeout", Kind::duration},
     {"server", "max_header_bytes", Kind::integer},
     {"server", "max_auth_body_bytes", Kind::integer},
     {"server", "access_log", Kind::boolean},
@@ -63,11 +66,14 @@ constexpr KeySpec known_keys[] = {
     {"proxy", "pool_size", Kind::integer},
     {"proxy", "max_connections", Kind::integer},
     {"proxy", "pool_idle_timeout", Kind::duration},
+    {"proxy", "max_in_flight_per_session", Kind::integer},
     {"session", "encryption_key", Kind::secret},
     {"session", "idle_timeout", Kind::duration},
     {"session", "absolute_timeout", Kind::duration},
     {"session", "cookie_name", Kind::text},
     {"session", "login_timeout", Kind::duration},
+    {"session", "max_pending_logins_per_browser", Kind::integer},
+    {"session", "max_pending_logins_per_address", Kind::integer},
     {"session", "cache", Kind::boolean},
     {"session", "cache_ttl", Kind::duration},
     {"session", "cache_max_entries", Kind::integer},
@@ -298,6 +304,8 @@ GatewayConfig build(const RawValues& raw) {
     r.integer("server.threads", c.server.threads, 0, 256);
     r.duration("server.read_timeout", c.server.read_timeout);
     r.duration("server.idle_timeout", c.server.idle_timeout);
+    r.integer("server.max_connections", c.server.max_connections, 0, 1'000'000);
+    r.duration("server.handshake_timeout", c.server.handshake_timeout);
     r.integer("server.max_header_bytes", c.server.max_header_bytes, 1024, 1024 * 1024);
     r.integer("server.max_auth_body_bytes", c.server.max_auth_body_bytes, 0, 1024 * 1024);
     r.boolean("server.access_log", c.server.access_log);
@@ -335,7 +343,7 @@ GatewayConfig build(const RawValues& raw) {
     r.duration("intercom.timeout", c.intercom.timeout);
     r.text("intercom.api_version", c.intercom.api_version);
     if (c.intercom.api_version.find_first_of("\r\n") != std::string::npos)
-        fail("intercom.api_version", "must be a single line, e.g. \"2.11\"");
+        fail("intercom.api_version", "must be a single line, e.g. \"2.14\"");
 
     r.list("proxy.allow", c.proxy.allow);
     if (std::string why; !proxy::AllowList::parse(c.proxy.allow, &why)) fail("proxy.allow", why);
@@ -348,6 +356,13 @@ GatewayConfig build(const RawValues& raw) {
     if (c.proxy.pool_size > c.proxy.max_connections)
         fail("proxy.pool_size", "must not be larger than proxy.max_connections");
     r.duration("proxy.pool_idle_timeout", c.proxy.pool_idle_timeout);
+    if (r.has("proxy.max_in_flight_per_session")) {
+        r.integer("proxy.max_in_flight_per_session", c.proxy.max_in_flight_per_session, 1, 100'000);
+        if (c.proxy.max_in_flight_per_session > c.proxy.max_connections)
+            fail("proxy.max_in_flight_per_session", "must not be larger than proxy.max_connections");
+    } else {  // the default never asks for more than the upstream bound allows
+        c.proxy.max_in_flight_per_session = std::min(c.proxy.max_in_flight_per_session, c.proxy.max_connections);
+    }
 
     if (!r.has("session.encryption_key"))
         fail("session.encryption_key", "is required: 32 random bytes in base64 (openssl rand -base64 32)");
@@ -370,6 +385,10 @@ GatewayConfig build(const RawValues& raw) {
         c.session.cookie_name.find_first_of(" ;,=\t\"()<>@:/[]?{}\\") != std::string::npos)
         fail("session.cookie_name", "must be a non-empty cookie token");
     r.duration("session.login_timeout", c.session.login_timeout);
+    r.integer("session.max_pending_logins_per_browser", c.session.max_pending_logins_per_browser, 1, 10'000);
+    r.integer("session.max_pending_logins_per_address", c.session.max_pending_logins_per_address, 1, 1'000'000);
+    if (c.session.max_pending_logins_per_address < c.session.max_pending_logins_per_browser)
+        fail("session.max_pending_logins_per_address", "must not be smaller than session.max_pending_logins_per_browser");
     r.boolean("session.cache", c.session.cache);
     r.duration("session.cache_ttl", c.session.cache_ttl);
     r.integer("session.cache_max_entries", c.session.cache_max_entries, 1, 100'000'000);
@@ -383,6 +402,17 @@ EnvLookup process_environment() {
         if (const char* v = std::getenv(name.c_str())) return std::string(v);
         return std::nullopt;
     };
+}
+
+void wipe_secret_environment() {
+    for (const auto& k : known_keys) {
+        if (k.kind != Kind::secret) continue;
+        const std::string var = env_name(k);
+        // The value lives in the environment block the kernel shows in /proc/<pid>/environ;
+        // unsetenv alone would only drop the pointer to it.
+        if (char* value = std::getenv(var.c_str())) std::fill(value, value + std::strlen(value), '\0');
+        ::unsetenv(var.c_str());
+    }
 }
 
 GatewayConfig load_config(const std::string& path, const EnvLookup& env) {
@@ -406,6 +436,11 @@ std::string describe(const GatewayConfig& c) {
         << "server.static_dir = " << (c.server.static_dir.empty() ? "(none)" : c.server.static_dir) << "\n"
         << "server.threads = "
         << (c.server.threads == 0 ? std::string("(one per core)") : std::to_string(c.server.threads)) << "\n"
+        << "server.max_connections = "
+        << (c.server.max_connections == 0 ? std::string("(from the descriptor limit)")
+                                          : std::to_string(c.server.max_connections))
+        << "\n"
+        << "server.handshake_timeout = " << c.server.handshake_timeout.count() << "ms\n"
         << "tls.cert_file = " << c.tls.cert_file << "\n"
         << "tls.key_file = " << c.tls.key_file << "\n"
         << "tls.min_version = " << c.tls.min_version << "\n"
@@ -422,10 +457,13 @@ std::string describe(const GatewayConfig& c) {
         << "\n"
         << "proxy.pool_size = " << c.proxy.pool_size << "\n"
         << "proxy.max_connections = " << c.proxy.max_connections << "\n"
+        << "proxy.max_in_flight_per_session = " << c.proxy.max_in_flight_per_session << "\n"
         << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"
         << "session.idle_timeout = " << seconds(c.session.idle_timeout) << "\n"
         << "session.absolute_timeout = " << seconds(c.session.absolute_timeout) << "\n"
         << "session.cookie_name = " << c.session.cookie_name << "\n"
+        << "session.max_pending_logins_per_browser = " << c.session.max_pending_logins_per_browser << "\n"
+        << "session.max_pending_logins_per_address = " << c.session.max_pending_logins_per_address << "\n"
         << "session.cache = " << (c.session.cache ? "true" : "false") << "\n"
         << "session.cache_ttl = " << c.session.cache_ttl.count() << "ms\n"
         << "session.cache_max_entries = " << c.session.cache_max_entries << "\n";

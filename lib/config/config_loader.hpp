@@ -21,6 +21,11 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // The process environment.
 EnvLookup process_environment();
 
+// Overwrites and removes the secret variables (GATEWAY_REDIS_URL, …) from this process's
+// environment once they are read, so neither /proc/<pid>/environ nor a child process sees them.
+// Their _FILE forms name paths, not secrets, and stay.
+void wipe_secret_environment();
+
 // `path` may be empty: then only defaults and the environment count.
 GatewayConfig load_config(const std::string& path, const EnvLookup& env);
 

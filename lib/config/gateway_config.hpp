@@ -21,6 +21,9 @@ struct ServerSettings {
     unsigned threads = 0;    // 0: one per core
     std::chrono::milliseconds read_timeout{30'000};
     std::chrono::milliseconds idle_timeout{60'000};
+    // Client connections open at once; 0: as many as the descriptor limit leaves room for.
+    std::size_t max_connections = 0;
+    std::chrono::milliseconds handshake_timeout{10'000};  // silent connections get a fifth of it
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_auth_body_bytes = 16 * 1024;
     bool access_log = true;
@@ -47,7 +50,7 @@ struct IntercomSettings {
     std::string api_base = "https://api.intercom.io";
     std::string ca_file;  // extra CA trusted for upstream TLS, besides the system store
     std::chrono::milliseconds timeout{10'000};
-    std::string api_version = "2.11";  // Intercom-Version sent when the client sends none; empty: none
+    std::string api_version = "2.14";  // Intercom-Version sent when the client sends none; empty: none
 };
 
 struct ProxySettings {
@@ -61,6 +64,8 @@ struct ProxySettings {
     // over 380 ms; each connection holds some 30 KiB.
     std::size_t max_connections = 64;
     std::chrono::milliseconds pool_idle_timeout{30'000};
+    // Calls of one browser session in flight at once; more wait briefly, then get 429.
+    std::size_t max_in_flight_per_session = 8;
 };
 
 struct SessionSettings {
@@ -69,6 +74,9 @@ struct SessionSettings {
     std::chrono::seconds absolute_timeout{7 * 24 * 3600};
     std::string cookie_name = "__Host-icg-session";
     std::chrono::seconds login_timeout{600};
+    // Logins started within login_timeout, per browser and per client address; more get 429.
+    std::size_t max_pending_logins_per_browser = 10;
+    std::size_t max_pending_logins_per_address = 100;
     // In-process session cache kept correct by Redis client-side caching (invalidations).
     bool cache = true;
     std::chrono::milliseconds cache_ttl{30'000};  // an entry is re-read from Redis after this

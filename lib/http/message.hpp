@@ -92,6 +92,7 @@ struct Request {
     std::string target;  // origin-form: /path?query
     Headers headers;
     std::string body;
+    std::string remote_address;  // the client's IP address, as the server accepted it
 
     std::string_view path() const noexcept;   // target without the query
     std::string_view query() const noexcept;  // after '?', empty when none

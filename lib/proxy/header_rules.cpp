@@ -6,7 +6,7 @@ namespace icg::proxy {
 namespace {
 
 constexpr std::array<std::string_view, 8> always_hop_by_hop = {
-    "Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade", "Proxy-Connection", "Host",
+    "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection", "host",
 };
 
 // Whether `name` is one of the comma-separated tokens of any Connection header.
@@ -27,18 +27,54 @@ bool named_by_connection(std::string_view name, const http::Headers& headers) {
     return false;
 }
 
-bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && http::iequals(s.substr(0, prefix.size()), prefix);
+// Upstream servers and frameworks may read '_' as '-' (CGI, WSGI, some proxies): a name is
+// judged in every spelling it could be normalised to.
+char fold(char c) noexcept {
+    if (c == '_') return '-';
+    return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
+
+// `wanted` is lower case with dashes.
+bool same_name(std::string_view name, std::string_view wanted) noexcept {
+    if (name.size() != wanted.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if (fold(name[i]) != wanted[i]) return false;
+    return true;
+}
+
+bool name_starts_with(std::string_view name, std::string_view wanted_prefix) noexcept {
+    return name.size() >= wanted_prefix.size() && same_name(name.substr(0, wanted_prefix.size()), wanted_prefix);
+}
+
+// Who the caller is, where it came from and what it carries for the gateway: never from the
+// browser. Only the gateway's own Authorization identifies the caller upstream.
+constexpr std::array<std::string_view, 12> identity_headers = {
+    "authorization", "cookie",          "x-csrf",         "x-request-id",     "forwarded",  "via",
+    "x-real-ip",     "x-client-ip",     "true-client-ip", "cf-connecting-ip", "client-ip", "x-cluster-client-ip",
+};
+constexpr std::array<std::string_view, 3> identity_prefixes = {"x-forwarded-", "x-original-", "proxy-"};
+
+bool is_identity_header(std::string_view name) noexcept {
+    for (auto h : identity_headers)
+        if (same_name(name, h)) return true;
+    for (auto p : identity_prefixes)
+        if (name_starts_with(name, p)) return true;
+    return false;
+}
+
+// Cross-origin grants are the gateway's alone to give, and it gives none.
+bool is_cross_origin_grant(std::string_view name) noexcept {
+    return name_starts_with(name, "access-control-") || same_name(name, "timing-allow-origin");
 }
 
 }  // namespace
 
 bool is_hop_by_hop(std::string_view name, const http::Headers& headers) {
     for (auto h : always_hop_by_hop)
-        if (http::iequals(name, h)) return true;
+        if (same_name(name, h)) return true;
     // Content-Length is framing: the gateway sets its own for the message it sends.
-    if (http::iequals(name, "Content-Length")) return true;
-    if (starts_with_ignoring_case(name, "Proxy-")) return true;
+    if (same_name(name, "content-length")) return true;
+    if (name_starts_with(name, "proxy-")) return true;
     return named_by_connection(name, headers);
 }
 
@@ -46,12 +82,8 @@ http::Headers upstream_request_headers(const http::Headers& client, const Upstre
     http::Headers out;
     bool has_version = false;
     for (const auto& field : client) {
-        if (is_hop_by_hop(field.name, client)) continue;
-        if (http::iequals(field.name, "Cookie") || http::iequals(field.name, "Authorization") ||
-            http::iequals(field.name, "X-Request-Id") || http::iequals(field.name, "X-CSRF") ||
-            http::iequals(field.name, "Forwarded") || starts_with_ignoring_case(field.name, "X-Forwarded-"))
-            continue;
-        if (http::iequals(field.name, "Intercom-Version")) has_version = true;
+        if (is_hop_by_hop(field.name, client) || is_identity_header(field.name)) continue;
+        if (same_name(field.name, "intercom-version")) has_version = true;
         out.add(field.name, field.value);
     }
     out.add("Host", identity.host);
@@ -64,8 +96,8 @@ http::Headers upstream_request_headers(const http::Headers& client, const Upstre
 http::Headers client_response_headers(const http::Headers& upstream) {
     http::Headers out;
     for (const auto& field : upstream) {
-        if (is_hop_by_hop(field.name, upstream)) continue;
-        if (http::iequals(field.name, "Set-Cookie") || http::iequals(field.name, "Set-Cookie2")) continue;
+        if (is_hop_by_hop(field.name, upstream) || is_cross_origin_grant(field.name)) continue;
+        if (same_name(field.name, "set-cookie") || same_name(field.name, "set-cookie2")) continue;
         out.add(field.name, field.value);
     }
     // The browser must never sniff an API answer into something executable.

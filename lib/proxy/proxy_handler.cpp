@@ -4,9 +4,12 @@
 #include "core/random.hpp"
 #include "http/cookies.hpp"
 #include "http/message_parser.hpp"
+#include "observability/access_log.hpp"
 #include "proxy/csrf.hpp"
 #include "proxy/header_rules.hpp"
+#include "proxy/method_policy.hpp"
 #include "proxy/path_rules.hpp"
+#include "proxy/token_scrubber.hpp"
 #include "server/exchange.hpp"
 #include "session/session_store.hpp"
 #include "upstream/connection_pool.hpp"
@@ -22,6 +25,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <functional>
 #include <vector>
 
 namespace icg::proxy {
@@ -86,16 +90,57 @@ http::Response upstream_failure(const error_code& ec, std::string note) {
     return json_error(502, "upstream_unavailable", std::move(note));
 }
 
-// The same, for a failure before any answer came: the access log says whether it was a timeout.
+// The same, for a failure before any answer came: the access log says whether it was a timeout
+// or a malformed answer.
 http::Response upstream_failure(const error_code& ec) {
-    return upstream_failure(ec, ec == upstream::UpstreamErrc::timeout ? "upstream_timeout" : "upstream_failed");
+    if (ec == upstream::UpstreamErrc::timeout) return upstream_failure(ec, "upstream_timeout");
+    if (ec == upstream::UpstreamErrc::bad_framing) return upstream_failure(ec, "upstream_bad_framing");
+    return upstream_failure(ec, "upstream_failed");
+}
+
+// The gateway's answer to OPTIONS on /intercom/*: what the API takes, and no cross-origin grant,
+// so a cross-site preflight fails in the browser and the call never happens.
+http::Response options_answer() {
+    http::Response r;
+    r.status = 204;
+    r.headers.add("Allow", proxy_allowed_methods);
+    r.log_note = "proxy_options";
+    return r;
+}
+
+http::Response method_refused(MethodVerdict verdict) {
+    if (verdict == MethodVerdict::not_allowed) {
+        auto r = json_error(405, "method_not_allowed", "proxy_method_not_allowed");
+        r.headers.add("Allow", proxy_allowed_methods);
+        return r;
+    }
+    return json_error(501, "method_not_implemented", "proxy_method_not_implemented");
+}
+
+http::Response too_many_in_flight() {
+    auto r = json_error(429, "too_many_in_flight", "proxy_session_busy");
+    r.headers.add("Retry-After", "1");
+    return r;
+}
+
+// An upstream error body that cannot be checked for the token (too big to hold, of unknown length,
+// or compressed) is not passed on: the browser gets the status and this instead.
+std::string withheld_error_body(unsigned status) {
+    return "{\"error\":\"upstream_error\",\"status\":" + std::to_string(status) + "}";
+}
+
+bool identity_encoded(const http::Headers& headers) {
+    const auto encoding = headers.get("Content-Encoding");
+    return encoding.empty() || http::iequals(encoding, "identity");
 }
 
 // An answer the gateway makes itself carries the request id like a relayed one does: in its
 // X-Request-Id header and in the access log, where an error needs it most. Takes references to
 // the caller's locals: a by-value argument would be a temporary in the co_await (GCC 12).
+// No cache may keep it: it is about one session.
 asio::awaitable<void> answer(server::Exchange& exchange, http::Response& response, const std::string& request_id) {
     response.headers.set("X-Request-Id", request_id);
+    response.headers.set("Cache-Control", "no-store");
     response.request_id = request_id;
     co_await exchange.respond(std::move(response));
 }
@@ -112,11 +157,24 @@ ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessio
       sessions_(sessions),
       pool_(pool),
       random_(random),
-      clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})) {}
+      clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})),
+      session_calls_(settings_.max_in_flight_per_session) {}
 
 asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange& exchange) {
     const std::string client_id(head.headers.get("X-Request-Id"));
     const std::string request_id = sane_request_id(client_id) ? client_id : new_request_id(random_);
+
+    const MethodVerdict verdict = judge_method(head.method);
+    if (verdict == MethodVerdict::answer_options) {
+        auto r = options_answer();
+        co_await answer(exchange, r, request_id);
+        co_return;
+    }
+    if (verdict != MethodVerdict::forward) {
+        auto r = method_refused(verdict);
+        co_await answer(exchange, r, request_id);
+        co_return;
+    }
 
     const auto target = upstream_target(head.target);
     if (!target) {
@@ -155,6 +213,16 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_return;
     }
     const session::SessionRecord& session = **loaded;
+
+    // Held until the answer is relayed. Keyed by a digest of the id: a collision would only make
+    // two sessions share a bound, and no id is kept.
+    const auto place =
+        co_await session_calls_.enter(std::hash<std::string_view>{}(session_id.expose()), settings_.in_flight_patience);
+    if (!place) {
+        auto r = too_many_in_flight();
+        co_await answer(exchange, r, request_id);
+        co_return;
+    }
 
     // A pooled connection the upstream closed while idle fails on first use; a request that has
     // not consumed any client body can safely go again, once, on a fresh connection.
@@ -246,6 +314,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     }
     if (!failure) {
         parser.emplace();
+        parser->header_limit(static_cast<std::uint32_t>(upstream::UpstreamConnection::max_head_bytes));
         parser->body_limit(boost::none);
         if (head.method == "HEAD") parser->skip(true);
         stream.expires_after(settings_.response_timeout);
@@ -264,7 +333,13 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     // The token no longer works: end the session everywhere and tell the SPA to log in again.
     if (parser->status() == 401) {
-        co_await sessions_.erase(forward.session_id);
+        // Ending the session must not fail quietly: a session left behind would keep calling
+        // Intercom with a dead token. One more try, then a log line (the client is told either way).
+        auto erased = co_await sessions_.erase(forward.session_id);
+        if (!erased) erased = co_await sessions_.erase(forward.session_id);
+        if (!erased)
+            observability::log_event("warn", "could not end a session whose token Intercom refused: " +
+                                                 erased.error().message());
         auto r = login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
         co_await answer(exchange, r, request_id);
         co_return false;
@@ -274,6 +349,8 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     response_head.status = parser->status();
     response_head.headers = client_response_headers(parser->headers());
     response_head.headers.set("X-Request-Id", request_id);
+    // The answer is about this session: no shared or browser cache may keep it.
+    response_head.headers.set("Cache-Control", "no-store");
     const unsigned status = response_head.status;
     response_head.no_body = head.method == "HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
     if (!parser->chunked() && parser->content_length()) response_head.content_length = *parser->content_length();
@@ -281,10 +358,25 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     response_head.request_id = request_id;
     response_head.upstream_time = upstream_header_time;
 
+    // An error answer may quote the token it refused: its body is passed on only once scrubbed,
+    // so it must be small, of known length and not compressed; otherwise it is withheld.
+    constexpr std::size_t small_body = upstream::UpstreamConnection::relay_size;
+    const bool error_answer = (status < 200 || status >= 300) && !response_head.no_body;
+    const bool small = response_head.content_length && *response_head.content_length <= small_body;
+    if (error_answer && !(small && identity_encoded(response_head.headers))) {
+        response_head.headers.erase("Content-Encoding");
+        response_head.headers.erase("ETag");
+        response_head.headers.set("Content-Type", "application/json");
+        response_head.log_note = "proxied_error_withheld";
+        const std::string replacement = withheld_error_body(status);
+        const std::span<const char> bytes(replacement);
+        co_await exchange.write_response(std::move(response_head), bytes);
+        co_return false;  // the unread body stays on the connection: it is not reused
+    }
+
     // The common case, a small body of known length (usually already read with the head), goes
     // out with the head in one write: one TLS record and one system call instead of three.
-    constexpr std::size_t small_body = upstream::UpstreamConnection::relay_size;
-    if (response_head.no_body || (response_head.content_length && *response_head.content_length <= small_body)) {
+    if (response_head.no_body || small) {
         const std::span<char> whole_body =
             connection->relay_buffer().first(response_head.no_body ? 0 : *response_head.content_length);
         std::size_t filled = 0;
@@ -299,16 +391,26 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
             auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
             if (ec == bhttp::error::need_buffer) ec = {};
             if (ec) {  // nothing has gone to the client yet, so it can still get a clean answer
-                auto r = upstream_failure(upstream::classify_io_error(ec, upstream::UpstreamErrc::io_failed),
-                                          "upstream_failed_in_body");
+                const error_code failure = upstream::classify_io_error(ec, upstream::UpstreamErrc::io_failed);
+                auto r = upstream_failure(failure, failure == upstream::UpstreamErrc::bad_framing
+                                                       ? "upstream_bad_framing"
+                                                       : "upstream_failed_in_body");
                 co_await answer(exchange, r, request_id);
                 co_return false;
             }
             filled += parser->body_filled();
         }
-        const std::span<const char> whole(whole_body.data(), filled);
-        if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
-        if (parser->keep_alive()) pool_.release(std::move(connection));
+        const bool reusable = parser->keep_alive();
+        if (error_answer) {
+            std::string scrubbed(whole_body.data(), filled);
+            if (scrub_token(scrubbed, forward.access_token) > 0) response_head.log_note = "proxied_token_scrubbed";
+            const std::span<const char> whole(scrubbed);
+            if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
+        } else {
+            const std::span<const char> whole(whole_body.data(), filled);
+            if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
+        }
+        if (reusable) pool_.release(std::move(connection));
         co_return false;
     }
 
@@ -317,7 +419,7 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
     // Response body: upstream → client, one buffer at a time.
     const std::span<char> buffer = connection->relay_buffer();
     // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole buffer.
-    connection->buffer.reserve(connection->buffer.size() + buffer.size());
+    connection->buffer.reserve(std::min(connection->buffer.size() + buffer.size(), connection->buffer.max_size()));
     while (!parser->is_done()) {
         parser->body_into(buffer);
         stream.expires_after(settings_.idle_body_timeout);

@@ -1,6 +1,7 @@
 #pragma once
 // /intercom/* → Intercom's API with the session's token injected, bodies relayed in bounded
 // pieces both ways, over pooled verified TLS connections.
+#include "core/keyed_gate.hpp"
 #include "http/message.hpp"
 #include "proxy/allow_list.hpp"
 #include "upstream/connection_pool.hpp"
@@ -36,6 +37,10 @@ struct ProxySettings {
     AllowList allow;
     std::chrono::milliseconds response_timeout{30'000};   // request sent → response header
     std::chrono::milliseconds idle_body_timeout{30'000};  // longest pause inside a body
+    // Calls of one session in flight at once; more wait up to in_flight_patience, then get 429,
+    // so one slow or greedy session cannot hold every upstream connection.
+    std::size_t max_in_flight_per_session = 8;
+    std::chrono::milliseconds in_flight_patience{2'000};
 };
 
 class ProxyHandler {
@@ -69,6 +74,7 @@ private:
     upstream::ConnectionPool& pool_;
     core::Random& random_;
     const std::string clear_cookie_;  // the Set-Cookie that ends the browser's session
+    core::KeyedGate session_calls_;   // calls in flight per session
 };
 
 // True for /intercom and everything below it.

@@ -1,13 +1,13 @@
 #include "redis/invalidation_listener.hpp"
 
 #include "observability/access_log.hpp"
+#include "observability/coroutine_exit.hpp"
 #include "redis/codec.hpp"
 #include "redis/redis_error.hpp"
 #include "redis/redis_handshake.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -130,7 +130,8 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
                     subscribed = true;
                     last_logged.clear();
                     log_once("subscribed", "info");
-                    asio::co_spawn(strand, ping_loop(shared_from_this(), gen), asio::detached);
+                    asio::co_spawn(strand, ping_loop(shared_from_this(), gen),
+                                   observability::StopProcessOnFailure("invalidation ping loop"));
                     if (events.subscribed) events.subscribed(client_id);
                 } else if (!deliver(reply)) {
                     co_return "unexpected message";
@@ -189,7 +190,8 @@ InvalidationListener::~InvalidationListener() {
 }
 
 void InvalidationListener::start() {
-    asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);
+    asio::co_spawn(impl_->strand, Impl::run(impl_),
+                   observability::StopProcessOnFailure("invalidation listener"));
 }
 
 void InvalidationListener::stop() {

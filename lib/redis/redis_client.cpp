@@ -1,13 +1,13 @@
 #include "redis/redis_client.hpp"
 
 #include "observability/access_log.hpp"
+#include "observability/coroutine_exit.hpp"
 #include "redis/codec.hpp"
 #include "redis/redis_error.hpp"
 #include "redis/redis_handshake.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -68,7 +68,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         }
         outbox += command;
         pending.push_back({std::move(complete), Clock::now() + options.command_timeout});
-        if (!writing) asio::co_spawn(strand, write_loop(shared_from_this(), generation), asio::detached);
+        if (!writing) asio::co_spawn(strand, write_loop(shared_from_this(), generation),
+                                         observability::StopProcessOnFailure("Redis write loop"));
     }
 
     static asio::awaitable<void> write_loop(std::shared_ptr<Impl> self, std::uint64_t gen) {
@@ -189,8 +190,8 @@ void RedisClient::on_connection_change(std::function<void(bool connected)> obser
 }
 
 void RedisClient::start() {
-    asio::co_spawn(impl_->strand, Impl::run(impl_), asio::detached);
-    asio::co_spawn(impl_->strand, Impl::watchdog(impl_), asio::detached);
+    asio::co_spawn(impl_->strand, Impl::run(impl_), observability::StopProcessOnFailure("Redis client"));
+    asio::co_spawn(impl_->strand, Impl::watchdog(impl_), observability::StopProcessOnFailure("Redis watchdog"));
 }
 
 void RedisClient::stop() {

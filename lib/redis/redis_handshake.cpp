@@ -4,10 +4,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 namespace icg::redis {
@@ -21,9 +23,19 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 asio::awaitable<error_code> open_connection(boost::beast::tcp_stream& stream, const RedisEndpoint& endpoint,
                                             std::chrono::milliseconds connect_timeout, ReplyReader& reader,
                                             std::string& refusal) {
-    asio::ip::tcp::resolver resolver(stream.get_executor());
+    // The host name lookup keeps to the connect deadline too: a resolver that never answers must
+    // not hold the reconnect loop. The timer holds the resolver only weakly, since its handler may
+    // run after this frame has moved on.
+    auto resolver = std::make_shared<asio::ip::tcp::resolver>(stream.get_executor());
+    asio::steady_timer lookup_deadline(stream.get_executor(), connect_timeout);
+    lookup_deadline.async_wait([weak = std::weak_ptr(resolver)](const error_code& ec) {
+        if (ec) return;
+        if (auto r = weak.lock()) r->cancel();
+    });
     const std::string port = std::to_string(endpoint.port);
-    auto [rec, results] = co_await resolver.async_resolve(endpoint.host, port, nothrow);
+    auto [rec, results] = co_await resolver->async_resolve(endpoint.host, port, nothrow);
+    lookup_deadline.cancel();
+    if (rec == asio::error::operation_aborted) co_return make_error_code(asio::error::timed_out);
     if (rec) co_return rec;
     stream.expires_after(connect_timeout);
     auto [cec, ep] = co_await stream.async_connect(results, nothrow);

@@ -35,20 +35,19 @@ std::string remote_of(const asio::ip::tcp::socket& socket) {
     return ec ? std::string("unknown") : ep.address().to_string();
 }
 
-// Refuses framing that two parsers could read differently (request smuggling). Beast already
-// rejects Content-Length with Transfer-Encoding and differing duplicate lengths.
-bool ambiguous_framing(const http::Headers& headers) {
-    std::size_t lengths = 0, encodings = 0;
-    for (const http::Headers::Field field : headers) {
-        if (http::iequals(field.name, "Content-Length")) {
-            ++lengths;
-            if (field.value.find(',') != std::string_view::npos) return true;
-        } else if (http::iequals(field.name, "Transfer-Encoding")) {
-            ++encodings;
-            if (!http::iequals(field.value, "chunked")) return true;
-        }
-    }
-    return lengths > 1 || encodings > 1;
+// A client that went away gets no answer; one that stalled or sent a broken body is told so.
+bool client_gone(const boost::system::error_code& ec) {
+    return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
+           ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::operation_aborted;
+}
+
+// The answer for a request body that could not be read to its end: 408 when it stalled past the
+// read deadline, 400 when it was malformed or overflowed the read buffer, none when the client left.
+unsigned body_failure_status(const boost::system::error_code& ec) {
+    if (client_gone(ec)) return 0;
+    if (ec == beast::error::timeout) return 408;
+    return 400;
 }
 
 http::Response plain_error(unsigned status, std::string_view text) {
@@ -66,7 +65,8 @@ public:
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
         : remote_(remote_of(socket)),
           state_(std::move(state)),
-          stream_(std::move(socket), state_->tls->native_handle(), net::TlsRole::server) {}
+          stream_(std::move(socket), state_->tls->native_handle(), net::TlsRole::server),
+          buffer_(state_->limits.max_read_buffer_bytes()) {}
 
     asio::awaitable<void> run() {
         const auto& limits = state_->limits;
@@ -74,8 +74,10 @@ public:
             // Only a client that has spoken queues for a place, so connections that stay silent
             // (scanners, slowloris) never hold one; and a place is waited for a second at most,
             // so clients that stall mid-handshake delay others by no more than that.
-            stream_.expires_after(limits.handshake_timeout);
+            // A connection that sends nothing is dropped sooner than one that has begun.
+            stream_.expires_after(limits.first_byte_timeout());
             if (co_await stream_.wait_readable()) co_return;
+            stream_.expires_after(limits.handshake_timeout);
             auto place = co_await state_->handshakes.enter(std::chrono::seconds(1));
             const auto handshake_ec = co_await stream_.handshake();
             if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
@@ -107,8 +109,9 @@ private:
             ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
             ec == asio::error::operation_aborted)
             co_return false;
-        if (ec) {
-            co_await reply_error(400, "Bad request", nullptr);
+        if (ec) {  // malformed or faulty framing (http/framing_error.hpp)
+            const std::string text = "Bad request: " + ec.message();
+            co_await reply_error(400, text, nullptr);
             co_return false;
         }
 
@@ -120,12 +123,9 @@ private:
         started_ = std::chrono::steady_clock::now();
 
         http::Request& request = parser.request();
+        request.remote_address = remote_;
         bytes_in_ = header_bytes;
 
-        if (ambiguous_framing(request.headers)) {
-            co_await reply_error(400, "Ambiguous message framing", &request);
-            co_return false;
-        }
         if (request.target.empty() || request.target.front() != '/') {
             co_await reply_error(400, "Only origin-form request targets are served", &request);
             co_return false;
@@ -145,8 +145,15 @@ private:
         StreamExchange exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD", state_->limits);
         co_await state_->handler.handle_stream(request, exchange);
         if (!exchange.response_started()) {
-            http::Response fallback = plain_error(500, "No response");
-            co_await exchange.respond(std::move(fallback));
+            // A request body that broke mid-relay is the client's doing, not the gateway's.
+            const auto body_ec = exchange.request_body_error();
+            const unsigned status = body_ec ? body_failure_status(body_ec) : 500;
+            if (status != 0) {
+                const std::string text = body_ec ? "Bad request body: " + body_ec.message() : "No response";
+                http::Response fallback = plain_error(status, text);
+                fallback.log_note = body_ec ? "request_body_failed" : "no_response";
+                co_await exchange.respond(std::move(fallback));
+            }
         }
         log_request(request, exchange.status(), bytes_in_ + exchange.bytes_in(), exchange.bytes_out(),
                     exchange.log_note(), exchange.request_id(), exchange.upstream_time());
@@ -167,7 +174,7 @@ private:
             parser.body_limit(limit);
             parser.body_into_string(request.body);
             // Beast reads at most the buffer's spare capacity (at least 512 bytes) at a time.
-            buffer_.reserve(buffer_.size() + 16 * 1024);
+            buffer_.reserve(std::min(buffer_.size() + ServerLimits::body_read_room, buffer_.max_size()));
             stream_.expires_after(limits.read_timeout);
             auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, parser, nothrow);
             bytes_in_ += body_bytes;
@@ -175,13 +182,23 @@ private:
                 co_await reply_error(413, "Request body too large", &request);
                 co_return false;
             }
-            if (body_ec) co_return false;
+            if (body_ec) {
+                co_await reply_body_failure(body_ec, request);
+                co_return false;
+            }
         }
 
         const bool keep_alive = wants_keep_alive && !state_->draining;
         http::Response response = co_await state_->handler.handle(request);
         const bool written = co_await reply_and_log(std::move(response), &request, keep_alive);
         co_return written&& keep_alive;
+    }
+
+    asio::awaitable<void> reply_body_failure(const boost::system::error_code& ec, const http::Request& request) {
+        const unsigned status = body_failure_status(ec);
+        if (status == 0) co_return;
+        const std::string text = "Bad request body: " + ec.message();
+        co_await reply_error(status, text, &request);
     }
 
     // Answers an error and closes; the Response is built here, not as a temporary in the
@@ -275,6 +292,12 @@ private:
 }  // namespace
 
 asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state) {
+    // Counted from accept to the end, whatever the end: the connection cap depends on it.
+    // It keeps the state alive itself: it outlives the connection, which lets go of its own share.
+    struct Open {
+        std::shared_ptr<HttpsServer::State> s;
+        ~Open() { s->open_connections.fetch_sub(1, std::memory_order_relaxed); }
+    } open{state};
     Connection connection(std::move(socket), std::move(state));
     co_await connection.run();
 }

@@ -1,17 +1,21 @@
 #include "server/https_server.hpp"
 
 #include "observability/access_log.hpp"
+#include "observability/coroutine_exit.hpp"
 #include "server/https_server_state.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <cerrno>
+#include <fcntl.h>
 #include <stdexcept>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace icg::server {
 namespace asio = boost::asio;
@@ -24,7 +28,12 @@ HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::cont
       handler(handler_),
       limits(limits_),
       acceptor(asio::make_strand(io_)),
-      handshakes(limits_.max_handshakes_in_progress) {}
+      handshakes(limits_.max_handshakes_in_progress),
+      reserve_descriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
+
+HttpsServer::State::~State() {
+    if (reserve_descriptor >= 0) ::close(reserve_descriptor);
+}
 
 void HttpsServer::State::request_finished() {
     if (--in_flight == 0 && draining) fire_drained_if_idle();
@@ -43,7 +52,24 @@ void HttpsServer::State::fire_drained_if_idle() {
 
 namespace {
 
+bool out_of_descriptors(const boost::system::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec.value() == ENFILE;
+}
+
+// Out of descriptors, the pending connection would wait in the backlog until its client gives
+// up, and the acceptor would report the same error at once, again and again. Giving back the
+// reserve lets one pending connection be accepted and closed, so clients hear "no" at once.
+void shed_one_pending_connection(HttpsServer::State& state) {
+    if (state.reserve_descriptor < 0) return;
+    ::close(state.reserve_descriptor);
+    state.reserve_descriptor = -1;
+    const int fd = ::accept4(state.acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) ::close(fd);
+    state.reserve_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
+    std::uint64_t failures_logged = 0;
     for (;;) {
         // Each connection gets its own strand, so its handlers never run concurrently; on a single
         // thread they cannot anyway, and the strand would only add a queue and a lock per step.
@@ -53,19 +79,32 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
         auto [ec, socket] = co_await state->acceptor.async_accept(executor, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted || !state->acceptor.is_open()) co_return;
         if (ec) {
-            // Out of file descriptors and the like: log and keep serving the connections we have.
+            // One line per burst of failures is enough: the log must not become the next problem.
+            if (failures_logged++ % 1000 == 0)
+                observability::log_event("warn", "accept failed: " + ec.message() + " (" +
+                                                     std::to_string(failures_logged) + " so far)");
+            if (out_of_descriptors(ec)) shed_one_pending_connection(*state);
             // Out of descriptors stays true for a while: pause rather than spin on the error.
-            observability::log_event("warn", "accept failed: " + ec.message());
-            asio::steady_timer pause(state->io, std::chrono::milliseconds(100));
+            asio::steady_timer pause(state->io, std::chrono::milliseconds(10));
             co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
+        // Over the cap: closed at once (the client sees the connection end), never left waiting.
+        if (state->open_connections.load(std::memory_order_relaxed) >= state->limits.max_connections) {
+            state->refused_connections.fetch_add(1, std::memory_order_relaxed);
+            boost::system::error_code ignored;
+            socket.set_option(asio::socket_base::linger(true, 0), ignored);  // RST: no TIME_WAIT kept
+            socket.close(ignored);
+            continue;
+        }
+        state->open_connections.fetch_add(1, std::memory_order_relaxed);
         // Responses are written in a few pieces (head, body chunks): without this, Nagle holds the
         // last small piece back until the client's delayed ACK, some 40 ms per response.
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         auto socket_executor = socket.get_executor();
-        asio::co_spawn(socket_executor, serve_connection(std::move(socket), state), asio::detached);
+        asio::co_spawn(socket_executor, serve_connection(std::move(socket), state),
+                       observability::LogCoroutineFailure("client connection"));
     }
 }
 
@@ -94,7 +133,8 @@ std::uint16_t HttpsServer::listen(const std::string& host, std::uint16_t port) {
 }
 
 void HttpsServer::start() {
-    asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_), asio::detached);
+    asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_),
+                   observability::StopProcessOnFailure("accept loop"));
 }
 
 void HttpsServer::drain(std::function<void()> on_drained) {

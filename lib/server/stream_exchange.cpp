@@ -9,6 +9,8 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
+
 namespace icg::server {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -42,7 +44,7 @@ std::optional<std::uint64_t> StreamExchange::request_content_length() const {
 
 asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request_body(std::span<char> into) {
     // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole piece.
-    buffer_.reserve(buffer_.size() + into.size());
+    buffer_.reserve(std::min(buffer_.size() + into.size(), buffer_.max_size()));
     while (!parser_.is_done()) {
         parser_.body_into(into);
         stream_.expires_after(limits_.read_timeout);
@@ -52,6 +54,7 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) {
             failed_ = true;
+            request_body_error_ = ec;
             co_return ec;
         }
         const std::size_t got = parser_.body_filled();

@@ -44,6 +44,8 @@ public:
     const std::string& log_note() const noexcept { return log_note_; }
     const std::string& request_id() const noexcept { return request_id_; }
     std::optional<std::chrono::microseconds> upstream_time() const noexcept { return upstream_time_; }
+    // Why the request body could not be read to its end, if it could not.
+    const boost::system::error_code& request_body_error() const noexcept { return request_body_error_; }
     // The connection can carry another request only if both messages ended cleanly.
     bool reusable() const noexcept { return finished_ && !failed_ && parser_.is_done(); }
 
@@ -73,6 +75,7 @@ private:
     std::string log_note_;
     std::string request_id_;
     std::optional<std::chrono::microseconds> upstream_time_;
+    boost::system::error_code request_body_error_;
 };
 
 }  // namespace icg::server

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace icg::session {
 
@@ -14,14 +15,18 @@ struct PendingLogin {
     std::string return_to;
 };
 
+// A pending login is found only with its state and the binding of the browser that started it:
+// a callback from another browser finds nothing and leaves the login usable by its owner.
+
 class LoginStateStore {
 public:
     virtual ~LoginStateStore() = default;
     virtual boost::asio::awaitable<boost::system::result<void>> put(const std::string& state, const PendingLogin& login,
                                                                     std::chrono::seconds ttl) = 0;
-    // Removes and returns the pending login, so a state works once; nullopt when unknown or used.
+    // Removes and returns the pending login this browser started, so a state works once; nullopt
+    // when unknown, used, or started by another browser (whose login is then left alone).
     virtual boost::asio::awaitable<boost::system::result<std::optional<PendingLogin>>> take(
-        const std::string& state) = 0;
+        const std::string& state, std::string_view browser_binding) = 0;
 };
 
 }  // namespace icg::session

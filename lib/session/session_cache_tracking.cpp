@@ -1,11 +1,11 @@
 #include "session/session_cache_tracking.hpp"
 
 #include "observability/access_log.hpp"
+#include "observability/coroutine_exit.hpp"
 #include "redis/redis_client.hpp"
 #include "session/session_cache.hpp"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -34,7 +34,8 @@ struct SessionCacheTracking::State : std::enable_shared_from_this<SessionCacheTr
     void reconcile() {
         const auto epoch = cache.disable();
         if (stopped || !client_connected || !listener_id) return;
-        asio::co_spawn(strand, enable_tracking(shared_from_this(), *listener_id, epoch), asio::detached);
+        asio::co_spawn(strand, enable_tracking(shared_from_this(), *listener_id, epoch),
+                       observability::StopProcessOnFailure("session cache tracking"));
     }
 
     static asio::awaitable<void> enable_tracking(std::shared_ptr<State> self, long long redirect, std::uint64_t epoch) {

@@ -36,7 +36,10 @@ public:
 
     PoolSlot slot;  // first, so it is given back after the stream is gone
     Stream stream;
-    boost::beast::flat_buffer buffer;
+    // An answer's head, or a chunk-size line or trailer, that outgrows this fails as bad framing
+    // instead of growing without bound.
+    static constexpr std::size_t max_head_bytes = 16 * 1024;
+    boost::beast::flat_buffer buffer{max_head_bytes + 2 * 16 * 1024};
     // Streamed bodies are relayed through this, so relay memory grows with upstream connections
     // (bounded), not with client connections. Made on first use: a connection that only ever
     // carried small answers holds none.

@@ -1,7 +1,10 @@
 #include "upstream/upstream_error.hpp"
 
+#include "http/framing_error.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include <string>
 
@@ -31,6 +34,8 @@ public:
                 return "the upstream answered with an error status";
             case UpstreamErrc::malformed_body:
                 return "the upstream answer was not the expected JSON";
+            case UpstreamErrc::bad_framing:
+                return "the upstream answer was malformed or framed ambiguously";
         }
         return "unknown upstream error";
     }
@@ -39,7 +44,13 @@ public:
 }  // namespace
 
 boost::system::error_code classify_io_error(const boost::system::error_code& ec, UpstreamErrc otherwise) noexcept {
+    namespace bhttp = boost::beast::http;
     if (ec == boost::beast::error::timeout || ec == boost::asio::error::operation_aborted) return UpstreamErrc::timeout;
+    if (ec.category() == http::framing_category()) return UpstreamErrc::bad_framing;
+    // Beast's parser errors, but not the ones that only mean the connection ended early.
+    const bool connection_ended = ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() && !connection_ended)
+        return UpstreamErrc::bad_framing;
     return otherwise;
 }
 

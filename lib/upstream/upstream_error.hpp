@@ -14,6 +14,7 @@ enum class UpstreamErrc {
     response_too_large,
     bad_status,      // the upstream answered, but not 2xx
     malformed_body,  // not the JSON we expected
+    bad_framing,     // a malformed or ambiguously framed answer, or one over the read buffer
 };
 
 const boost::system::error_category& upstream_category() noexcept;
@@ -22,7 +23,8 @@ inline boost::system::error_code make_error_code(UpstreamErrc e) noexcept {
     return {static_cast<int>(e), upstream_category()};
 }
 
-// A socket error as an upstream error: deadlines become timeout, anything else `otherwise`.
+// A socket or parser error as an upstream error: deadlines become timeout, a malformed answer
+// bad_framing, anything else `otherwise`.
 boost::system::error_code classify_io_error(const boost::system::error_code& ec, UpstreamErrc otherwise) noexcept;
 
 }  // namespace icg::upstream

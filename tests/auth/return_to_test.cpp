@@ -45,6 +45,22 @@ TEST(SafeReturnTo, RejectsControlCharacters) {
         EXPECT_EQ(safe_return_to(bad), "/") << bad;
 }
 
+// Whatever decodes the value downstream, once or several times, must not find a control
+// character, a backslash or a second leading slash in it.
+TEST(SafeReturnTo, RejectsValuesWhoseDecodedFormsHoldControlCharactersOrBackslashes) {
+    for (const std::string bad :
+         {"/a%0d%0aSet-Cookie:x=y", "/a%0Ab", "/a%09b", "/a%00b", "/a%7F", "/a?x=%0d", "/a%250d%250a", "/a%25250A",
+          "/%252F%252Fevil.com", "/%25252F%25252Fevil.com", "/x%255Cy", "/a?next=%5C"})
+        EXPECT_EQ(safe_return_to(bad), "/") << bad;
+}
+
+TEST(SafeReturnTo, KeepsHarmlessEncodedForms) {
+    for (const std::string path : {"/a%20b", "/a%25b", "/search?q=a%26b", "/x%2Fy", "/%7Euser", "/a%25zz"})
+        EXPECT_EQ(safe_return_to(path), path) << path;
+    // Malformed escapes are not a URL at all.
+    for (const std::string bad : {"/a%zzb", "/100%"}) EXPECT_EQ(safe_return_to(bad), "/") << bad;
+}
+
 TEST(SafeReturnTo, RejectsBytesOutsideAscii) {
     for (const std::string& bad : {"/caf\xc3\xa9"s, "/\x80"s, "/\xff"s,
                                    "/\xef\xbc\x8f\xef\xbc\x8f"

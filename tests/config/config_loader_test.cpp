@@ -159,6 +159,25 @@ TEST_F(ConfigLoaderTest, OptionalKeysKeepTheirDefaults) {
     EXPECT_TRUE(c.session.cache);
     EXPECT_EQ(c.session.cache_ttl, std::chrono::seconds(30));
     EXPECT_EQ(c.session.cache_max_entries, 100'000u);
+    EXPECT_EQ(c.server.max_connections, 0u) << "0: from the descriptor limit";
+    EXPECT_EQ(c.server.handshake_timeout, 10s);
+    EXPECT_EQ(c.intercom.api_version, "2.14") << "the version Intercom's own SDKs default to";
+}
+
+TEST_F(ConfigLoaderTest, ConnectionCapAndHandshakeDeadlineAreReadAndChecked) {
+    set("server", "max_connections", "500");
+    set("server", "handshake_timeout", q("3s"));
+    const auto c = load();
+    EXPECT_EQ(c.server.max_connections, 500u);
+    EXPECT_EQ(c.server.handshake_timeout, 3s);
+    for (const char* bad : {"-1", "1000001", "\"lots\""}) {
+        SetUp();
+        set("server", "max_connections", bad);
+        EXPECT_STARTS_WITH(error(), "server.max_connections");
+    }
+    SetUp();
+    set("server", "handshake_timeout", q("0s"));
+    EXPECT_STARTS_WITH(error(), "server.handshake_timeout");
 }
 
 class RequiredKeyTest : public ConfigLoaderTest, public ::testing::WithParamInterface<Key> {};
@@ -337,6 +356,29 @@ TEST_F(ConfigLoaderTest, UpstreamConnectionBoundIsCheckedAgainstThePoolSize) {
     SetUp();
     set("proxy", "max_connections", "0");
     EXPECT_STARTS_WITH(error(), "proxy.max_connections");
+}
+
+TEST_F(ConfigLoaderTest, PerSessionCallBoundStaysWithinTheUpstreamBound) {
+    EXPECT_EQ(load().proxy.max_in_flight_per_session, 8u);
+    set("proxy", "max_connections", "4");
+    set("proxy", "pool_size", "4");
+    EXPECT_EQ(load().proxy.max_in_flight_per_session, 4u) << "the default shrinks to the upstream bound";
+    set("proxy", "max_in_flight_per_session", "5");
+    EXPECT_STARTS_WITH(error(), "proxy.max_in_flight_per_session");
+    set("proxy", "max_in_flight_per_session", "0");
+    EXPECT_STARTS_WITH(error(), "proxy.max_in_flight_per_session");
+}
+
+TEST_F(ConfigLoaderTest, PendingLoginBoundsAreReadAndChecked) {
+    set("session", "max_pending_logins_per_browser", "4");
+    set("session", "max_pending_logins_per_address", "40");
+    const auto c = load();
+    EXPECT_EQ(c.session.max_pending_logins_per_browser, 4u);
+    EXPECT_EQ(c.session.max_pending_logins_per_address, 40u);
+    set("session", "max_pending_logins_per_address", "3");
+    EXPECT_STARTS_WITH(error(), "session.max_pending_logins_per_address");
+    set("session", "max_pending_logins_per_browser", "0");
+    EXPECT_STARTS_WITH(error(), "session.max_pending_logins_per_browser");
 }
 
 TEST_F(ConfigLoaderTest, PublicUrlMustBeAnHttpsOrigin) {

@@ -43,9 +43,9 @@ TEST(MessageParser, PutsTheRequestHeadIntoARequest) {
 TEST(MessageParser, KeepsFieldNamesAsSentAndManyLongFieldsIntact) {
     RequestParser parser;
     std::string wire = "GET / HTTP/1.1\r\n";
-    for (int i = 0; i < 40; ++i)
+    for (int i = 0; i < 39; ++i)
         wire += "X-Field-" + std::to_string(i) + ": " + std::string(100, static_cast<char>('a' + i % 26)) + "\r\n";
-    wire += "\r\n";
+    wire += "Host: app.example\r\n\r\n";
     error_code ec;
     feed(parser, wire, ec);
     ASSERT_FALSE(ec) << ec.message();
@@ -54,6 +54,10 @@ TEST(MessageParser, KeepsFieldNamesAsSentAndManyLongFieldsIntact) {
     ASSERT_EQ(headers.size(), 40u);
     int i = 0;
     for (const Headers::Field field : headers) {
+        if (i == 39) {
+            EXPECT_EQ(field.name, "Host");
+            break;
+        }
         EXPECT_EQ(field.name, "X-Field-" + std::to_string(i));
         EXPECT_EQ(field.value, std::string(100, static_cast<char>('a' + i % 26)));
         ++i;
@@ -104,7 +108,7 @@ TEST(MessageParser, WithNoBufferGivenTheBodyWaits) {
 error_code collect_chunked_body(RequestParser& parser, std::string_view chunks) {
     parser.eager(false);
     error_code ec;
-    feed(parser, "PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", ec);
+    feed(parser, "PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", ec);
     EXPECT_FALSE(ec);
     EXPECT_TRUE(parser.chunked());
     parser.body_limit(8);
@@ -128,7 +132,7 @@ TEST(MessageParser, CollectsAChunkedBodyIntoAStringUnderItsLimit) {
 TEST(MessageParser, SaysWhenTheClientWantsTheConnectionClosed) {
     RequestParser parser;
     error_code ec;
-    feed(parser, "GET / HTTP/1.1\r\nConnection: close\r\n\r\n", ec);
+    feed(parser, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n", ec);
     ASSERT_FALSE(ec);
     EXPECT_FALSE(parser.keep_alive());
     EXPECT_EQ(parser.request().headers.get("Connection"), "close");
@@ -137,7 +141,7 @@ TEST(MessageParser, SaysWhenTheClientWantsTheConnectionClosed) {
 TEST(MessageParser, RejectsMalformedHeadsAndOversizedOnes) {
     RequestParser bad;
     error_code ec;
-    feed(bad, "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", ec);
+    feed(bad, "GET / HTTP/1.1\r\nHost: h\r\nBad Name: x\r\n\r\n", ec);
     EXPECT_TRUE(ec);
 
     RequestParser big;
@@ -145,6 +149,148 @@ TEST(MessageParser, RejectsMalformedHeadsAndOversizedOnes) {
     ec = {};
     feed(big, "GET / HTTP/1.1\r\nX-Long: " + std::string(100, 'a') + "\r\n\r\n", ec);
     EXPECT_EQ(ec, bhttp::error::header_limit);
+}
+
+// Feeds a whole message, first in one piece and then split at every byte boundary, as reads of
+// any size would deliver it; the error must be the same whichever way it arrives.
+template <bool isRequest>
+error_code parse_all(std::string_view wire) {
+    error_code whole_ec;
+    {
+        MessageParser<isRequest> parser;
+        parser.eager(true);
+        std::vector<char> sink(1 << 16);
+        parser.body_into(sink);
+        std::size_t used = 0;
+        while (used < wire.size()) {
+            const std::size_t n = parser.put(boost::asio::buffer(wire.data() + used, wire.size() - used), whole_ec);
+            if (whole_ec == bhttp::error::need_buffer) {
+                parser.body_into(sink);
+                whole_ec = {};
+            }
+            if (whole_ec || n == 0) break;
+            used += n;
+        }
+        if (!whole_ec && !parser.is_done()) whole_ec = bhttp::error::need_more;
+    }
+    for (std::size_t split = 1; split < wire.size(); ++split) {
+        MessageParser<isRequest> parser;
+        parser.eager(true);
+        std::vector<char> sink(1 << 16);
+        parser.body_into(sink);
+        std::string buffered;
+        error_code ec;
+        std::size_t fed = 0;
+        for (const std::size_t end : {split, wire.size()}) {
+            buffered.append(wire.substr(fed, end - fed));
+            fed = end;
+            for (;;) {
+                const std::size_t n = parser.put(boost::asio::buffer(buffered), ec);
+                buffered.erase(0, n);
+                if (ec == bhttp::error::need_buffer) {
+                    parser.body_into(sink);
+                    ec = {};
+                    continue;
+                }
+                if (ec == bhttp::error::need_more) {
+                    ec = {};
+                    break;
+                }
+                if (ec || n == 0 || parser.is_done()) break;
+            }
+            if (ec) break;
+        }
+        if (!ec && !parser.is_done()) ec = bhttp::error::need_more;
+        EXPECT_EQ(ec, whole_ec) << "split at " << split << " of " << wire.size();
+    }
+    return whole_ec;
+}
+
+struct FramingCase {
+    const char* name;
+    std::string wire;
+    error_code expected;
+};
+
+class RequestFraming : public ::testing::TestWithParam<FramingCase> {};
+
+TEST_P(RequestFraming, IsRefusedWithItsReason) {
+    const auto& c = GetParam();
+    EXPECT_EQ(parse_all<true>(c.wire), c.expected) << c.name;
+}
+
+const std::string chunked_head = "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    MessageParser, RequestFraming,
+    ::testing::Values(
+        FramingCase{"obs-fold with a space", "GET / HTTP/1.1\r\nHost: h\r\nX-A: one\r\n two\r\n\r\n", make_error_code(FramingErrc::obs_fold)},
+        FramingCase{"obs-fold with a tab", "GET / HTTP/1.1\r\nHost: h\r\nX-A: one\r\n\ttwo\r\n\r\n", make_error_code(FramingErrc::obs_fold)},
+        FramingCase{"obs-fold after an empty first line", "GET / HTTP/1.1\r\nHost: h\r\nX-A:\r\n two\r\n\r\n",
+                    make_error_code(FramingErrc::obs_fold)},
+        FramingCase{"a folded Transfer-Encoding",
+                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
+                    make_error_code(FramingErrc::obs_fold)},
+        FramingCase{"Transfer-Encoding in HTTP/1.0",
+                    "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                    make_error_code(FramingErrc::transfer_encoding_in_http10)},
+        FramingCase{"a coding before chunked",
+                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                    make_error_code(FramingErrc::unsupported_transfer_coding)},
+        FramingCase{"identity", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n",
+                    make_error_code(FramingErrc::unsupported_transfer_coding)},
+        FramingCase{"two Transfer-Encoding fields",
+                    "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "0\r\n\r\n",
+                    bhttp::error::bad_transfer_encoding},  // Beast's own refusal comes first
+        FramingCase{"two equal Content-Length fields",
+                    "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na",
+                    make_error_code(FramingErrc::repeated_content_length)},
+        FramingCase{"a Content-Length list", "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1, 1\r\n\r\na",
+                    make_error_code(FramingErrc::repeated_content_length)},
+        FramingCase{"no Host in HTTP/1.1", "GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", make_error_code(FramingErrc::missing_host)},
+        FramingCase{"two Host fields", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", make_error_code(FramingErrc::repeated_host)},
+        FramingCase{"a long chunk extension",
+                    chunked_head + "1;ext=" + std::string(300, 'e') + "\r\na\r\n0\r\n\r\n",
+                    make_error_code(FramingErrc::chunk_extension_too_long)},
+        FramingCase{"a large trailer section",
+                    chunked_head + "1\r\na\r\n0\r\nX-T: " + std::string(5000, 't') + "\r\n\r\n",
+                    make_error_code(FramingErrc::trailer_too_large)},
+        FramingCase{"obs-fold in a trailer", chunked_head + "1\r\na\r\n0\r\nX-T: a\r\n b\r\n\r\n",
+                    make_error_code(FramingErrc::obs_fold)}));
+
+TEST(MessageParser, AcceptsHttp10WithoutHostAndOrdinaryBlankPadding) {
+    EXPECT_FALSE(parse_all<true>("GET / HTTP/1.0\r\n\r\n"));
+    EXPECT_FALSE(parse_all<true>("GET / HTTP/1.1\r\nHost:   h  \r\nX-Empty:\r\nX-Tab:\tv\r\n\r\n"));
+    EXPECT_FALSE(parse_all<true>(chunked_head + "3;name=value\r\nabc\r\n0\r\n\r\n"));
+}
+
+TEST(MessageParser, DropsTrailerFieldsInsteadOfAddingThemToTheHead) {
+    RequestParser parser;
+    parser.eager(true);
+    std::string body;
+    parser.body_into_string(body);
+    error_code ec;
+    feed(parser, chunked_head + "3\r\nabc\r\n0\r\nX-Trailer: t\r\nX-Checksum: 42\r\n\r\n", ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_TRUE(parser.is_done());
+    EXPECT_EQ(body, "abc");
+    EXPECT_FALSE(parser.request().headers.contains("X-Trailer"));
+    EXPECT_FALSE(parser.request().headers.contains("X-Checksum"));
+    // Framing fields have no place in a trailer at all.
+    EXPECT_TRUE(parse_all<true>(chunked_head + "3\r\nabc\r\n0\r\nContent-Length: 99\r\n\r\n"));
+}
+
+TEST(MessageParser, HoldsAnswersFromUpstreamToTheSameRules) {
+    EXPECT_EQ(parse_all<false>("HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 0\r\n\r\n"),
+              make_error_code(FramingErrc::obs_fold));
+    EXPECT_EQ(parse_all<false>("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"),
+              make_error_code(FramingErrc::unsupported_transfer_coding));
+    EXPECT_EQ(parse_all<false>("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+              make_error_code(FramingErrc::transfer_encoding_in_http10));
+    EXPECT_EQ(parse_all<false>("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab"),
+              make_error_code(FramingErrc::repeated_content_length));
+    EXPECT_FALSE(parse_all<false>("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nab"));
 }
 
 }  // namespace

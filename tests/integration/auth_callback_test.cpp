@@ -145,6 +145,42 @@ TEST_F(AuthCallbackTest, StateStartedInAnotherBrowserIsRejectedWhenTheVictimHasI
     EXPECT_EQ(mock().stats().token, 0);
 }
 
+// The victim's refused callback must not have spent the attacker's state, and the reverse: a
+// stolen state spent by another browser would let anyone cancel a login they have seen.
+TEST_F(AuthCallbackTest, ACallbackFromAnotherBrowserLeavesTheLoginUsableByItsOwner) {
+    auto owner = browser();
+    const auto callback_url = approve(begin_login(owner, "/auth/login?return_to=/after"));
+    auto stranger = browser();
+    begin_login(stranger);
+    EXPECT_EQ(stranger.fetch(callback_url).status, 400u);
+    const auto finished = owner.fetch(callback_url);
+    EXPECT_EQ(finished.status, 302u) << finished.body;
+    EXPECT_EQ(location_path(finished, owner.origin()), "/after");
+    EXPECT_TRUE(find_set_cookie(finished, session_cookie).has_value());
+}
+
+TEST_F(AuthCallbackTest, LoginsStartedBeyondTheBoundAreRefusedWith429) {
+    start_gateway([](GatewaySettings& s) {
+        s.set_integer("session", "max_pending_logins_per_browser", 2);
+        s.set_integer("session", "max_pending_logins_per_address", 4);
+    });
+    auto first = browser();
+    begin_login(first);
+    begin_login(first);
+    const auto refused = first.get("/auth/login");
+    EXPECT_EQ(refused.status, 429u) << refused.body;
+    const auto retry_after = std::stoll(refused.header("Retry-After").empty() ? "0" : refused.header("Retry-After"));
+    EXPECT_GT(retry_after, 0);
+    EXPECT_LE(retry_after, 600);
+    EXPECT_EQ(refused.header("Location"), "");
+    // Refused starts count too: a second browser from the same address has one left, then the
+    // address is full.
+    auto second = browser();
+    begin_login(second);
+    EXPECT_EQ(second.get("/auth/login").status, 429u);
+    EXPECT_LE(gateway_keys().size(), 3u + 3u) << "three pending logins and three counters, nothing more";
+}
+
 TEST_F(AuthCallbackTest, CallbackWithoutTheLoginCookieIsRejected) {
     auto client = browser();
     const auto callback_url = approve(begin_login(client));

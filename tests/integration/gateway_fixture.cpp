@@ -89,8 +89,8 @@ void GatewayTest::stop_gateway() {
     gateway_.reset();
 }
 
-std::vector<std::string> GatewayTest::gateway_keys() {
-    return redis_probe().keys(key_prefix_ + "*");
+std::vector<std::string> GatewayTest::gateway_keys(std::string_view kind) {
+    return redis_probe().keys(key_prefix_ + (kind.empty() ? std::string() : std::string(kind) + ":") + "*");
 }
 
 bool GatewayTest::wait_for_readyz(unsigned status, std::chrono::milliseconds timeout) {

@@ -55,8 +55,8 @@ protected:
     RedisServer& private_redis() { return *redis_; }
     RedisProbe redis_probe() const { return RedisProbe(redis_port()); }
     const std::string& key_prefix() const { return key_prefix_; }
-    // Every key this test's gateway wrote.
-    std::vector<std::string> gateway_keys();
+    // Every key this test's gateway wrote, or those of one kind ("session", "login", "login-count").
+    std::vector<std::string> gateway_keys(std::string_view kind = {});
 
     // The login steps, each checked for the status it should have.
     std::string begin_login(TestClient& client, const std::string& target = "/auth/login",

@@ -151,7 +151,10 @@ TEST_F(ProxyPoolTest, ACallThatCannotGetAConnectionInTimeIs504) {
             return seen && seen->path == "/slow";
         },
         std::chrono::seconds(10)));
-    const auto waited = client.get("/intercom/me");
+    // Another session: the slow one's own bound (at most proxy.max_connections) would answer 429 first.
+    auto other = browser();
+    login(other);
+    const auto waited = other.get("/intercom/me");
     EXPECT_EQ(waited.status, 504u) << waited.body;
     EXPECT_NE(waited.body.find("upstream_timeout"), std::string::npos) << waited.body;
     slow.join();

@@ -27,7 +27,7 @@ TEST_F(ProxyUpstreamFailureTest, ARevokedTokenEndsTheSessionAndAsksForANewLogin)
     const auto session_id = client.cookie(session_cookie);
     ASSERT_TRUE(session_id.has_value());
     ASSERT_EQ(client.get("/intercom/contacts").status, 200u);
-    const auto session_keys = gateway_keys();
+    const auto session_keys = gateway_keys("session");
     ASSERT_FALSE(session_keys.empty());
 
     mock().revoke_all_tokens();
@@ -70,7 +70,7 @@ TEST_F(ProxyUpstreamFailureTest, AnUnreachableApiIs502AndTheConnectionStaysUsabl
         s.set("intercom", "api_base", "https://localhost:" + std::to_string(closed_port));
         s.set("proxy", "connect_timeout", "2s");
     });
-    const auto session_keys = gateway_keys();
+    const auto session_keys = gateway_keys("session");
     ASSERT_FALSE(session_keys.empty());
 
     HttpsConnection connection(gateway().port(), certificates().ca_file);

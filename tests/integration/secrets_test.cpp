@@ -142,9 +142,9 @@ TEST_F(SecretsTest, ASessionRecordCopiedToAnotherKeyDoesNotOpen) {
     auto alice = browser();
     auto bob = browser();
     login(alice);
-    const auto alice_keys = gateway_keys();
+    const auto alice_keys = gateway_keys("session");
     login(bob);
-    auto all = gateway_keys();
+    auto all = gateway_keys("session");
     std::vector<std::string> bob_keys;
     for (const auto& k : all)
         if (std::find(alice_keys.begin(), alice_keys.end(), k) == alice_keys.end()) bob_keys.push_back(k);

@@ -17,9 +17,10 @@ TEST_F(SessionTimeoutTest, AnUnusedSessionEndsAfterTheIdleTimeout) {
     });
     auto client = browser();
     login(client);
-    ASSERT_FALSE(gateway_keys().empty());
+    ASSERT_FALSE(gateway_keys("session").empty());
     // Watch Redis, not the gateway: a request would count as use.
-    EXPECT_TRUE(eventually([&] { return gateway_keys().empty(); }, 10s, 100ms)) << "the session key never expired";
+    EXPECT_TRUE(eventually([&] { return gateway_keys("session").empty(); }, 10s, 100ms))
+        << "the session key never expired";
     EXPECT_EQ(client.get("/auth/session").status, 401u);
 }
 
@@ -51,7 +52,9 @@ TEST_F(SessionTimeoutTest, LoginStateExpiresWithTheLoginTimeout) {
     start_gateway([](GatewaySettings& s) { s.set("session", "login_timeout", "1s"); });
     auto client = browser();
     const auto callback_url = approve(begin_login(client));
-    EXPECT_TRUE(eventually([&] { return gateway_keys().empty(); }, 10s, 100ms)) << "the login state never expired";
+    ASSERT_FALSE(gateway_keys("login").empty());
+    EXPECT_TRUE(eventually([&] { return gateway_keys("login").empty(); }, 10s, 100ms))
+        << "the login state never expired";
     EXPECT_EQ(client.fetch(callback_url).status, 400u);
     EXPECT_EQ(mock().stats().token, 0);
 }

@@ -86,6 +86,7 @@ ApiRoute api_route(std::string_view method, std::string_view path) noexcept {
     if (!is_get(method)) return ApiRoute::none;
     if (path == "/stream") return ApiRoute::stream;
     if (path == "/rate-limited") return ApiRoute::rate_limited;
+    if (path == "/quote-token") return ApiRoute::quote_token;
     if (path == "/contacts") return ApiRoute::contacts;
     constexpr std::string_view contacts_prefix = "/contacts/";
     if (path.starts_with(contacts_prefix)) {
@@ -134,6 +135,36 @@ void add_upstream_echo_headers(http::Response& response) {
     response.headers.add("X-Upstream-Hop", "1");
     response.headers.add("Keep-Alive", "timeout=5");
     response.headers.add("X-Upstream-Echo", "1");
+    // Cross-origin grants an upstream might give; only the gateway decides, and it grants none.
+    response.headers.add("Access-Control-Allow-Origin", "https://evil.example");
+    response.headers.add("Access-Control-Allow-Credentials", "true");
+    response.headers.add("Access-Control-Expose-Headers", "X-Upstream-Echo");
+    response.headers.add("Timing-Allow-Origin", "*");
+}
+
+http::Response quote_token_answer(const http::Request& request, std::string_view token) {
+    const auto query = request.query();
+    auto param = [&](std::string_view name) -> std::string_view {
+        const std::string key = std::string(name) + "=";
+        for (std::size_t at = 0; at < query.size();) {
+            const auto end = std::min(query.find('&', at), query.size());
+            const auto item = query.substr(at, end - at);
+            if (item.starts_with(key)) return item.substr(key.size());
+            at = end + 1;
+        }
+        return {};
+    };
+    unsigned status = 400;
+    if (const auto s = param("status"); !s.empty()) status = unsigned(std::stoul(std::string(s)));
+    std::string body = "{\"type\":\"error.list\",\"errors\":[{\"code\":\"token_rejected\",\"message\":\"token " +
+                       std::string(token) + " is not valid here\"}],\"echo\":\"" + std::string(token) + "\"";
+    if (param("size") == "large") body += ",\"padding\":\"" + std::string(20 * 1024, 'x') + "\"";
+    body += "}";
+    http::Response response = http::json_response(status, std::move(body));
+    response.chunked = param("chunked") == "1";
+    if (param("encoding") == "gzip") response.headers.add("Content-Encoding", "gzip");
+    response.log_note = "quote_token";
+    return response;
 }
 
 std::string contact_list_json(std::string_view workspace_id) {

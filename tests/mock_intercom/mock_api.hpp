@@ -11,7 +11,7 @@
 namespace icg::mock {
 
 // The endpoints that need a bearer token and count as "api" in /__mock/stats (GET /me is apart).
-enum class ApiRoute { none, echo, stream, slow, rate_limited, contacts, contact };
+enum class ApiRoute { none, echo, stream, slow, rate_limited, contacts, contact, quote_token };
 
 ApiRoute api_route(std::string_view method, std::string_view path) noexcept;
 
@@ -29,6 +29,10 @@ std::string stream_pattern(std::size_t length);
 // Headers a real upstream might send that the gateway must not pass on (a cookie, hop-by-hop
 // fields), plus one end-to-end header it must pass on.
 void add_upstream_echo_headers(http::Response& response);
+
+// GET /quote-token?status=N[&size=large][&chunked=1][&encoding=gzip]: an error answer whose body
+// quotes the bearer token it was sent, as a careless API might; `large` pads it past 16 KiB.
+http::Response quote_token_answer(const http::Request& request, std::string_view token);
 
 // Intercom's contact list and single-contact shapes; any id is "found".
 std::string contact_list_json(std::string_view workspace_id);

@@ -472,6 +472,8 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
             response.headers.add("Retry-After", "7");
             co_return response;
         }
+        case ApiRoute::quote_token:
+            co_return quote_token_answer(request, bearer_token(request.headers.get("Authorization")));
         case ApiRoute::contacts:
             co_return with_note(http::json_response(200, contact_list_json(config_.workspace_id)), "contacts");
         case ApiRoute::contact: {

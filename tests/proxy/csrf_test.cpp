@@ -27,6 +27,15 @@ TEST(Csrf, StateChangingMethodsNeedTheCustomHeader) {
     }
 }
 
+// An allow list, not a deny list: every method but GET and HEAD needs the checks, including ones
+// nobody listed and other spellings of the safe ones.
+TEST(Csrf, EveryMethodButGetAndHeadNeedsTheChecks) {
+    for (const char* m : {"OPTIONS", "get", "Head", "PROPFIND", "FOO", "TRACE"}) {
+        EXPECT_FALSE(csrf_allows(request(m, {}), origin)) << m;
+        EXPECT_FALSE(csrf_allows(request(m, {{"X-CSRF", "1"}, {"Origin", "https://evil.example"}}), origin)) << m;
+    }
+}
+
 TEST(Csrf, OriginAndFetchMetadataMustSaySameOrigin) {
     EXPECT_TRUE(csrf_allows(request("POST", {{"X-CSRF", "1"}, {"Origin", "https://app.example"}}), origin));
     EXPECT_FALSE(csrf_allows(request("POST", {{"X-CSRF", "1"}, {"Origin", "https://evil.example"}}), origin));

@@ -72,5 +72,62 @@ TEST(ClientResponseHeaders, DropsHopByHopAndUpstreamCookies) {
         EXPECT_FALSE(out.contains(gone)) << gone;
 }
 
+// An upstream may read '_' as '-' and ignore case: every spelling that could become an identity,
+// forwarding or framing header there is dropped here.
+TEST(UpstreamRequestHeaders, DropsIdentityAndForwardingHeadersInEverySpelling) {
+    http::Headers h;
+    for (const char* name :
+         {"X_Forwarded_For", "x-forwarded_host", "X-FORWARDED-PROTO", "Forwarded", "FORWARDED", "X-Real-IP",
+          "X_Real_Ip", "True-Client-IP", "CF-Connecting-IP", "Client-IP", "X-Client-IP", "X-Cluster-Client-IP",
+          "X-Original-Forwarded-For", "X-Original-URL", "Via", "authorization", "AUTHORIZATION", "Authorization_",
+          "Author_ization", "Cookie", "cookie", "X_CSRF", "x-request_id", "Proxy_Authorization", "Transfer_Encoding",
+          "content_length", "Host_", "Keep_Alive"})
+        h.add(name, "from-the-client");
+    h.add("X-Spa-Trace", "kept");
+    const auto out =
+        upstream_request_headers(h, {.bearer_token = "tok", .host = "h", .api_version = "", .request_id = "r"});
+    for (const auto field : out) {
+        if (field.name == "X-Spa-Trace" || field.name == "Host" || field.name == "Authorization" ||
+            field.name == "X-Request-Id")
+            continue;
+        // Only names that cannot be read as one of the above may pass ("Authorization_" and
+        // "Author_ization" are other names in every spelling, "Host_" too).
+        EXPECT_TRUE(field.name == "Authorization_" || field.name == "Author_ization" || field.name == "Host_")
+            << field.name << " reached the upstream";
+    }
+    EXPECT_EQ(out.get("X-Spa-Trace"), "kept");
+    EXPECT_EQ(out.count("Authorization"), 1u);
+    EXPECT_EQ(out.get("Authorization"), "Bearer tok");
+    EXPECT_EQ(out.count("X-Request-Id"), 1u);
+    EXPECT_EQ(out.get("X-Request-Id"), "r");
+}
+
+TEST(UpstreamRequestHeaders, AClientVersionInAnotherSpellingStillCountsAsTheClients) {
+    http::Headers h;
+    h.add("Intercom_Version", "2.9");
+    const auto out =
+        upstream_request_headers(h, {.bearer_token = "t", .host = "h", .api_version = "2.14", .request_id = "r"});
+    EXPECT_FALSE(out.contains("Intercom-Version")) << "two versions would reach an upstream that normalises names";
+}
+
+TEST(ClientResponseHeaders, GrantsNoCrossOriginAccess) {
+    http::Headers up;
+    up.add("Content-Type", "application/json");
+    up.add("Access-Control-Allow-Origin", "*");
+    up.add("access-control-allow-credentials", "true");
+    up.add("Access-Control-Expose-Headers", "X-Secret");
+    up.add("Access-Control-Allow-Methods", "GET, POST");
+    up.add("Access-Control-Allow-Headers", "X-CSRF");
+    up.add("Access-Control-Max-Age", "600");
+    up.add("Timing-Allow-Origin", "*");
+    up.add("Access_Control_Allow_Origin", "*");
+    const auto out = client_response_headers(up);
+    ASSERT_EQ(out.get("Content-Type"), "application/json");
+    for (const auto field : out) {
+        EXPECT_FALSE(field.name.starts_with("Access") || field.name.starts_with("access")) << field.name;
+        EXPECT_NE(field.name, "Timing-Allow-Origin");
+    }
+}
+
 }  // namespace
 }  // namespace icg::proxy

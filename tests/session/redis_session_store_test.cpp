@@ -7,6 +7,7 @@
 #include "crypto/session_cipher.hpp"
 #include "redis/redis_client.hpp"
 #include "session/redis_login_state_store.hpp"
+#include "session/redis_login_throttle.hpp"
 #include "support/event_loop.hpp"
 #include "support/eventually.hpp"
 #include "support/redis_server.hpp"
@@ -39,7 +40,8 @@ protected:
           cipher_(core::Secret(std::string(32, 'k'))),
           client_(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {}),
           store_(client_, cipher_, random_, clock_, "test:", idle_),
-          logins_(client_, "test:") {
+          logins_(client_, cipher_, random_, "test:"),
+          throttle_(client_, "test:", {.per_browser = 3, .per_address = 5, .window = 600s}) {
         client_.start();
         EXPECT_TRUE(t::eventually([&] { return client_.connected(); }, 5s));
     }
@@ -82,6 +84,7 @@ protected:
     redis::RedisClient client_;
     RedisSessionStore store_;
     RedisLoginStateStore logins_;
+    RedisLoginThrottle throttle_;
 };
 
 TEST_F(RedisSessionStoreTest, StoresUnderAHashOfTheIdAndEncryptsTheWholeRecord) {
@@ -167,17 +170,88 @@ TEST_F(RedisSessionStoreTest, PendingLoginsAreSingleUseAndExpire) {
     EXPECT_EQ(keys[0].find("state-1"), std::string::npos);
     EXPECT_GT(probe.ttl(keys[0]), 590);
 
-    auto first = loop_.run(logins_.take("state-1"));
+    auto first = loop_.run(logins_.take("state-1", pending.browser_binding));
     ASSERT_TRUE(first);
     ASSERT_TRUE(*first);
     EXPECT_EQ((*first)->browser_binding, pending.browser_binding);
     EXPECT_EQ((*first)->return_to, "/after?x=1");
-    auto replay = loop_.run(logins_.take("state-1"));
+    auto replay = loop_.run(logins_.take("state-1", pending.browser_binding));
     ASSERT_TRUE(replay);
     EXPECT_FALSE(*replay);
-    auto unknown = loop_.run(logins_.take("never-issued"));
+    auto unknown = loop_.run(logins_.take("never-issued", pending.browser_binding));
     ASSERT_TRUE(unknown);
     EXPECT_FALSE(*unknown);
+}
+
+// Another browser's callback with a stolen state finds nothing, and leaves the login to its owner.
+TEST_F(RedisSessionStoreTest, APendingLoginIsSpentOnlyByTheBrowserThatStartedIt) {
+    const PendingLogin pending{std::string(64, 'a'), "/owner"};
+    ASSERT_TRUE(loop_.run(logins_.put("state-2", pending, 600s)));
+    auto stranger = loop_.run(logins_.take("state-2", std::string(64, 'b')));
+    ASSERT_TRUE(stranger);
+    EXPECT_FALSE(*stranger);
+    auto owner = loop_.run(logins_.take("state-2", pending.browser_binding));
+    ASSERT_TRUE(owner);
+    ASSERT_TRUE(*owner) << "the stranger's attempt spent the owner's login";
+    EXPECT_EQ((*owner)->return_to, "/owner");
+}
+
+// Whoever can write to Redis cannot read where a login returns to, nor plant or alter one.
+TEST_F(RedisSessionStoreTest, PendingLoginsAreSealedAndAForgedOneDoesNotOpen) {
+    const PendingLogin pending{std::string(64, 'a'), "/private/return/path"};
+    ASSERT_TRUE(loop_.run(logins_.put("state-3", pending, 600s)));
+    t::RedisProbe probe(redis_.port());
+    const auto keys = probe.keys("test:login:*");
+    ASSERT_EQ(keys.size(), 1u);
+    const auto stored = probe.get(keys[0]);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->find("/private/return/path"), std::string::npos);
+    EXPECT_EQ(stored->find(std::string(64, 'a')), std::string::npos);
+
+    // A plain record in the old format, and a sealed one flipped by one bit, under the right key.
+    probe.command({"SET", keys[0], std::string(64, 'a') + " //evil.example"});
+    auto forged = loop_.run(logins_.take("state-3", pending.browser_binding));
+    ASSERT_TRUE(forged);
+    EXPECT_FALSE(*forged);
+    ASSERT_TRUE(loop_.run(logins_.put("state-3", pending, 600s)));
+    std::string flipped = *probe.get(keys[0]);
+    flipped[flipped.size() / 2] ^= 0x01;
+    probe.command({"SET", keys[0], flipped});
+    auto altered = loop_.run(logins_.take("state-3", pending.browser_binding));
+    ASSERT_TRUE(altered);
+    EXPECT_FALSE(*altered);
+}
+
+TEST_F(RedisSessionStoreTest, LoginStartsAreBoundedPerBrowserAndPerAddress) {
+    const std::string browser_a(64, 'a'), browser_b(64, 'b');
+    for (int i = 0; i < 3; ++i) {
+        auto admitted = loop_.run(throttle_.admit(browser_a, "192.0.2.1"));
+        ASSERT_TRUE(admitted);
+        EXPECT_TRUE(admitted->admitted) << i;
+    }
+    auto fourth = loop_.run(throttle_.admit(browser_a, "192.0.2.1"));
+    ASSERT_TRUE(fourth);
+    EXPECT_FALSE(fourth->admitted);
+    EXPECT_GT(fourth->retry_after.count(), 590);
+    EXPECT_LE(fourth->retry_after.count(), 600);
+
+    // Another browser at the same address has its own count, until the address's runs out (5).
+    auto other = loop_.run(throttle_.admit(browser_b, "192.0.2.1"));
+    ASSERT_TRUE(other);
+    EXPECT_TRUE(other->admitted);
+    auto address_full = loop_.run(throttle_.admit(std::string(64, 'c'), "192.0.2.1"));
+    ASSERT_TRUE(address_full);
+    EXPECT_FALSE(address_full->admitted) << "the sixth login from one address";
+    auto elsewhere = loop_.run(throttle_.admit(std::string(64, 'd'), "198.51.100.7"));
+    ASSERT_TRUE(elsewhere);
+    EXPECT_TRUE(elsewhere->admitted);
+
+    // Every counter expires with the window, and no key names an address in the clear.
+    t::RedisProbe probe(redis_.port());
+    for (const auto& key : probe.keys("test:login-count:*")) {
+        EXPECT_GT(probe.ttl(key), 0) << key;
+        EXPECT_EQ(key.find("192.0.2.1"), std::string::npos) << key;
+    }
 }
 
 }  // namespace

@@ -1,0 +1,190 @@
+// What a hostile or broken client meets: faulty framing refused with 400, every read buffer
+// bounded, a broken request body answered as the client's fault (never 500), a connection cap that
+// says no at once, silent connections dropped early, and a drain that every connection sees.
+#include "gateway_fixture.hpp"
+#include "support/eventually.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+namespace icg::testing {
+namespace {
+
+using ServerHardeningTest = GatewayTest;
+using namespace std::chrono_literals;
+
+std::string status_line(const std::string& raw) {
+    return raw.substr(0, raw.find("\r\n"));
+}
+
+// Writes `head` and then `filler` bytes that never end a line, until the gateway answers or closes.
+std::string flood_after(std::uint16_t port, const std::filesystem::path& ca, const std::string& head,
+                        std::size_t filler) {
+    HttpsConnection connection(port, ca);
+    connection.write_raw(head);
+    try {
+        for (std::size_t sent = 0; sent < filler; sent += 16 * 1024) connection.write_raw(std::string(16 * 1024, 'e'));
+    } catch (const std::exception&) {
+        // The gateway stopped reading and closed: what it said before is what counts.
+    }
+    return connection.read_until_closed(10s);
+}
+
+TEST_F(ServerHardeningTest, ObsoleteLineFoldingIsRefused) {
+    for (const std::string folded : {"X-A: one\r\n two\r\n", "X-A: one\r\n\ttwo\r\n", "X-A:\r\n two\r\n"}) {
+        const auto answer = raw_exchange("GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + folded + "\r\n");
+        EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << folded << ": " << status_line(answer);
+        EXPECT_NE(answer.find("folding"), std::string::npos) << answer;
+    }
+}
+
+TEST_F(ServerHardeningTest, TransferEncodingInHttp10AndAMissingHostAreRefused) {
+    auto answer = raw_exchange("POST /auth/logout HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
+    answer = raw_exchange("GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n");
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
+    answer = raw_exchange("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
+    answer = raw_exchange("GET /healthz HTTP/1.0\r\n\r\n");  // HTTP/1.0 needs no Host
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 200")) << status_line(answer);
+}
+
+// Beast bounds neither a chunk-size line nor a trailer section: the read buffer's maximum does.
+TEST_F(ServerHardeningTest, AnEndlessChunkExtensionOrTrailerEndsAt400) {
+    const std::string chunked = "POST /auth/logout HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+    auto answer = flood_after(gateway().port(), certificates().ca_file, chunked + "1;ext=", 1024 * 1024);
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
+    answer = flood_after(gateway().port(), certificates().ca_file, chunked + "1\r\na\r\n0\r\nX-T: ", 1024 * 1024);
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
+    EXPECT_EQ(browser().get("/healthz").status, 200u);
+}
+
+TEST_F(ServerHardeningTest, AProxiedBodyThatBreaksIsTheClientsFaultNotA500) {
+    auto client = browser();
+    login(client);
+    const std::string head = "POST /intercom/echo/upload HTTP/1.1\r\nHost: localhost\r\nCookie: " +
+                             std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("") +
+                             "\r\nX-CSRF: 1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";
+    for (const std::string& broken : {std::string("5\r\nworldXX\r\n0\r\n\r\n"), std::string("zz\r\n"), std::string("1;") +
+                                                                                         std::string(300, 'e') +
+                                                                                         "\r\na\r\n0\r\n\r\n"}) {
+        const auto answer = raw_exchange(head + broken);
+        EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
+    }
+    const auto endless = flood_after(gateway().port(), certificates().ca_file, head + "1;", 1024 * 1024);
+    EXPECT_TRUE(status_line(endless).starts_with("HTTP/1.1 400")) << status_line(endless);
+    EXPECT_EQ(gateway().process().output().find("\"status\":500"), std::string::npos) << gateway().process().output();
+}
+
+TEST_F(ServerHardeningTest, AProxiedBodyThatStallsIs408) {
+    start_gateway([](GatewaySettings& s) { s.set("server", "read_timeout", "1s"); });
+    auto client = browser();
+    login(client);
+    HttpsConnection connection(gateway().port(), certificates().ca_file);
+    connection.write_raw("POST /intercom/echo/upload HTTP/1.1\r\nHost: localhost\r\nCookie: " +
+                         std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("") +
+                         "\r\nX-CSRF: 1\r\nContent-Length: 100\r\n\r\nonly ten b");
+    const auto answer = connection.read_until_closed(10s);
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 408")) << status_line(answer);
+}
+
+TEST_F(ServerHardeningTest, ConnectionsOverTheCapAreClosedAtOnce) {
+    start_gateway([](GatewaySettings& s) { s.set_integer("server", "max_connections", 3); });
+    std::vector<std::unique_ptr<HttpsConnection>> held;
+    for (int i = 0; i < 3; ++i) {
+        held.push_back(std::make_unique<HttpsConnection>(gateway().port(), certificates().ca_file));
+        ASSERT_EQ(held.back()->request("GET", "/healthz").status, 200u);
+    }
+    // The fourth is accepted and closed: its client hears "no" at once instead of waiting.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket extra(io);
+    extra.connect({boost::asio::ip::address_v4::loopback(), gateway().port()});
+    const auto started = std::chrono::steady_clock::now();
+    char byte;
+    boost::system::error_code ec;
+    boost::asio::read(extra, boost::asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    // A place comes free when a held connection ends.
+    held.pop_back();
+    EXPECT_TRUE(eventually(
+        [&] {
+            try {
+                HttpsConnection again(gateway().port(), certificates().ca_file, 2s);
+                return again.request("GET", "/healthz").status == 200u;
+            } catch (const std::exception&) {
+                return false;
+            }
+        },
+        10s));
+}
+
+TEST_F(ServerHardeningTest, ASilentConnectionIsDroppedBeforeTheHandshakeDeadline) {
+    start_gateway([](GatewaySettings& s) { s.set("server", "handshake_timeout", "5s"); });
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket silent(io);
+    silent.connect({boost::asio::ip::address_v4::loopback(), gateway().port()});
+    const auto started = std::chrono::steady_clock::now();
+    char byte;
+    boost::system::error_code ec;
+    boost::asio::read(silent, boost::asio::buffer(&byte, 1), ec);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+    EXPECT_LT(waited, 4s) << "a connection that sends nothing must not get the whole handshake deadline";
+}
+
+// After SIGTERM, readiness fails on every connection, including keep-alive ones from before,
+// and they are told to close, while requests in flight finish.
+TEST_F(ServerHardeningTest, DrainingIsVisibleOnConnectionsOpenedBefore) {
+    auto client = browser();
+    login(client);
+    HttpsConnection before(gateway().port(), certificates().ca_file);
+    ASSERT_EQ(before.request("GET", "/readyz").status, 200u);
+    const HeaderList cookie = {
+        {"Cookie", std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("")}};
+    unsigned slow_status = 0;
+    std::thread slow([&] {
+        HttpsConnection connection(gateway().port(), certificates().ca_file, 30s);
+        slow_status = connection.request("GET", "/intercom/slow?ms=2000", cookie).status;
+    });
+    ASSERT_TRUE(eventually(
+        [&] {
+            const auto seen = mock().last_request();
+            return seen && seen->path == "/slow";
+        },
+        10s));
+    ASSERT_TRUE(gateway().process().send_signal(SIGTERM));
+    ASSERT_TRUE(gateway().process().wait_for_output("received SIGTERM", 5s));
+    const auto ready = before.request("GET", "/readyz");
+    EXPECT_EQ(ready.status, 503u) << ready.body;
+    EXPECT_NE(ready.body.find("draining"), std::string::npos) << ready.body;
+    EXPECT_FALSE(ready.keep_alive) << "a keep-alive connection must be told to close while draining";
+    slow.join();
+    EXPECT_EQ(slow_status, 200u) << "the request in flight must finish";
+    const auto status = gateway().process().wait_for_exit(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(status->success()) << status->describe();
+}
+
+TEST_F(ServerHardeningTest, SecretVariablesAreWipedFromTheProcessEnvironment) {
+    const std::string secret = "env-secret-" + random_encryption_key();
+    start_gateway([](GatewaySettings& s) { s.erase("intercom", "client_secret"); },
+                  {{"GATEWAY_INTERCOM_CLIENT_SECRET", secret}});
+    std::ifstream environ("/proc/" + std::to_string(gateway().process().pid()) + "/environ", std::ios::binary);
+    ASSERT_TRUE(environ.good());
+    const std::string block((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(block.empty());
+    EXPECT_EQ(block.find(secret), std::string::npos) << "the client secret is readable in /proc/<pid>/environ";
+    EXPECT_NE(block.find("PATH="), std::string::npos) << "the rest of the environment should be intact";
+}
+
+}  // namespace
+}  // namespace icg::testing
