@@ -10,9 +10,14 @@
 #include <boost/asio/read.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 namespace icg::testing {
@@ -125,6 +130,63 @@ TEST_F(ServerHardeningTest, ConnectionsOverTheCapAreClosedAtOnce) {
             }
         },
         10s));
+}
+
+// The descriptor limit that leaves a process exactly `spare` new descriptors: new ones take the
+// lowest free numbers, and the limit bounds those numbers, not the count.
+rlim_t limit_leaving(pid_t pid, std::size_t spare) {
+    std::set<long> open;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+        open.insert(std::stol(entry.path().filename().string()));
+    long number = 0;
+    for (std::size_t free = 0;; ++number)
+        if (!open.contains(number) && ++free == spare) break;
+    return static_cast<rlim_t>(number + 1);
+}
+
+// Out of descriptors, waiting clients are told no at once (accepted and closed with the reserve
+// descriptor) instead of hanging in the backlog, and the gateway serves again once some are free.
+TEST_F(ServerHardeningTest, TheAcceptLoopSurvivesRunningOutOfDescriptors) {
+    const pid_t pid = gateway().process().pid();
+    ASSERT_EQ(browser().get("/healthz").status, 200u);
+    // Lower the running gateway's (soft) limit so that it can open about three more descriptors.
+    rlimit before{};
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, nullptr, &before), 0) << std::strerror(errno);
+    const rlimit low{limit_leaving(pid, 3), before.rlim_max};
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &low, nullptr), 0) << std::strerror(errno);
+
+    // Connections are held open until the descriptors run out (after about three: others may
+    // have closed meanwhile); from then on every client is told no quickly, not left to hang.
+    std::vector<std::unique_ptr<HttpsConnection>> held;
+    int refused = 0;
+    for (int attempt = 0; attempt < 20 && refused < 4; ++attempt) {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            auto connection = std::make_unique<HttpsConnection>(gateway().port(), certificates().ca_file, 5s);
+            ASSERT_EQ(connection->request("GET", "/healthz").status, 200u);
+            EXPECT_EQ(refused, 0) << "a client was served after others had been refused";
+            held.push_back(std::move(connection));
+        } catch (const std::exception&) {
+            ++refused;
+            EXPECT_LT(std::chrono::steady_clock::now() - started, 3s) << "a refused client waited";
+        }
+    }
+    EXPECT_EQ(refused, 4) << "the descriptors never ran out (" << held.size() << " connections held)";
+    EXPECT_LE(held.size(), 8u);
+    held.clear();
+    ASSERT_EQ(::prlimit(pid, RLIMIT_NOFILE, &before, nullptr), 0) << std::strerror(errno);
+    EXPECT_TRUE(eventually(
+        [&] {
+            try {
+                return browser().get("/healthz").status == 200u;
+            } catch (const std::exception&) {
+                return false;
+            }
+        },
+        10s))
+        << "the gateway did not serve again once descriptors were free";
+    EXPECT_NE(gateway().process().output().find("accept failed"), std::string::npos)
+        << "running out of descriptors should be logged";
 }
 
 TEST_F(ServerHardeningTest, ASilentConnectionIsDroppedBeforeTheHandshakeDeadline) {
