@@ -21,6 +21,7 @@
 #include "upstream/connection_pool.hpp"
 #include "upstream/https_client.hpp"
 #include "upstream/intercom_oauth_client.hpp"
+#include "upstream/pooled_upstream_client.hpp"
 #include "upstream/tls_client_context.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -182,6 +183,7 @@ int run(const icg::config::GatewayConfig& config) {
                                             .idle_timeout = config.proxy.pool_idle_timeout,
                                             .connect_timeout = config.proxy.connect_timeout,
                                             .handshake_timeout = config.proxy.handshake_timeout});
+    upstream::PooledUpstreamClient upstream_client(upstream_pool);
     proxy::ProxyHandler proxy_handler(
         {.public_url = config.server.public_url,
          .session_cookie = config.session.cookie_name,
@@ -192,7 +194,7 @@ int run(const icg::config::GatewayConfig& config) {
          .response_timeout = config.proxy.response_timeout,
          .idle_body_timeout = config.proxy.idle_body_timeout,
          .max_in_flight_per_session = config.proxy.max_in_flight_per_session},
-        sessions, upstream_pool, random);
+        sessions, upstream_client, random);
 
     std::optional<app::StaticFiles> static_files;
     if (!config.server.static_dir.empty()) static_files.emplace(config.server.static_dir);

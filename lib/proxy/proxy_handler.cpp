@@ -3,7 +3,6 @@
 #include "core/base64.hpp"
 #include "core/random.hpp"
 #include "http/cookies.hpp"
-#include "http/message_parser.hpp"
 #include "observability/access_log.hpp"
 #include "proxy/csrf.hpp"
 #include "proxy/header_rules.hpp"
@@ -12,8 +11,7 @@
 #include "proxy/token_scrubber.hpp"
 #include "server/exchange.hpp"
 #include "session/session_store.hpp"
-#include "upstream/connection_pool.hpp"
-#include "upstream/upstream_connection.hpp"
+#include "upstream/upstream_client.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -151,11 +149,11 @@ bool is_proxy_path(std::string_view path) noexcept {
     return path == proxy_prefix || path.starts_with("/intercom/");
 }
 
-ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::ConnectionPool& pool,
+ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::UpstreamClient& upstream,
                            core::Random& random)
     : settings_(std::move(settings)),
       sessions_(sessions),
-      pool_(pool),
+      upstream_(upstream),
       random_(random),
       clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})),
       session_calls_(settings_.max_in_flight_per_session) {}
@@ -224,115 +222,67 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_return;
     }
 
-    // A pooled connection the upstream closed while idle fails on first use; a request that has
-    // not consumed any client body can safely go again, once, on a fresh connection.
+    // The request head for Intercom: the client's end-to-end fields under the header rules.
     const auto content_length = exchange.request_content_length();
     const bool has_body = !content_length || *content_length > 0;
-    Forward forward{.head = head,
-                    .exchange = exchange,
-                    .target = *target,
-                    .request_id = request_id,
-                    .session_id = session_id,
-                    .access_token = session.access_token.expose(),
-                    .content_length = content_length,
-                    .retryable = is_idempotent(head.method) && !has_body};
+    const UpstreamIdentity identity{session.access_token.expose(), settings_.upstream_host, settings_.api_version,
+                                    request_id};
+    const http::Headers fields = upstream_request_headers(head.headers, identity);
+    const std::string upstream_target = settings_.upstream_path + *target;
+    const upstream::RequestHead request_head{
+        .method = head.method,
+        .target = upstream_target,
+        .fields = fields,
+        .content_length = content_length,
+        // A request that has sent no client body can go again, once, when a kept-alive connection
+        // turns out to have been closed by Intercom while idle.
+        .resend_if_stale = is_idempotent(head.method) && !has_body};
+    const upstream::CallTimeouts timeouts{.response = settings_.response_timeout,
+                                          .idle_body = settings_.idle_body_timeout};
     const auto started = Clock::now();
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        // Waiting here for a connection holds only this small frame; relay() has the heavy one.
-        boost::system::result<upstream::ConnectionPtr> acquired = upstream::UpstreamErrc::connect_failed;
-        if (attempt == 0)
-            acquired = co_await pool_.acquire();
-        else
-            acquired = co_await pool_.acquire_fresh();
-        if (!acquired) {
-            const error_code failure = acquired.error();
-            auto r = upstream_failure(failure);
-            co_await answer(exchange, r, request_id);
-            co_return;
-        }
-        forward.may_retry = attempt == 0;
-        upstream::ConnectionPtr connection = std::move(*acquired);
-        const bool retry = co_await relay(std::move(connection), forward, started);
-        if (!retry) co_return;
+    // Waiting here for a connection holds only this small frame; relay() has the heavy one.
+    auto call = co_await upstream_.start(request_head, timeouts);
+    if (!call) {
+        const error_code failure = call.error();
+        auto r = upstream_failure(failure);
+        co_await answer(exchange, r, request_id);
+        co_return;
     }
+    const Forward forward{.exchange = exchange,
+                          .request_id = request_id,
+                          .session_id = session_id,
+                          .access_token = session.access_token.expose(),
+                          .has_body = has_body};
+    co_await relay(**call, forward, started);
 }
 
-asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, const Forward& forward,
+asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Forward& forward,
                                           Clock::time_point started) {
-    http::Request& head = forward.head;
     server::Exchange& exchange = forward.exchange;
     const std::string& request_id = forward.request_id;
 
-    // The request head for Intercom, written out here: no Beast message, fields or serializer.
-    const UpstreamIdentity identity{forward.access_token, settings_.upstream_host, settings_.api_version, request_id};
-    const auto& content_length = forward.content_length;
-    const bool has_body = !content_length || *content_length > 0;
-    const bool chunked = !content_length;
-    std::string request_head;
-    request_head.reserve(512);
-    request_head.append(head.method).append(" ").append(settings_.upstream_path).append(forward.target);
-    request_head.append(" HTTP/1.1\r\n");
-    http::append_fields(request_head, upstream_request_headers(head.headers, identity));
-    if (chunked)
-        request_head.append("Transfer-Encoding: chunked\r\n");
-    else if (has_body)
-        request_head.append("Content-Length: ").append(std::to_string(*content_length)).append("\r\n");
-    request_head.append("\r\n");
-
-    auto& stream = connection->stream;
-    // Going again is worth it only when a pooled connection failed before anything was consumed.
-    const bool may_retry = forward.may_retry && forward.retryable && connection->reused;
-    std::optional<http::ResponseParser> parser;
+    // Request body: client → upstream, one buffer at a time (the call frames it as it was sent).
     error_code failure;
-    stream.expires_after(settings_.response_timeout);
-    const asio::const_buffer head_bytes = asio::buffer(request_head);  // not a temporary in the co_await
-    const auto head_ec = co_await stream.write_all(head_bytes);
-    if (head_ec) {
-        if (may_retry) co_return true;
-        failure = upstream::classify_io_error(head_ec, upstream::UpstreamErrc::io_failed);
-    }
-
-    // Request body: client → upstream, one buffer at a time (in chunks when the client chunked).
-    while (!failure && has_body) {
-        const std::span<char> into = connection->relay_buffer();
+    while (forward.has_body) {
+        const std::span<char> into = call.relay_buffer();
         auto got = co_await exchange.read_request_body(into);
-        if (!got) co_return false;  // the client went away mid-upload; drop the upstream connection
-        if (*got == 0 && !chunked) break;
-        char chunk_size[24];
-        const int chunk_size_length = std::snprintf(chunk_size, sizeof chunk_size, "%zx\r\n", *got);
-        const std::array<asio::const_buffer, 3> piece{
-            asio::buffer(chunk_size, chunked ? static_cast<std::size_t>(chunk_size_length) : 0),
-            asio::buffer(into.data(), *got),
-            asio::buffer("\r\n", chunked ? 2 : 0)};  // ends a chunk, or the last chunk's empty trailer
-        stream.expires_after(settings_.idle_body_timeout);
-        auto [write_ec, n] = co_await asio::async_write(stream, piece, nothrow);
-        if (write_ec) {
-            failure = upstream::classify_io_error(write_ec, upstream::UpstreamErrc::io_failed);
+        if (!got) co_return;  // the client went away mid-upload; the call's connection is dropped
+        if (*got == 0) {
+            failure = co_await call.finish_body();
             break;
         }
-        if (*got == 0) break;
+        const std::span<const char> piece(into.data(), *got);
+        if ((failure = co_await call.write_body(piece))) break;
     }
-    if (!failure) {
-        parser.emplace();
-        parser->header_limit(static_cast<std::uint32_t>(upstream::UpstreamConnection::max_head_bytes));
-        parser->body_limit(boost::none);
-        if (head.method == "HEAD") parser->skip(true);
-        stream.expires_after(settings_.response_timeout);
-        auto [read_ec, read_n] = co_await bhttp::async_read_header(stream, connection->buffer, *parser, nothrow);
-        if (read_ec) {
-            const bool nothing_came = read_n == 0 && read_ec != beast::error::timeout;
-            if (may_retry && nothing_came) co_return true;
-            failure = upstream::classify_io_error(read_ec, upstream::UpstreamErrc::io_failed);
-        }
-    }
-    if (failure || !parser || !parser->is_header_done()) {
+    if (!failure) failure = co_await call.read_head();
+    if (failure) {
         auto r = upstream_failure(failure);
         co_await answer(exchange, r, request_id);
-        co_return false;
+        co_return;
     }
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     // The token no longer works: end the session everywhere and tell the SPA to log in again.
-    if (parser->status() == 401) {
+    if (call.status() == 401) {
         // Ending the session must not fail quietly: a session left behind would keep calling
         // Intercom with a dead token. One more try, then a log line (the client is told either way).
         auto erased = co_await sessions_.erase(forward.session_id);
@@ -342,25 +292,25 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
                                                  erased.error().message());
         auto r = login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
         co_await answer(exchange, r, request_id);
-        co_return false;
+        co_return;
     }
 
     server::ResponseHead response_head;
-    response_head.status = parser->status();
-    response_head.headers = client_response_headers(parser->headers());
+    response_head.status = call.status();
+    response_head.headers = client_response_headers(call.headers());
     response_head.headers.set("X-Request-Id", request_id);
     // The answer is about this session: no shared or browser cache may keep it.
     response_head.headers.set("Cache-Control", "no-store");
     const unsigned status = response_head.status;
-    response_head.no_body = head.method == "HEAD" || status == 204 || status == 304 || (status >= 100 && status < 200);
-    if (!parser->chunked() && parser->content_length()) response_head.content_length = *parser->content_length();
+    response_head.no_body = call.no_body();
+    response_head.content_length = call.content_length();
     response_head.log_note = "proxied";
     response_head.request_id = request_id;
     response_head.upstream_time = upstream_header_time;
 
     // An error answer may quote the token it refused: its body is passed on only once scrubbed,
     // so it must be small, of known length and not compressed; otherwise it is withheld.
-    constexpr std::size_t small_body = upstream::UpstreamConnection::relay_size;
+    constexpr std::size_t small_body = 16 * 1024;  // the call's relay buffer
     const bool error_answer = (status < 200 || status >= 300) && !response_head.no_body;
     const bool small = response_head.content_length && *response_head.content_length <= small_body;
     if (error_answer && !(small && identity_encoded(response_head.headers))) {
@@ -371,69 +321,58 @@ asio::awaitable<bool> ProxyHandler::relay(upstream::ConnectionPtr connection, co
         const std::string replacement = withheld_error_body(status);
         const std::span<const char> bytes(replacement);
         co_await exchange.write_response(std::move(response_head), bytes);
-        co_return false;  // the unread body stays on the connection: it is not reused
+        co_return;  // the unread body stays on the connection: it is not reused
     }
 
     // The common case, a small body of known length (usually already read with the head), goes
     // out with the head in one write: one TLS record and one system call instead of three.
     if (response_head.no_body || small) {
         const std::span<char> whole_body =
-            connection->relay_buffer().first(response_head.no_body ? 0 : *response_head.content_length);
+            call.relay_buffer().first(response_head.no_body ? 0 : *response_head.content_length);
         std::size_t filled = 0;
-        while (!parser->is_done()) {
+        while (!call.body_done()) {
             if (filled == whole_body.size()) {  // more than it announced: not a message we can relay
                 auto r = json_error(502, "upstream_unavailable", "upstream_bad_framing");
                 co_await answer(exchange, r, request_id);
-                co_return false;
+                co_return;
             }
-            parser->body_into(whole_body.subspan(filled));
-            stream.expires_after(settings_.idle_body_timeout);
-            auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
-            if (ec == bhttp::error::need_buffer) ec = {};
-            if (ec) {  // nothing has gone to the client yet, so it can still get a clean answer
-                const error_code failure = upstream::classify_io_error(ec, upstream::UpstreamErrc::io_failed);
-                auto r = upstream_failure(failure, failure == upstream::UpstreamErrc::bad_framing
-                                                       ? "upstream_bad_framing"
-                                                       : "upstream_failed_in_body");
+            auto got = co_await call.read_body(whole_body.subspan(filled));
+            if (!got) {  // nothing has gone to the client yet, so it can still get a clean answer
+                const error_code read_failure = got.error();
+                auto r = upstream_failure(read_failure, read_failure == upstream::UpstreamErrc::bad_framing
+                                                            ? "upstream_bad_framing"
+                                                            : "upstream_failed_in_body");
                 co_await answer(exchange, r, request_id);
-                co_return false;
+                co_return;
             }
-            filled += parser->body_filled();
+            filled += *got;
         }
-        const bool reusable = parser->keep_alive();
         if (error_answer) {
             std::string scrubbed(whole_body.data(), filled);
             if (scrub_token(scrubbed, forward.access_token) > 0) response_head.log_note = "proxied_token_scrubbed";
             const std::span<const char> whole(scrubbed);
-            if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
+            if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
         } else {
             const std::span<const char> whole(whole_body.data(), filled);
-            if (co_await exchange.write_response(std::move(response_head), whole)) co_return false;
+            if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
         }
-        if (reusable) pool_.release(std::move(connection));
-        co_return false;
+        call.finish();
+        co_return;
     }
 
-    if (co_await exchange.write_response_head(std::move(response_head))) co_return false;
+    if (co_await exchange.write_response_head(std::move(response_head))) co_return;
 
     // Response body: upstream → client, one buffer at a time.
-    const std::span<char> buffer = connection->relay_buffer();
-    // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole buffer.
-    connection->buffer.reserve(std::min(connection->buffer.size() + buffer.size(), connection->buffer.max_size()));
-    while (!parser->is_done()) {
-        parser->body_into(buffer);
-        stream.expires_after(settings_.idle_body_timeout);
-        auto [ec, n] = co_await bhttp::async_read_some(stream, connection->buffer, *parser, nothrow);
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec) co_return false;  // the upstream broke mid-body: the client sees a truncated message
-        const std::size_t got = parser->body_filled();
-        if (got == 0) continue;
-        const std::span<const char> piece(buffer.data(), got);
-        if (co_await exchange.write_response_body(piece)) co_return false;  // the client went away
+    const std::span<char> buffer = call.relay_buffer();
+    for (;;) {
+        auto got = co_await call.read_body(buffer);
+        if (!got) co_return;  // the upstream broke mid-body: the client sees a truncated message
+        if (*got == 0) break;
+        const std::span<const char> piece(buffer.data(), *got);
+        if (co_await exchange.write_response_body(piece)) co_return;  // the client went away
     }
-    if (co_await exchange.finish_response()) co_return false;
-    if (parser->keep_alive()) pool_.release(std::move(connection));
-    co_return false;
+    if (co_await exchange.finish_response()) co_return;
+    call.finish();
 }
 
 }  // namespace icg::proxy

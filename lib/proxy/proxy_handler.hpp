@@ -4,7 +4,6 @@
 #include "core/keyed_gate.hpp"
 #include "http/message.hpp"
 #include "proxy/allow_list.hpp"
-#include "upstream/connection_pool.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -25,6 +24,10 @@ class Exchange;
 namespace icg::session {
 class SessionStore;
 }
+namespace icg::upstream {
+class UpstreamCall;
+class UpstreamClient;
+}  // namespace icg::upstream
 
 namespace icg::proxy {
 
@@ -45,7 +48,7 @@ struct ProxySettings {
 
 class ProxyHandler {
 public:
-    ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::ConnectionPool& pool,
+    ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::UpstreamClient& upstream,
                  core::Random& random);
 
     boost::asio::awaitable<void> serve(http::Request& head, server::Exchange& exchange);
@@ -53,25 +56,19 @@ public:
 private:
     // One proxied call's facts, for relay().
     struct Forward {
-        http::Request& head;
         server::Exchange& exchange;
-        const std::string& target;  // path and query for Intercom
         const std::string& request_id;
         const core::Secret& session_id;
         std::string_view access_token;
-        std::optional<std::uint64_t> content_length;  // of the client's body; none when chunked
-        bool retryable = false;                       // idempotent and without a body
-        bool may_retry = false;                       // this is the first attempt
+        bool has_body = false;
     };
-    // Sends the request over `connection` and relays the answer (or answers the failure itself).
-    // True asks for another attempt on a fresh connection: the pooled one failed before anything
-    // was consumed or sent.
-    boost::asio::awaitable<bool> relay(upstream::ConnectionPtr connection, const Forward& forward,
+    // Relays the client's body and Intercom's answer over a started call, or answers its failure.
+    boost::asio::awaitable<void> relay(upstream::UpstreamCall& call, const Forward& forward,
                                        std::chrono::steady_clock::time_point started);
 
     ProxySettings settings_;
     session::SessionStore& sessions_;
-    upstream::ConnectionPool& pool_;
+    upstream::UpstreamClient& upstream_;
     core::Random& random_;
     const std::string clear_cookie_;  // the Set-Cookie that ends the browser's session
     core::KeyedGate session_calls_;   // calls in flight per session

@@ -1,32 +1,15 @@
 #include "upstream/https_client.hpp"
 
-#include "http/message_parser.hpp"
-#include "net/tls_stream.hpp"
 #include "upstream/connection_pool.hpp"
-#include "upstream/upstream_connection.hpp"
+#include "upstream/pooled_upstream_client.hpp"
 #include "upstream/upstream_error.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 
 namespace icg::upstream {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using boost::system::error_code;
 using boost::system::result;
-
-namespace {
-
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-
-}  // namespace
 
 HttpsClient::HttpsClient(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
                          std::chrono::milliseconds timeout, std::size_t max_response_bytes)
@@ -56,59 +39,41 @@ asio::awaitable<result<HttpsResponse>> HttpsClient::send(HttpsRequest request) c
     const std::string port = url->has_port() ? std::string(url->port()) : "443";
     std::string target(url->encoded_target());
     if (target.empty()) target = "/";
-    const auto deadline = std::chrono::steady_clock::now() + timeout_;
-    ConnectionPool& pool = pool_for(host, port);
+    PooledUpstreamClient upstream(pool_for(host, port));
 
-    bhttp::request<bhttp::string_body> out;
-    out.version(11);
-    const auto verb = bhttp::string_to_verb(request.method);
-    if (verb == bhttp::verb::unknown)
-        out.method_string(request.method);
-    else
-        out.method(verb);
-    out.target(target);
-    out.set(bhttp::field::host, std::string(url->has_port() ? url->encoded_host_and_port() : url->encoded_host()));
-    out.set(bhttp::field::user_agent, "intercom-gateway");
-    for (const auto& field : request.headers) out.set(field.name, field.value);
-    out.body() = std::move(request.body);
-    out.prepare_payload();
+    http::Headers fields;
+    fields.add("Host", url->has_port() ? url->encoded_host_and_port() : url->encoded_host());
+    fields.add("User-Agent", "intercom-gateway");
+    for (const auto& field : request.headers) fields.add(field.name, field.value);
+    // The body is held whole, so a call that meets a kept-alive connection the server had closed
+    // (nothing comes back) can go again on a new one: the server never saw it.
+    const RequestHead head{.method = request.method,
+                           .target = target,
+                           .fields = fields,
+                           .content_length = request.body.size(),
+                           .whole_body = request.body,
+                           .resend_if_stale = true};
+    const CallTimeouts timeouts{.response = timeout_,
+                                .idle_body = timeout_,
+                                .deadline = std::chrono::steady_clock::now() + timeout_};
 
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        result<ConnectionPtr> acquired = UpstreamErrc::connect_failed;
-        if (attempt == 0)
-            acquired = co_await pool.acquire(deadline);
-        else
-            acquired = co_await pool.acquire_fresh(deadline);
-        if (!acquired) co_return acquired.error();
-        ConnectionPtr connection = std::move(*acquired);
-        // Only a kept-alive connection that fails before any answer may have been closed by the
-        // server while idle, in which case the server never saw the request.
-        const bool may_retry = attempt == 0 && connection->reused;
-        auto& stream = connection->stream;
-        stream.expires_at(deadline);
-
-        auto [write_ec, written] = co_await bhttp::async_write(stream, out, nothrow);
-        if (write_ec) {
-            if (may_retry && write_ec != beast::error::timeout) continue;
-            co_return classify_io_error(write_ec, UpstreamErrc::io_failed);
-        }
-        HttpsResponse response;
-        http::ResponseParser parser;
-        parser.body_limit(max_response_bytes_);
-        parser.body_into_string(response.body);
-        auto [read_ec, read] = co_await bhttp::async_read(stream, connection->buffer, parser, nothrow);
-        if (read_ec == bhttp::error::body_limit) co_return UpstreamErrc::response_too_large;
-        if (read_ec) {
-            if (may_retry && read == 0 && read_ec != beast::error::timeout) continue;
-            co_return classify_io_error(read_ec, UpstreamErrc::io_failed);
-        }
-
-        response.status = parser.status();
-        response.headers = std::move(parser.headers());
-        if (parser.keep_alive()) pool.release(std::move(connection));
-        co_return response;
+    auto started = co_await upstream.start(head, timeouts);
+    if (!started) co_return started.error();
+    UpstreamCall& call = **started;
+    if (const auto ec = co_await call.read_head()) co_return ec;
+    HttpsResponse response;
+    response.status = call.status();
+    response.headers = call.headers();
+    const std::span<char> piece = call.relay_buffer();
+    for (;;) {
+        auto got = co_await call.read_body(piece);
+        if (!got) co_return got.error();
+        if (*got == 0) break;
+        if (response.body.size() + *got > max_response_bytes_) co_return UpstreamErrc::response_too_large;
+        response.body.append(piece.data(), *got);
     }
-    co_return UpstreamErrc::io_failed;
+    call.finish();
+    co_return response;
 }
 
 }  // namespace icg::upstream
