@@ -8,6 +8,7 @@
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
 #include "observability/access_log.hpp"
+#include "proxy/browser_caller_resolver.hpp"
 #include "proxy/proxy_handler.hpp"
 #include "redis/redis_client.hpp"
 #include "server/https_server.hpp"
@@ -184,17 +185,18 @@ int run(const icg::config::GatewayConfig& config) {
                                             .connect_timeout = config.proxy.connect_timeout,
                                             .handshake_timeout = config.proxy.handshake_timeout});
     upstream::PooledUpstreamClient upstream_client(upstream_pool);
+    proxy::BrowserCallerResolver browser_callers({.public_url = config.server.public_url,
+                                                  .session_cookie = config.session.cookie_name,
+                                                  .allow = *proxy::AllowList::parse(config.proxy.allow, nullptr)},
+                                                 sessions);
     proxy::ProxyHandler proxy_handler(
-        {.public_url = config.server.public_url,
-         .session_cookie = config.session.cookie_name,
-         .upstream_host = std::string(api_base.has_port() ? api_base.encoded_host_and_port() : api_base.encoded_host()),
+        {.upstream_host = std::string(api_base.has_port() ? api_base.encoded_host_and_port() : api_base.encoded_host()),
          .upstream_path = std::string(api_base.encoded_path()),
          .api_version = config.intercom.api_version,
-         .allow = *proxy::AllowList::parse(config.proxy.allow, nullptr),
          .response_timeout = config.proxy.response_timeout,
          .idle_body_timeout = config.proxy.idle_body_timeout,
-         .max_in_flight_per_session = config.proxy.max_in_flight_per_session},
-        sessions, upstream_client, random);
+         .max_in_flight_per_caller = config.proxy.max_in_flight_per_session},
+        browser_callers, upstream_client, random);
 
     std::optional<app::StaticFiles> static_files;
     if (!config.server.static_dir.empty()) static_files.emplace(config.server.static_dir);

@@ -2,15 +2,11 @@
 
 #include "core/base64.hpp"
 #include "core/random.hpp"
-#include "http/cookies.hpp"
-#include "observability/access_log.hpp"
-#include "proxy/csrf.hpp"
 #include "proxy/header_rules.hpp"
 #include "proxy/method_policy.hpp"
 #include "proxy/path_rules.hpp"
 #include "proxy/token_scrubber.hpp"
 #include "server/exchange.hpp"
-#include "session/session_store.hpp"
 #include "upstream/upstream_client.hpp"
 #include "upstream/upstream_error.hpp"
 
@@ -41,16 +37,6 @@ constexpr std::size_t max_client_request_id = 128;
 // Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.
 http::Response json_error(unsigned status, std::string_view code, std::string note) {
     auto r = http::json_response(status, "{\"error\":\"" + std::string(code) + "\"}");
-    r.log_note = std::move(note);
-    return r;
-}
-
-http::Response login_required(std::string_view reason, const std::string& clear_cookie, std::string note) {
-    std::string body = "{\"error\":\"unauthenticated\"";
-    if (!reason.empty()) body += ",\"reason\":\"" + std::string(reason) + "\"";
-    body += ",\"login\":\"/auth/login\"}";
-    auto r = http::json_response(401, std::move(body));
-    if (!clear_cookie.empty()) r.headers.add("Set-Cookie", clear_cookie);
     r.log_note = std::move(note);
     return r;
 }
@@ -149,14 +135,13 @@ bool is_proxy_path(std::string_view path) noexcept {
     return path == proxy_prefix || path.starts_with("/intercom/");
 }
 
-ProxyHandler::ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::UpstreamClient& upstream,
+ProxyHandler::ProxyHandler(ProxySettings settings, CallerResolver& callers, upstream::UpstreamClient& upstream,
                            core::Random& random)
     : settings_(std::move(settings)),
-      sessions_(sessions),
+      callers_(callers),
       upstream_(upstream),
       random_(random),
-      clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})),
-      session_calls_(settings_.max_in_flight_per_session) {}
+      calls_in_flight_(settings_.max_in_flight_per_caller) {}
 
 asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange& exchange) {
     const std::string client_id(head.headers.get("X-Request-Id"));
@@ -181,41 +166,15 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_return;
     }
     const std::string_view api_path = std::string_view(*target).substr(0, target->find('?'));
-    if (!settings_.allow.allows(head.method, api_path)) {
-        auto r = json_error(403, "not_allowed", "proxy_not_allowed");
-        co_await answer(exchange, r, request_id);
+    Resolution resolution = co_await callers_.resolve(head, api_path);
+    if (auto* refused = std::get_if<http::Response>(&resolution)) {
+        co_await answer(exchange, *refused, request_id);
         co_return;
     }
-    if (!csrf_allows(head, settings_.public_url)) {
-        auto r = json_error(403, "csrf_check_failed", "proxy_csrf");
-        co_await answer(exchange, r, request_id);
-        co_return;
-    }
+    Caller& caller = *std::get<std::unique_ptr<Caller>>(resolution);
 
-    const auto cookie = http::find_cookie(head.headers, settings_.session_cookie);
-    if (!cookie) {
-        auto r = login_required("", "", "proxy_no_session");
-        co_await answer(exchange, r, request_id);
-        co_return;
-    }
-    const core::Secret session_id{std::string(*cookie)};
-    auto loaded = co_await sessions_.load(session_id);
-    if (!loaded) {  // could not tell: fail closed and keep the cookie
-        auto r = json_error(503, "session_store_unavailable", "session_store_unavailable");
-        co_await answer(exchange, r, request_id);
-        co_return;
-    }
-    if (!*loaded) {
-        auto r = login_required("", clear_cookie_, "proxy_unknown_session");
-        co_await answer(exchange, r, request_id);
-        co_return;
-    }
-    const session::SessionRecord& session = **loaded;
-
-    // Held until the answer is relayed. Keyed by a digest of the id: a collision would only make
-    // two sessions share a bound, and no id is kept.
-    const auto place =
-        co_await session_calls_.enter(std::hash<std::string_view>{}(session_id.expose()), settings_.in_flight_patience);
+    // Held until the answer is relayed, so one caller cannot hold every upstream connection.
+    const auto place = co_await calls_in_flight_.enter(caller.concurrency_key(), settings_.in_flight_patience);
     if (!place) {
         auto r = too_many_in_flight();
         co_await answer(exchange, r, request_id);
@@ -225,7 +184,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     // The request head for Intercom: the client's end-to-end fields under the header rules.
     const auto content_length = exchange.request_content_length();
     const bool has_body = !content_length || *content_length > 0;
-    const UpstreamIdentity identity{session.access_token.expose(), settings_.upstream_host, settings_.api_version,
+    const UpstreamIdentity identity{caller.bearer_token(), settings_.upstream_host, settings_.api_version,
                                     request_id};
     const http::Headers fields = upstream_request_headers(head.headers, identity);
     const std::string upstream_target = settings_.upstream_path + *target;
@@ -248,11 +207,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_await answer(exchange, r, request_id);
         co_return;
     }
-    const Forward forward{.exchange = exchange,
-                          .request_id = request_id,
-                          .session_id = session_id,
-                          .access_token = session.access_token.expose(),
-                          .has_body = has_body};
+    const Forward forward{.exchange = exchange, .caller = caller, .request_id = request_id, .has_body = has_body};
     co_await relay(**call, forward, started);
 }
 
@@ -281,16 +236,9 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
         co_return;
     }
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
-    // The token no longer works: end the session everywhere and tell the SPA to log in again.
+    // The token no longer works: the caller ends what holds it, everywhere, and says what to answer.
     if (call.status() == 401) {
-        // Ending the session must not fail quietly: a session left behind would keep calling
-        // Intercom with a dead token. One more try, then a log line (the client is told either way).
-        auto erased = co_await sessions_.erase(forward.session_id);
-        if (!erased) erased = co_await sessions_.erase(forward.session_id);
-        if (!erased)
-            observability::log_event("warn", "could not end a session whose token Intercom refused: " +
-                                                 erased.error().message());
-        auto r = login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
+        auto r = co_await forward.caller.token_refused();
         co_await answer(exchange, r, request_id);
         co_return;
     }
@@ -349,7 +297,7 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
         }
         if (error_answer) {
             std::string scrubbed(whole_body.data(), filled);
-            if (scrub_token(scrubbed, forward.access_token) > 0) response_head.log_note = "proxied_token_scrubbed";
+            if (scrub_token(scrubbed, forward.caller.bearer_token()) > 0) response_head.log_note = "proxied_token_scrubbed";
             const std::span<const char> whole(scrubbed);
             if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
         } else {

@@ -3,7 +3,7 @@
 // pieces both ways, over pooled verified TLS connections.
 #include "core/keyed_gate.hpp"
 #include "http/message.hpp"
-#include "proxy/allow_list.hpp"
+#include "proxy/caller.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -21,9 +21,6 @@ class Secret;
 namespace icg::server {
 class Exchange;
 }
-namespace icg::session {
-class SessionStore;
-}
 namespace icg::upstream {
 class UpstreamCall;
 class UpstreamClient;
@@ -32,23 +29,21 @@ class UpstreamClient;
 namespace icg::proxy {
 
 struct ProxySettings {
-    std::string public_url;  // for the CSRF origin check
-    std::string session_cookie;
     std::string upstream_host;  // Host header for the upstream: host[:port] of intercom.api_base
     std::string upstream_path;  // path of intercom.api_base, usually empty
     std::string api_version;    // Intercom-Version added when the client sent none; may be empty
-    AllowList allow;
     std::chrono::milliseconds response_timeout{30'000};   // request sent → response header
     std::chrono::milliseconds idle_body_timeout{30'000};  // longest pause inside a body
-    // Calls of one session in flight at once; more wait up to in_flight_patience, then get 429,
-    // so one slow or greedy session cannot hold every upstream connection.
-    std::size_t max_in_flight_per_session = 8;
+    // Calls of one caller (a browser session) in flight at once; more wait up to
+    // in_flight_patience, then get 429, so one slow or greedy caller cannot hold every upstream
+    // connection.
+    std::size_t max_in_flight_per_caller = 8;
     std::chrono::milliseconds in_flight_patience{2'000};
 };
 
 class ProxyHandler {
 public:
-    ProxyHandler(ProxySettings settings, session::SessionStore& sessions, upstream::UpstreamClient& upstream,
+    ProxyHandler(ProxySettings settings, CallerResolver& callers, upstream::UpstreamClient& upstream,
                  core::Random& random);
 
     boost::asio::awaitable<void> serve(http::Request& head, server::Exchange& exchange);
@@ -57,9 +52,8 @@ private:
     // One proxied call's facts, for relay().
     struct Forward {
         server::Exchange& exchange;
+        Caller& caller;
         const std::string& request_id;
-        const core::Secret& session_id;
-        std::string_view access_token;
         bool has_body = false;
     };
     // Relays the client's body and Intercom's answer over a started call, or answers its failure.
@@ -67,11 +61,10 @@ private:
                                        std::chrono::steady_clock::time_point started);
 
     ProxySettings settings_;
-    session::SessionStore& sessions_;
+    CallerResolver& callers_;
     upstream::UpstreamClient& upstream_;
     core::Random& random_;
-    const std::string clear_cookie_;  // the Set-Cookie that ends the browser's session
-    core::KeyedGate session_calls_;   // calls in flight per session
+    core::KeyedGate calls_in_flight_;  // per caller
 };
 
 // True for /intercom and everything below it.

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -181,12 +182,15 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new(Deadline dead
     // records keep that buffer at 4 KiB instead of 17 (uploads just take more records).
     SSL_set_max_send_fragment(ssl, 4096);
 
-    asio::ip::tcp::resolver resolver(impl_->executor);
+    // The timer holds the resolver only weakly: its handler may run after this frame has moved on
+    // (a lookup that fails just as the deadline passes).
+    auto resolver = std::make_shared<asio::ip::tcp::resolver>(impl_->executor);
     asio::steady_timer resolve_timer(impl_->executor, within(settings_.connect_timeout, deadline));
-    resolve_timer.async_wait([&resolver](error_code ec) {
-        if (!ec) resolver.cancel();
+    resolve_timer.async_wait([weak = std::weak_ptr(resolver)](error_code ec) {
+        if (ec) return;
+        if (auto r = weak.lock()) r->cancel();
     });
-    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(settings_.host, settings_.port, nothrow);
+    auto [resolve_ec, endpoints] = co_await resolver->async_resolve(settings_.host, settings_.port, nothrow);
     resolve_timer.cancel();
     if (resolve_ec) co_return classify_io_error(resolve_ec, UpstreamErrc::resolve_failed);
 
