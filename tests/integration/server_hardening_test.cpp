@@ -2,6 +2,7 @@
 // bounded, a broken request body answered as the client's fault (never 500), a connection cap that
 // says no at once, silent connections dropped early, and a drain that every connection sees.
 #include "gateway_fixture.hpp"
+#include "support/time_scale.hpp"
 #include "support/eventually.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -117,7 +118,7 @@ TEST_F(ServerHardeningTest, ConnectionsOverTheCapAreClosedAtOnce) {
     boost::system::error_code ec;
     boost::asio::read(extra, boost::asio::buffer(&byte, 1), ec);
     EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, scaled(3s));
     // A place comes free when a held connection ends.
     held.pop_back();
     EXPECT_TRUE(eventually(
@@ -168,7 +169,7 @@ TEST_F(ServerHardeningTest, TheAcceptLoopSurvivesRunningOutOfDescriptors) {
             held.push_back(std::move(connection));
         } catch (const std::exception&) {
             ++refused;
-            EXPECT_LT(std::chrono::steady_clock::now() - started, 3s) << "a refused client waited";
+            EXPECT_LT(std::chrono::steady_clock::now() - started, scaled(3s)) << "a refused client waited";
         }
     }
     EXPECT_EQ(refused, 4) << "the descriptors never ran out (" << held.size() << " connections held)";
@@ -200,7 +201,7 @@ TEST_F(ServerHardeningTest, ASilentConnectionIsDroppedBeforeTheHandshakeDeadline
     boost::asio::read(silent, boost::asio::buffer(&byte, 1), ec);
     const auto waited = std::chrono::steady_clock::now() - started;
     EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
-    EXPECT_LT(waited, 4s) << "a connection that sends nothing must not get the whole handshake deadline";
+    EXPECT_LT(waited, scaled(4s)) << "a connection that sends nothing must not get the whole handshake deadline";
 }
 
 // After SIGTERM, readiness fails on every connection, including keep-alive ones from before,
