@@ -281,6 +281,18 @@ std::string check_https_url(const std::string& key, std::string value, bool orig
     return value;
 }
 
+// Checked by check_https_url first.
+HttpsOrigin parse_https_origin(const std::string& url) {
+    const auto parsed = boost::urls::parse_absolute_uri(url).value();
+    HttpsOrigin origin;
+    origin.host = parsed.host_address();
+    if (parsed.has_port()) origin.port = std::string(parsed.port());
+    origin.host_header = std::string(parsed.has_port() ? parsed.encoded_host_and_port() : parsed.encoded_host());
+    origin.path = std::string(parsed.encoded_path());
+    while (origin.path.ends_with('/')) origin.path.pop_back();
+    return origin;
+}
+
 void check_readable_file(const std::string& key, const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) fail(key, "file not found: " + path);
@@ -321,7 +333,12 @@ GatewayConfig build(const RawValues& raw) {
 
     c.redis.url = core::Secret(std::string("redis://127.0.0.1:6379/0"));
     r.secret("redis.url", c.redis.url);
-    if (std::string why; !redis::parse_redis_url(c.redis.url.expose(), &why)) fail("redis.url", why);
+    {
+        std::string why;
+        auto endpoint = redis::parse_redis_url(c.redis.url.expose(), &why);
+        if (!endpoint) fail("redis.url", why);
+        c.redis.endpoint = std::move(*endpoint);
+    }
     r.duration("redis.connect_timeout", c.redis.connect_timeout);
     r.duration("redis.command_timeout", c.redis.command_timeout);
     r.text("redis.key_prefix", c.redis.key_prefix);
@@ -338,6 +355,7 @@ GatewayConfig build(const RawValues& raw) {
     c.intercom.token_url = check_https_url("intercom.token_url", c.intercom.token_url, false);
     c.intercom.api_base = check_https_url("intercom.api_base", c.intercom.api_base, false);
     while (c.intercom.api_base.ends_with('/')) c.intercom.api_base.pop_back();
+    c.intercom.api = parse_https_origin(c.intercom.api_base);
     r.text("intercom.ca_file", c.intercom.ca_file);
     if (!c.intercom.ca_file.empty()) check_readable_file("intercom.ca_file", c.intercom.ca_file);
     r.duration("intercom.timeout", c.intercom.timeout);
@@ -346,7 +364,12 @@ GatewayConfig build(const RawValues& raw) {
         fail("intercom.api_version", "must be a single line, e.g. \"2.14\"");
 
     r.list("proxy.allow", c.proxy.allow);
-    if (std::string why; !proxy::AllowList::parse(c.proxy.allow, &why)) fail("proxy.allow", why);
+    {
+        std::string why;
+        auto allow = proxy::AllowList::parse(c.proxy.allow, &why);
+        if (!allow) fail("proxy.allow", why);
+        c.proxy.allow_list = std::move(*allow);
+    }
     r.duration("proxy.connect_timeout", c.proxy.connect_timeout);
     r.duration("proxy.handshake_timeout", c.proxy.handshake_timeout);
     r.duration("proxy.response_timeout", c.proxy.response_timeout);

@@ -1,6 +1,8 @@
 #pragma once
 // The gateway's settings, copied out of the config file and environment into plain validated values.
 #include "core/secret.hpp"
+#include "proxy/allow_list.hpp"
+#include "redis/redis_url.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -9,9 +11,19 @@
 
 namespace icg::config {
 
+using proxy::AllowList;
+
 struct HostPort {
     std::string host;
     std::uint16_t port = 0;
+};
+
+// An https origin with an optional base path, taken apart once at load.
+struct HttpsOrigin {
+    std::string host;         // as in the URL; an IP literal without brackets
+    std::string port = "443";
+    std::string host_header;  // host[:port] as the Host field carries it
+    std::string path;         // the base path, usually empty; no trailing slash
 };
 
 struct ServerSettings {
@@ -37,6 +49,7 @@ struct TlsSettings {
 
 struct RedisSettings {
     core::Secret url;  // may carry a password
+    redis::RedisEndpoint endpoint;  // the url, parsed
     std::chrono::milliseconds connect_timeout{1'000};
     std::chrono::milliseconds command_timeout{500};
     std::string key_prefix = "icg:";
@@ -48,6 +61,7 @@ struct IntercomSettings {
     std::string authorize_url = "https://app.intercom.com/oauth";
     std::string token_url = "https://api.intercom.io/auth/eagle/token";
     std::string api_base = "https://api.intercom.io";
+    HttpsOrigin api;  // api_base, parsed
     std::string ca_file;  // extra CA trusted for upstream TLS, besides the system store
     std::chrono::milliseconds timeout{10'000};
     std::string api_version = "2.14";  // Intercom-Version sent when the client sends none; empty: none
@@ -55,6 +69,7 @@ struct IntercomSettings {
 
 struct ProxySettings {
     std::vector<std::string> allow;  // "METHOD /path" rules; empty: every API path is allowed
+    AllowList allow_list;            // the rules, parsed
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds handshake_timeout{5'000};
     std::chrono::milliseconds response_timeout{30'000};

@@ -124,6 +124,15 @@ TEST_F(ConfigLoaderTest, LoadsACompleteFile) {
     EXPECT_EQ(c.intercom.authorize_url, "https://idp.example.com/oauth");
     EXPECT_EQ(c.intercom.token_url, "https://api.example.com/auth/eagle/token");
     EXPECT_EQ(c.intercom.api_base, "https://api.example.com") << "the trailing slash is dropped";
+    EXPECT_EQ(c.intercom.api.host, "api.example.com");
+    EXPECT_EQ(c.intercom.api.port, "443");
+    EXPECT_EQ(c.intercom.api.host_header, "api.example.com");
+    EXPECT_EQ(c.intercom.api.path, "");
+    EXPECT_EQ(c.redis.endpoint.host, "127.0.0.1");
+    EXPECT_EQ(c.redis.endpoint.port, 6380);
+    EXPECT_EQ(c.redis.endpoint.database, 3);
+    EXPECT_EQ(c.redis.endpoint.password.expose(), redis_password);
+    EXPECT_FALSE(c.proxy.allow_list.restricts());
     EXPECT_EQ(c.intercom.ca_file, (dir / "ca.pem").string());
     EXPECT_EQ(c.intercom.timeout, 2s);
     EXPECT_EQ(c.session.encryption_key.expose(), key_bytes) << "the key is stored decoded";
@@ -356,6 +365,20 @@ TEST_F(ConfigLoaderTest, UpstreamConnectionBoundIsCheckedAgainstThePoolSize) {
     SetUp();
     set("proxy", "max_connections", "0");
     EXPECT_STARTS_WITH(error(), "proxy.max_connections");
+}
+
+// The loader hands out parsed values, so nothing after it parses a URL or a rule again.
+TEST_F(ConfigLoaderTest, UrlsAndRulesArePassedOnParsed) {
+    set("intercom", "api_base", q("https://[::1]:8444/base/"));
+    set("proxy", "allow", R"(["GET /me", "POST /contacts/search"])");
+    const auto c = load();
+    EXPECT_EQ(c.intercom.api.host, "::1");
+    EXPECT_EQ(c.intercom.api.port, "8444");
+    EXPECT_EQ(c.intercom.api.host_header, "[::1]:8444");
+    EXPECT_EQ(c.intercom.api.path, "/base");
+    EXPECT_TRUE(c.proxy.allow_list.restricts());
+    EXPECT_TRUE(c.proxy.allow_list.allows("GET", "/me"));
+    EXPECT_FALSE(c.proxy.allow_list.allows("DELETE", "/me"));
 }
 
 TEST_F(ConfigLoaderTest, PerSessionCallBoundStaysWithinTheUpstreamBound) {

@@ -1,0 +1,208 @@
+#include "app/gateway_app.hpp"
+
+#include "app/gateway_handler.hpp"
+#include "app/static_files.hpp"
+#include "auth/auth_routes.hpp"
+#include "config/gateway_config.hpp"
+#include "core/clock.hpp"
+#include "core/drain_signal.hpp"
+#include "core/random.hpp"
+#include "crypto/session_cipher.hpp"
+#include "proxy/browser_caller_resolver.hpp"
+#include "proxy/proxy_handler.hpp"
+#include "redis/redis_client.hpp"
+#include "server/https_server.hpp"
+#include "server/tls_server_context.hpp"
+#include "session/cached_session_store.hpp"
+#include "session/redis_login_state_store.hpp"
+#include "session/redis_login_throttle.hpp"
+#include "session/redis_session_store.hpp"
+#include "session/session_cache.hpp"
+#include "session/session_cache_tracking.hpp"
+#include "upstream/connection_pool.hpp"
+#include "upstream/https_client.hpp"
+#include "upstream/intercom_oauth_client.hpp"
+#include "upstream/pooled_upstream_client.hpp"
+#include "upstream/tls_client_context.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace icg::app {
+namespace {
+
+// Descriptors a process needs besides client connections: upstream and Redis connections, files,
+// the listener, logs.
+constexpr std::size_t reserved_descriptors = 256;
+
+// The client connection cap: the configured one, or what the descriptor limit (raised to its hard
+// maximum first) leaves room for. A configured cap the limit cannot hold stops start-up.
+std::size_t client_connection_cap(const config::GatewayConfig& config) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const std::size_t needed_besides = reserved_descriptors + config.proxy.max_connections;
+    const std::size_t descriptors = limit.rlim_cur == RLIM_INFINITY ? 1'000'000 : limit.rlim_cur;
+    const std::size_t room = descriptors > needed_besides ? descriptors - needed_besides : 0;
+    if (config.server.max_connections == 0) {
+        if (room < 16)
+            throw std::runtime_error("server.max_connections: the descriptor limit (" + std::to_string(descriptors) +
+                                     ", ulimit -n) leaves no room for client connections");
+        return std::min<std::size_t>(room, 10'000);
+    }
+    if (config.server.max_connections > room)
+        throw std::runtime_error("server.max_connections: " + std::to_string(config.server.max_connections) +
+                                 " connections need more descriptors than the limit of " +
+                                 std::to_string(descriptors) + " (ulimit -n) leaves room for (" +
+                                 std::to_string(room) + ")");
+    return config.server.max_connections;
+}
+
+redis::RedisOptions redis_options(const config::GatewayConfig& c) {
+    return {.connect_timeout = c.redis.connect_timeout, .command_timeout = c.redis.command_timeout};
+}
+
+// Entries are re-read (which slides the idle timeout in Redis) at least every tenth of the idle
+// timeout, so a session in use never expires early by more than that.
+std::chrono::milliseconds session_cache_ttl(const config::GatewayConfig& c) {
+    return std::min<std::chrono::milliseconds>(c.session.cache_ttl, c.session.idle_timeout / 10);
+}
+
+}  // namespace
+
+// Members in dependency order: each is built from the ones above it, and destroyed before them.
+struct GatewayApp::Parts {
+    Parts(boost::asio::io_context& io_, const config::GatewayConfig& c, unsigned threads)
+        : io(io_),
+          listen(c.server.listen),
+          max_client_connections(client_connection_cap(c)),
+          cipher(c.session.encryption_key),
+          redis_client(io.get_executor(), c.redis.endpoint, redis_options(c)),
+          redis_sessions(redis_client, cipher, random, clock, c.redis.key_prefix, c.session.idle_timeout),
+          // The hot path reads sessions from memory; Redis tells every gateway when one changes.
+          session_cache(session_cache_ttl(c), c.session.cache_max_entries),
+          cached_sessions(redis_sessions, session_cache),
+          sessions(c.session.cache ? static_cast<session::SessionStore&>(cached_sessions) : redis_sessions),
+          logins(redis_client, cipher, random, c.redis.key_prefix),
+          login_throttle(redis_client, c.redis.key_prefix,
+                         {.per_browser = c.session.max_pending_logins_per_browser,
+                          .per_address = c.session.max_pending_logins_per_address,
+                          .window = c.session.login_timeout}),
+          upstream_tls(upstream::make_tls_client_context(c.intercom.ca_file)),
+          https(io.get_executor(), upstream_tls, c.intercom.timeout),
+          intercom(https, {.token_url = c.intercom.token_url,
+                           .api_base = c.intercom.api_base,
+                           .client_id = c.intercom.client_id,
+                           .client_secret = c.intercom.client_secret}),
+          auth_routes({.public_url = c.server.public_url,
+                       .authorize_url = c.intercom.authorize_url,
+                       .client_id = c.intercom.client_id,
+                       .session_cookie = c.session.cookie_name,
+                       .login_timeout = c.session.login_timeout,
+                       .absolute_timeout = c.session.absolute_timeout},
+                      logins, login_throttle, sessions, intercom, random, clock),
+          upstream_pool(io.get_executor(), upstream_tls,
+                        {.host = c.intercom.api.host,
+                         .port = c.intercom.api.port,
+                         .max_idle = c.proxy.pool_size,
+                         .max_connections = c.proxy.max_connections,
+                         .idle_timeout = c.proxy.pool_idle_timeout,
+                         .connect_timeout = c.proxy.connect_timeout,
+                         .handshake_timeout = c.proxy.handshake_timeout}),
+          upstream_client(upstream_pool),
+          browser_callers({.public_url = c.server.public_url,
+                           .session_cookie = c.session.cookie_name,
+                           .allow = c.proxy.allow_list},
+                          sessions),
+          proxy_handler({.upstream_host = c.intercom.api.host_header,
+                         .upstream_path = c.intercom.api.path,
+                         .api_version = c.intercom.api_version,
+                         .response_timeout = c.proxy.response_timeout,
+                         .idle_body_timeout = c.proxy.idle_body_timeout,
+                         .max_in_flight_per_caller = c.proxy.max_in_flight_per_session},
+                        browser_callers, upstream_client, random),
+          static_files(c.server.static_dir.empty() ? std::nullopt
+                                                   : std::optional<StaticFiles>(std::in_place, c.server.static_dir)),
+          handler(auth_routes, proxy_handler, redis_client, static_files ? &*static_files : nullptr,
+                  c.server.max_auth_body_bytes, drain),
+          server(io, server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version), handler,
+                 {.max_connections = max_client_connections,
+                  .handshake_timeout = c.server.handshake_timeout,
+                  .max_handshakes_in_progress = 64 * std::size_t{threads},
+                  .read_timeout = c.server.read_timeout,
+                  .idle_timeout = c.server.idle_timeout,
+                  .max_header_bytes = c.server.max_header_bytes,
+                  .access_log = c.server.access_log,
+                  .one_thread = threads == 1}) {
+        if (c.session.cache)
+            cache_tracking.emplace(io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
+                                   session_cache, redis_sessions.key_space());
+    }
+
+    boost::asio::io_context& io;
+    config::HostPort listen;
+    std::size_t max_client_connections;
+    core::SystemRandom random;
+    core::SystemClock clock;
+    core::DrainSignal drain;
+    crypto::SessionCipher cipher;
+    redis::RedisClient redis_client;
+    session::RedisSessionStore redis_sessions;
+    session::SessionCache session_cache;
+    session::CachedSessionStore cached_sessions;
+    std::optional<session::SessionCacheTracking> cache_tracking;
+    session::SessionStore& sessions;
+    session::RedisLoginStateStore logins;
+    session::RedisLoginThrottle login_throttle;
+    std::shared_ptr<boost::asio::ssl::context> upstream_tls;
+    upstream::HttpsClient https;
+    upstream::HttpIntercomOAuthClient intercom;
+    auth::AuthRoutes auth_routes;
+    upstream::ConnectionPool upstream_pool;
+    upstream::PooledUpstreamClient upstream_client;
+    proxy::BrowserCallerResolver browser_callers;
+    proxy::ProxyHandler proxy_handler;
+    std::optional<StaticFiles> static_files;
+    GatewayHandler handler;
+    server::HttpsServer server;
+};
+
+GatewayApp::GatewayApp(boost::asio::io_context& io, const config::GatewayConfig& config, unsigned threads)
+    : parts_(std::make_unique<Parts>(io, config, threads)) {}
+
+GatewayApp::~GatewayApp() = default;
+
+std::uint16_t GatewayApp::listen() {
+    return parts_->server.listen(parts_->listen.host, parts_->listen.port);
+}
+
+void GatewayApp::start() {
+    if (parts_->cache_tracking) parts_->cache_tracking->start();
+    parts_->redis_client.start();
+    parts_->server.start();
+}
+
+void GatewayApp::drain(std::function<void()> stopped) {
+    parts_->drain.begin();
+    parts_->server.drain([this, stopped = std::move(stopped)] {
+        if (parts_->cache_tracking) parts_->cache_tracking->stop();
+        parts_->redis_client.stop();
+        stopped();
+    });
+}
+
+std::size_t GatewayApp::max_client_connections() const noexcept {
+    return parts_->max_client_connections;
+}
+
+}  // namespace icg::app

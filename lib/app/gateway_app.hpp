@@ -1,0 +1,42 @@
+#pragma once
+// The composition root: builds the gateway's object graph from a validated configuration (stores,
+// clients, routes, the proxy, the server) and runs its life cycle. main() keeps the command line,
+// signals and threads; a second GatewayApp can be built from another configuration value.
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace boost::asio {
+class io_context;
+}
+namespace icg::config {
+struct GatewayConfig;
+}
+
+namespace icg::app {
+
+class GatewayApp {
+public:
+    // Throws std::exception with a message naming the setting when something cannot be set up
+    // (a certificate that does not load, a descriptor limit too low for the connection cap).
+    GatewayApp(boost::asio::io_context& io, const config::GatewayConfig& config, unsigned threads);
+    ~GatewayApp();
+    GatewayApp(const GatewayApp&) = delete;
+    GatewayApp& operator=(const GatewayApp&) = delete;
+
+    // Binds the public listener; returns its port (useful with port 0).
+    std::uint16_t listen();
+    // Connects to Redis and starts accepting.
+    void start();
+    // Readiness answers 503 from now on; once no request is in flight, the Redis clients stop and
+    // `stopped` runs (the caller then stops the event loop).
+    void drain(std::function<void()> stopped);
+
+    std::size_t max_client_connections() const noexcept;
+
+private:
+    struct Parts;
+    std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace icg::app
