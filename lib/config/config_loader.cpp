@@ -226,19 +226,23 @@ public:
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
         if (ec != std::errc{} || value <= 0) fail(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
         const std::string unit(end, s.data() + s.size());
-        std::chrono::milliseconds ms;
+        long long unit_ms = 0;
         if (unit == "ms")
-            ms = std::chrono::milliseconds(value);
+            unit_ms = 1;
         else if (unit.empty() || unit == "s")
-            ms = std::chrono::seconds(value);
+            unit_ms = 1'000;
         else if (unit == "m")
-            ms = std::chrono::minutes(value);
+            unit_ms = 60'000;
         else if (unit == "h")
-            ms = std::chrono::hours(value);
+            unit_ms = 3'600'000;
         else if (unit == "d")
-            ms = std::chrono::hours(24 * value);
+            unit_ms = 86'400'000;
         else
             fail(key, "unknown unit '" + unit + "' (use ms, s, m, h or d)");
+        // Checked before multiplying: a huge number must be an error, not an overflow.
+        constexpr long long hundred_years_ms = 100LL * 365 * 86'400'000;
+        if (value > hundred_years_ms / unit_ms) fail(key, "is longer than 100 years");
+        const std::chrono::milliseconds ms(value * unit_ms);
         out = std::chrono::duration_cast<Duration>(ms);
         if (out.count() <= 0) fail(key, "is too short for its unit");
     }

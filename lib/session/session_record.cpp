@@ -31,8 +31,10 @@ core::Secret serialize(const SessionRecord& r) {
 }
 
 std::optional<SessionRecord> deserialize(std::string_view json) {
+    if (json.empty()) return std::nullopt;  // rapidjson would offset a null pointer
     rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
+    // Iterative: a deeply nested document must not exhaust the stack (found by fuzzing).
+    doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
     if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
     SessionRecord r;
     auto text = [&](const char* key, std::string& out) {

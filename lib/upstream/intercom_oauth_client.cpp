@@ -54,8 +54,10 @@ asio::awaitable<result<core::Secret>> HttpIntercomOAuthClient::exchange_code(con
     if (response->status < 200 || response->status > 299) co_return UpstreamErrc::bad_status;
 
     rapidjson::Document doc;
-    doc.Parse(response->body.data(), response->body.size());
-    if (doc.HasParseError() || !doc.IsObject()) co_return UpstreamErrc::malformed_body;
+    // Iterative: a deeply nested answer must not exhaust the stack (found by fuzzing).
+    if (!response->body.empty())
+        doc.Parse<rapidjson::kParseIterativeFlag>(response->body.data(), response->body.size());
+    if (response->body.empty() || doc.HasParseError() || !doc.IsObject()) co_return UpstreamErrc::malformed_body;
     // Intercom's answer carries the token as access_token, and as token in older versions.
     std::string token = string_member(doc, "access_token");
     if (token.empty()) token = string_member(doc, "token");
@@ -73,8 +75,10 @@ asio::awaitable<result<IntercomAdmin>> HttpIntercomOAuthClient::fetch_me(const c
     if (response->status != 200) co_return UpstreamErrc::bad_status;
 
     rapidjson::Document doc;
-    doc.Parse(response->body.data(), response->body.size());
-    if (doc.HasParseError() || !doc.IsObject()) co_return UpstreamErrc::malformed_body;
+    // Iterative: a deeply nested answer must not exhaust the stack (found by fuzzing).
+    if (!response->body.empty())
+        doc.Parse<rapidjson::kParseIterativeFlag>(response->body.data(), response->body.size());
+    if (response->body.empty() || doc.HasParseError() || !doc.IsObject()) co_return UpstreamErrc::malformed_body;
     IntercomAdmin admin;
     admin.id = string_member(doc, "id");
     admin.name = string_member(doc, "name");

@@ -307,6 +307,18 @@ TEST_F(ConfigLoaderTest, BadDurationsAreRejectedByName) {
     }
 }
 
+// Found by fuzzing: a huge number times its unit overflowed instead of failing.
+TEST_F(ConfigLoaderTest, DurationsTooLongToHoldAreRejectedByName) {
+    for (const char* bad : {"\"9223372036854775807d\"", "\"99999999999999h\"", "\"36501d\""}) {
+        SetUp();
+        set("session", "idle_timeout", bad);
+        EXPECT_STARTS_WITH(error(), "session.idle_timeout");
+    }
+    SetUp();
+    set("session", "absolute_timeout", "\"36500d\"");
+    EXPECT_EQ(load().session.absolute_timeout, std::chrono::hours(24 * 36500));
+}
+
 TEST_F(ConfigLoaderTest, DurationShorterThanItsUnitIsRejected) {
     set("session", "idle_timeout", q("500ms"));
     EXPECT_STARTS_WITH(error(), "session.idle_timeout");
