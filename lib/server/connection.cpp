@@ -1,5 +1,8 @@
-// One client connection: TLS handshake, then keep-alive requests read, handled and answered in turn.
+// One client connection: the TLS handshake (when the listener speaks TLS), then keep-alive
+// requests read, handled and answered in turn. Written once for both streams, as Beast's
+// server-flex does: Connection<net::TlsStream> and Connection<net::PlainStream>.
 #include "http/message_parser.hpp"
+#include "net/plain_stream.hpp"
 #include "net/tls_stream.hpp"
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
@@ -18,12 +21,12 @@
 
 #include <chrono>
 #include <optional>
+#include <type_traits>
 
 namespace icg::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-using Stream = net::TlsStream;
 
 namespace {
 
@@ -58,19 +61,29 @@ http::Response plain_error(unsigned status, std::string_view text) {
     return r;
 }
 
+template <class Stream>
+Stream make_stream(asio::ip::tcp::socket socket, const HttpsServer::State& state) {
+    if constexpr (std::is_same_v<Stream, net::TlsStream>)
+        return Stream(std::move(socket), state.tls->native_handle(), net::TlsRole::server);
+    else
+        return Stream(std::move(socket));
+}
+
+template <class Stream>
 class Connection {
 public:
     using RequestParser = http::RequestParser;
+    static constexpr bool tls = std::is_same_v<Stream, net::TlsStream>;
 
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
         : remote_(remote_of(socket)),
           state_(std::move(state)),
-          stream_(std::move(socket), state_->tls->native_handle(), net::TlsRole::server),
+          stream_(make_stream<Stream>(std::move(socket), *state_)),
           buffer_(state_->limits.max_read_buffer_bytes()) {}
 
     asio::awaitable<void> run() {
         const auto& limits = state_->limits;
-        {
+        if constexpr (tls) {
             // Only a client that has spoken queues for a place, so connections that stay silent
             // (scanners, slowloris) never hold one; and a place is waited for a second at most,
             // so clients that stall mid-handshake delay others by no more than that.
@@ -142,7 +155,8 @@ private:
     // A route that relays bodies in pieces (the proxy). Returns whether the connection stays open.
     asio::awaitable<bool> serve_streamed(http::Request& request, RequestParser& parser, bool wants_keep_alive) {
         const bool keep_alive = wants_keep_alive && !state_->draining;
-        StreamExchange exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD", state_->limits);
+        StreamExchange<Stream> exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD",
+                                        state_->limits);
         co_await state_->handler.handle_stream(request, exchange);
         if (!exchange.response_started()) {
             // A request body that broke mid-relay is the client's doing, not the gateway's.
@@ -298,8 +312,13 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         std::shared_ptr<HttpsServer::State> s;
         ~Open() { s->open_connections.fetch_sub(1, std::memory_order_relaxed); }
     } open{state};
-    Connection connection(std::move(socket), std::move(state));
-    co_await connection.run();
+    if (state->tls) {
+        Connection<net::TlsStream> connection(std::move(socket), std::move(state));
+        co_await connection.run();
+    } else {
+        Connection<net::PlainStream> connection(std::move(socket), std::move(state));
+        co_await connection.run();
+    }
 }
 
 }  // namespace icg::server

@@ -21,6 +21,7 @@ class Handler;
 
 class HttpsServer {
 public:
+    // A null `tls` serves plain HTTP (for loopback listeners); the same connection code serves both.
     HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, Handler& handler,
                 ServerLimits limits);
     ~HttpsServer();

@@ -28,7 +28,8 @@ asio::awaitable<void> Handler::handle_stream(http::Request&, Exchange& exchange)
     co_await exchange.respond(std::move(response));
 }
 
-StreamExchange::StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser,
+template <class Stream>
+StreamExchange<Stream>::StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser,
                                bool keep_alive, bool head_request, const ServerLimits& limits)
     : stream_(stream),
       buffer_(buffer),
@@ -37,12 +38,14 @@ StreamExchange::StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer
       head_request_(head_request),
       limits_(limits) {}
 
-std::optional<std::uint64_t> StreamExchange::request_content_length() const {
+template <class Stream>
+std::optional<std::uint64_t> StreamExchange<Stream>::request_content_length() const {
     if (parser_.chunked()) return std::nullopt;
     return parser_.content_length().value_or(0);
 }
 
-asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request_body(std::span<char> into) {
+template <class Stream>
+asio::awaitable<boost::system::result<std::size_t>> StreamExchange<Stream>::read_request_body(std::span<char> into) {
     // Beast reads only capacity() - size() bytes (at least 512) per read: make room for a whole piece.
     buffer_.reserve(std::min(buffer_.size() + into.size(), buffer_.max_size()));
     while (!parser_.is_done()) {
@@ -63,7 +66,8 @@ asio::awaitable<boost::system::result<std::size_t>> StreamExchange::read_request
     co_return std::size_t{0};
 }
 
-void StreamExchange::begin_response(ResponseHead& head) {
+template <class Stream>
+void StreamExchange<Stream>::begin_response(ResponseHead& head) {
     started_ = true;
     status_ = head.status;
     log_note_ = std::move(head.log_note);
@@ -72,7 +76,8 @@ void StreamExchange::begin_response(ResponseHead& head) {
     no_body_ = head.no_body || head_request_;
 }
 
-void StreamExchange::prepare_response(ResponseHead& head) {
+template <class Stream>
+void StreamExchange<Stream>::prepare_response(ResponseHead& head) {
     begin_response(head);
     response_.emplace(bhttp::status(head.status), 11);
     for (const auto& field : head.headers) response_->insert(field.name, field.value);
@@ -85,7 +90,8 @@ void StreamExchange::prepare_response(ResponseHead& head) {
 
 // The common case, a complete small answer: its head is written out here, with no Beast message,
 // fields or serializer, and goes with the body in one buffer (one TLS record, one send).
-asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, std::span<const char> body) {
+template <class Stream>
+asio::awaitable<error_code> StreamExchange<Stream>::write_response(ResponseHead head, std::span<const char> body) {
     if (!head.no_body) head.content_length = body.size();
     begin_response(head);
     const std::span<const char> sent = no_body_ ? std::span<const char>() : body;
@@ -112,7 +118,8 @@ asio::awaitable<error_code> StreamExchange::write_response(ResponseHead head, st
     co_return ec;
 }
 
-asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead head) {
+template <class Stream>
+asio::awaitable<error_code> StreamExchange<Stream>::write_response_head(ResponseHead head) {
     prepare_response(head);
     response_->body().data = nullptr;
     response_->body().more = true;
@@ -123,7 +130,8 @@ asio::awaitable<error_code> StreamExchange::write_response_head(ResponseHead hea
     co_return ec;
 }
 
-asio::awaitable<error_code> StreamExchange::write_response_body(std::span<const char> data) {
+template <class Stream>
+asio::awaitable<error_code> StreamExchange<Stream>::write_response_body(std::span<const char> data) {
     if (no_body_ || data.empty()) co_return error_code{};
     auto& body = response_->body();
     body.data = const_cast<char*>(data.data());
@@ -139,7 +147,8 @@ asio::awaitable<error_code> StreamExchange::write_response_body(std::span<const 
     co_return ec;
 }
 
-asio::awaitable<error_code> StreamExchange::finish_response() {
+template <class Stream>
+asio::awaitable<error_code> StreamExchange<Stream>::finish_response() {
     if (no_body_) {
         finished_ = true;
         co_return error_code{};
@@ -157,7 +166,8 @@ asio::awaitable<error_code> StreamExchange::finish_response() {
     co_return ec;
 }
 
-asio::awaitable<void> StreamExchange::respond(http::Response response) {
+template <class Stream>
+asio::awaitable<void> StreamExchange<Stream>::respond(http::Response response) {
     if (response_started()) {
         failed_ = true;  // too late for a new status line; the connection closes
         co_return;
@@ -172,5 +182,8 @@ asio::awaitable<void> StreamExchange::respond(http::Response response) {
     const std::span<const char> bytes(body);
     co_await write_response(std::move(head), bytes);
 }
+
+template class StreamExchange<net::TlsStream>;
+template class StreamExchange<net::PlainStream>;
 
 }  // namespace icg::server

@@ -1,9 +1,10 @@
 #pragma once
-// The server's Exchange over one TLS connection: the request body is parsed into the caller's
+// The server's Exchange over one connection (TLS or plain): the request body is parsed into the caller's
 // buffers, a streamed answer goes through Beast's buffer_body serializer, and a complete answer
 // is written out directly.
 // Private to server/.
 #include "http/message_parser.hpp"
+#include "net/plain_stream.hpp"
 #include "net/tls_stream.hpp"
 #include "server/exchange.hpp"
 #include "server/server_limits.hpp"
@@ -17,9 +18,10 @@
 
 namespace icg::server {
 
+// Defined for net::TlsStream and net::PlainStream (stream_exchange.cpp).
+template <class Stream>
 class StreamExchange final : public Exchange {
 public:
-    using Stream = net::TlsStream;
     using RequestParser = http::RequestParser;
 
     StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser, bool keep_alive,
