@@ -2,12 +2,11 @@
 // root (app::GatewayApp), and runs the event loop, its threads and the signals.
 #include "app/gateway_app.hpp"
 #include "config/config_loader.hpp"
+#include "core/process_hardening.hpp"
 #include "observability/access_log.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
-#include <sys/prctl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -109,8 +108,9 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     auto options = parse_options(argc, argv, exit_code);
     if (!options) return exit_code;
-    // No core dumps and no ptrace by other processes of the same user: this memory holds tokens.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Before any secret is read: no core dumps, no ptrace by other processes of the same user.
+    if (!icg::core::make_process_undumpable())
+        std::cerr << "intercom-gateway: warning: could not mark the process non-dumpable\n";
     try {
         auto config = icg::config::load_config(options->config_file, icg::config::process_environment());
         icg::config::wipe_secret_environment();
