@@ -24,6 +24,7 @@
 #include <exception>
 #include <initializer_list>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -53,6 +54,22 @@ constexpr std::array<std::pair<std::string_view, MeMode>, 3> kMeModes{{
     {"error500", MeMode::error500},
     {"slow", MeMode::slow},
 }};
+
+constexpr std::array<std::pair<std::string_view, ApiFault>, 4> kApiFaults{{
+    {"none", ApiFault::none},
+    {"error500", ApiFault::error500},
+    {"stall", ApiFault::stall},
+    {"reset", ApiFault::reset},
+}};
+
+// Thrown to drop a connection without answering (ApiFault::reset). A Handler has no hold on its
+// socket, and the server ends a connection whose coroutine throws: it logs one line, and RAII closes
+// the socket with no TLS close_notify, which the client sees as a connection cut mid-exchange.
+// handle() lets only this exception through; every other failure still becomes a 500.
+class DeliberateReset final : public std::runtime_error {
+public:
+    DeliberateReset() : std::runtime_error("mock-intercom: api-fault reset, connection dropped on purpose") {}
+};
 
 template <class Mode, std::size_t N>
 std::optional<Mode> find_mode(const std::array<std::pair<std::string_view, Mode>, N>& table, std::string_view name) {
@@ -240,6 +257,9 @@ std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept {
 std::optional<MeMode> parse_me_mode(std::string_view name) noexcept {
     return find_mode(kMeModes, name);
 }
+std::optional<ApiFault> parse_api_fault(std::string_view name) noexcept {
+    return find_mode(kApiFaults, name);
+}
 
 // Everything requests share; guarded by `mutex`, which is never held across a co_await.
 struct MockIntercom::State {
@@ -257,6 +277,7 @@ struct MockIntercom::State {
     MockStats stats;
     TokenMode token_mode = TokenMode::ok;
     MeMode me_mode = MeMode::ok;
+    ApiFault api_fault = ApiFault::none;
 };
 
 MockIntercom::MockIntercom(MockIntercomConfig config, core::Random& random, const core::Clock& clock)
@@ -273,6 +294,8 @@ asio::awaitable<http::Response> MockIntercom::handle(http::Request& request) {
     // The server's contract is that handlers do not throw; allocation or URL errors become a 500.
     try {
         co_return co_await route(request);
+    } catch (const DeliberateReset&) {
+        throw;
     } catch (const std::exception&) {
         // Nothing from the exception is logged: it may quote the request.
     }
@@ -447,10 +470,24 @@ bool MockIntercom::token_known(const http::Request& request) {
 asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, ApiRoute route) {
     // Recorded before the token check, so a test also sees what reached us on a refused request.
     std::string description = describe_request(request);
+    ApiFault fault;
     {
         std::lock_guard lock(state_->mutex);
         ++state_->stats.api;
         state_->last_request = description;
+        fault = state_->api_fault;
+    }
+    switch (fault) {
+        case ApiFault::none:
+            break;
+        case ApiFault::error500:
+            co_return error_list(500, "server_error", "Internal server error");
+        case ApiFault::stall:
+            // Longer than any client deadline worth testing; the request is answered afterwards.
+            co_await pause(config_.slow_delay);
+            break;
+        case ApiFault::reset:
+            throw DeliberateReset();
     }
     if (!token_known(request)) co_return error_list(401, "unauthorized", "Access Token Invalid");
 
@@ -561,10 +598,18 @@ http::Response MockIntercom::control(const http::Request& request) {
     }
     const bool token_mode = path == "/__mock/token-mode" && post;
     const bool me_mode = path == "/__mock/me-mode" && post;
-    if (!token_mode && !me_mode) return error_list(404, "not_found", "Resource Not Found");
+    const bool api_fault = path == "/__mock/api-fault" && post;
+    if (!token_mode && !me_mode && !api_fault) return error_list(404, "not_found", "Resource Not Found");
 
     const auto query = parse_form(request.query());
     const std::string name = query ? std::string(field(*query, "mode")) : std::string();
+    if (api_fault) {
+        const auto fault = parse_api_fault(name);
+        if (!fault) return error_list(400, "parameter_invalid", "mode must be none, error500, stall or reset");
+        set_api_fault(*fault);
+        observability::log_event("info", "api fault set to " + name);
+        return with_note(no_content(), "mode_set");
+    }
     if (token_mode) {
         const auto mode = parse_token_mode(name);
         if (!mode)
@@ -603,6 +648,11 @@ void MockIntercom::set_token_mode(TokenMode mode) {
 void MockIntercom::set_me_mode(MeMode mode) {
     std::lock_guard lock(state_->mutex);
     state_->me_mode = mode;
+}
+
+void MockIntercom::set_api_fault(ApiFault fault) {
+    std::lock_guard lock(state_->mutex);
+    state_->api_fault = fault;
 }
 
 MockStats MockIntercom::stats() const {

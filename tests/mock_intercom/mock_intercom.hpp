@@ -35,9 +35,14 @@ struct MockIntercomConfig {
 enum class TokenMode { ok, reject, error500, garbage, slow, no_token };
 // How GET /me answers.
 enum class MeMode { ok, error500, slow };
+// A fault on the REST endpoints of mock_api.hpp (not /me, not the OAuth routes, so logins still
+// work while the API fails): none answers normally; error500 answers 500; stall holds the request
+// for slow_delay before answering; reset closes the connection without an answer.
+enum class ApiFault { none, error500, stall, reset };
 
 std::optional<TokenMode> parse_token_mode(std::string_view name) noexcept;
 std::optional<MeMode> parse_me_mode(std::string_view name) noexcept;
+std::optional<ApiFault> parse_api_fault(std::string_view name) noexcept;
 
 // Requests seen on the Intercom endpoints, whatever their outcome. `api` counts the REST
 // endpoints of mock_api.hpp (/echo, /stream, /slow, /rate-limited, /contacts); /me has its own.
@@ -68,6 +73,7 @@ public:
     void revoke_all_tokens();
     void set_token_mode(TokenMode mode);
     void set_me_mode(MeMode mode);
+    void set_api_fault(ApiFault fault);
     MockStats stats() const;
     // Where stats().connections comes from: the server owns the connections, not this handler.
     // Set before serving; must be safe to call from any thread.

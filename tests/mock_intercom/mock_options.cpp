@@ -128,7 +128,9 @@ std::string_view mock_usage() {
            "GET /stream?bytes=N[&chunked=1], ANY /slow?ms=N, GET /rate-limited, GET /contacts[/ID].\n"
            "Test controls: POST /__mock/revoke, GET /__mock/stats, GET /__mock/last-request,\n"
            "GET /__mock/issued-tokens, POST /__mock/token-mode?mode=ok|reject|error500|garbage|slow|\n"
-           "no_token, POST /__mock/me-mode?mode=ok|error500|slow.\n"
+           "no_token, POST /__mock/me-mode?mode=ok|error500|slow,\n"
+           "POST /__mock/api-fault?mode=none|error500|stall|reset (the API endpoints above, not /me:\n"
+           "answer 500, hold 30 s, or close the connection without an answer).\n"
            "Exit status: 0 after SIGTERM/SIGINT, 2 for bad arguments or unusable cert/key, 1 otherwise.\n";
 }
 

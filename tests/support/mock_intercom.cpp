@@ -117,6 +117,10 @@ void MockIntercom::set_me_mode(const std::string& mode) {
     control("POST", "/__mock/me-mode?mode=" + mode);
 }
 
+void MockIntercom::set_api_fault(const std::string& mode) {
+    control("POST", "/__mock/api-fault?mode=" + mode);
+}
+
 void MockIntercom::revoke_all_tokens() {
     control("POST", "/__mock/revoke");
 }

@@ -58,6 +58,9 @@ public:
     void set_token_mode(const std::string& mode);
     // mode: ok | error500 | slow
     void set_me_mode(const std::string& mode);
+    // mode: none | error500 | stall | reset, for the API endpoints (/echo, /stream, /contacts, …;
+    // not /me or the OAuth routes): 500, no answer for 30 s, or the connection closed unanswered.
+    void set_api_fault(const std::string& mode);
     void revoke_all_tokens();
     MockStats stats();
     // Every access token the mock has handed out, so tests can search logs and Redis for them.

@@ -16,8 +16,8 @@
 
 namespace icg::testing {
 
-RedisServer::RedisServer(const TempDir& dir, std::uint16_t port)
-    : dir_(dir), port_(port ? port : free_port()), port_was_chosen_(port == 0) {
+RedisServer::RedisServer(const TempDir& dir, std::uint16_t port, RedisPersistence persistence)
+    : dir_(dir), port_(port ? port : free_port()), port_was_chosen_(port == 0), persistence_(persistence) {
     start();
 }
 
@@ -50,11 +50,16 @@ void RedisServer::start_once() {
     ProcessOptions options;
     options.name = "redis-server:" + std::to_string(port_);
     options.log_file = dir_ / ("redis-" + std::to_string(port_) + "-" + std::to_string(starts_) + ".log");
-    process_ = std::make_unique<Process>(
-        "/usr/bin/redis-server",
-        std::vector<std::string>{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                 "no", "--logfile", "", "--daemonize", "no", "--dir", dir_.path().string()},
-        options);
+    std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                  "--dir",  dir_.path().string()};
+    args.insert(args.end(), {"--save", "", "--logfile", "", "--daemonize", "no"});
+    // "always" fsyncs each write before the reply: a session the gateway was told is stored
+    // survives the restart, which is what a test of a restart checks.
+    if (persistence_ == RedisPersistence::append_only)
+        args.insert(args.end(), {"--appendonly", "yes", "--appendfsync", "always"});
+    else
+        args.insert(args.end(), {"--appendonly", "no"});
+    process_ = std::make_unique<Process>("/usr/bin/redis-server", std::move(args), options);
     if (!process_->wait_for_output("Ready to accept connections", std::chrono::seconds(15))) {
         const auto output = process_->output();
         process_.reset();

@@ -1,6 +1,6 @@
 #pragma once
-// A real redis-server on 127.0.0.1 for one test, without persistence; it can be stopped and
-// started again on the same port to test outages.
+// A real redis-server on 127.0.0.1 for one test, without persistence unless asked; it can be
+// stopped and started again on the same port to test outages.
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -11,9 +11,14 @@
 
 namespace icg::testing {
 
+// none: the data is lost on every stop. append_only: every write is in the append-only file in
+// the test's directory, fsynced before Redis answers, so a stop and start keeps every key.
+enum class RedisPersistence { none, append_only };
+
 class RedisServer {
 public:
-    explicit RedisServer(const TempDir& dir, std::uint16_t port = 0);  // 0: a free port
+    explicit RedisServer(const TempDir& dir, std::uint16_t port = 0,  // 0: a free port
+                         RedisPersistence persistence = RedisPersistence::none);
     ~RedisServer();
 
     std::uint16_t port() const noexcept { return port_; }
@@ -29,6 +34,7 @@ private:
     const TempDir& dir_;
     std::uint16_t port_;
     bool port_was_chosen_;  // a free port we picked, which may be taken by the time Redis binds
+    RedisPersistence persistence_;
     int starts_ = 0;
     std::unique_ptr<Process> process_;
 };
