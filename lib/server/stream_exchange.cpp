@@ -85,7 +85,7 @@ void StreamExchange<Stream>::prepare_response(ResponseHead& head) {
         response_->content_length(*head.content_length);
     else if (!no_body_)
         response_->chunked(true);
-    response_->keep_alive(keep_alive_);
+    response_->keep_alive(keeps_alive());
 }
 
 // The common case, a complete small answer: its head is written out here, with no Beast message,
@@ -102,7 +102,7 @@ asio::awaitable<error_code> StreamExchange<Stream>::write_response(ResponseHead 
     out.append(bhttp::obsolete_reason(bhttp::int_to_status(head.status))).append("\r\n");
     http::append_fields(out, head.headers);
     if (head.content_length) out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
-    if (!keep_alive_) out.append("Connection: close\r\n");
+    if (!keeps_alive()) out.append("Connection: close\r\n");
     out.append("\r\n");
     out.append(sent.data(), sent.size());
 

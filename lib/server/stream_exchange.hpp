@@ -52,6 +52,9 @@ public:
     bool reusable() const noexcept { return finished_ && !failed_ && parser_.is_done(); }
 
 private:
+    // An answer given before the request body was read to its end (a refusal, an early error)
+    // ends the connection, and says so: the unread rest cannot be told from a next request.
+    bool keeps_alive() const noexcept { return keep_alive_ && parser_.is_done(); }
     void begin_response(ResponseHead& head);    // the facts for the access log
     void prepare_response(ResponseHead& head);  // and Beast's message, for a streamed answer
 

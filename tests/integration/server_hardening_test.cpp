@@ -90,6 +90,17 @@ TEST_F(ServerHardeningTest, AProxiedBodyThatBreaksIsTheClientsFaultNotA500) {
     EXPECT_EQ(gateway().process().output().find("\"status\":500"), std::string::npos) << gateway().process().output();
 }
 
+// Found by the soak: a refusal sent before the request body was read advertised keep-alive, and
+// the client's next request on that connection then met a closed connection with no answer.
+TEST_F(ServerHardeningTest, AnAnswerBeforeTheBodyWasReadSaysTheConnectionCloses) {
+    HttpsConnection connection(gateway().port(), certificates().ca_file);
+    connection.write_raw("POST /intercom/echo/probe HTTP/1.1\r\nHost: localhost\r\nX-CSRF: 1\r\nContent-Length: 1000\r\n\r\n" +
+                         std::string(1000, 'b'));
+    const auto answer = connection.read_until_closed(10s);
+    EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 401")) << status_line(answer);
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+}
+
 TEST_F(ServerHardeningTest, AProxiedBodyThatStallsIs408) {
     start_gateway([](GatewaySettings& s) { s.set("server", "read_timeout", "1s"); });
     auto client = browser();
