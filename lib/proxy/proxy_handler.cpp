@@ -31,7 +31,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_client_request_id = 128;
 
 // Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.

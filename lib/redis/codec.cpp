@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -14,6 +15,36 @@ struct ReaderDeleter {
 struct ReplyDeleter {
     void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
 };
+
+// hiredis 0.14 (Debian 12) allocates room for an array's announced element count before any
+// element arrives, and the count may be up to INT_MAX: "*999999999\r\n" from a hostile or broken
+// server would ask for 8 GB (found by fuzzing). hiredis 1.x has maxelements for this; here the
+// reader's array constructor is wrapped instead, and a larger array is a protocol error.
+constexpr int max_reply_elements = 1 << 20;
+
+// hiredis keeps its default constructors private; a reader made with them points at them.
+const redisReplyObjectFunctions& default_functions() {
+    static const redisReplyObjectFunctions functions = [] {
+        std::unique_ptr<redisReader, ReaderDeleter> probe{redisReaderCreate()};
+        if (!probe || !probe->fn) throw std::bad_alloc();
+        return *probe->fn;
+    }();
+    return functions;
+}
+
+void* create_bounded_array(const redisReadTask* task, int elements) {
+    if (elements > max_reply_elements) return nullptr;  // hiredis reports it as out of memory: an error
+    return default_functions().createArray(task, elements);
+}
+
+redisReplyObjectFunctions* bounded_functions() {
+    static redisReplyObjectFunctions functions = [] {
+        redisReplyObjectFunctions f = default_functions();
+        f.createArray = create_bounded_array;
+        return f;
+    }();
+    return &functions;
+}
 
 Reply convert(const redisReply& r) {
     Reply out;
@@ -65,7 +96,7 @@ std::string format_command(std::span<const std::string> args) {
 }
 
 struct ReplyReader::Impl {
-    std::unique_ptr<redisReader, ReaderDeleter> reader{redisReaderCreate()};
+    std::unique_ptr<redisReader, ReaderDeleter> reader{redisReaderCreateWithFunctions(bounded_functions())};
 };
 
 ReplyReader::ReplyReader() : impl_(std::make_unique<Impl>()) {

@@ -184,6 +184,22 @@ TEST(ReplyReader, LargeBulkStringInManyChunks) {
     EXPECT_EQ(got.text, big);
 }
 
+// Found by fuzzing: hiredis 0.14 would allocate room for the announced count at once.
+TEST(ReplyReader, AnArrayAnnouncingMoreThanAMillionElementsIsAProtocolError) {
+    for (const char* huge : {"*999999999\r\n", "*555555552\r\n", "*2147483647\r\n", "*1048577\r\n"}) {
+        ReplyReader reader;
+        ASSERT_TRUE(reader.feed(huge));
+        Reply got;
+        EXPECT_EQ(reader.next(got), ReplyReader::Status::protocol_error) << huge;
+    }
+    ReplyReader reader;
+    ASSERT_TRUE(reader.feed("*2\r\n$1\r\na\r\n:7\r\n"));
+    Reply got;
+    ASSERT_EQ(reader.next(got), ReplyReader::Status::reply);
+    ASSERT_EQ(got.elements.size(), 2u);
+    EXPECT_EQ(got.elements[1].integer, 7);
+}
+
 TEST(ReplyReader, GarbageIsAProtocolError) {
     for (const char* garbage : {"!oops\r\n", "HTTP/1.1 200 OK\r\n", "\x01\x02\x03\r\n"}) {
         ReplyReader reader;
