@@ -57,6 +57,18 @@ void KeyedGate::leave(std::uint64_t key) {
     Wakeup::wake(std::shared_ptr<Wakeup>(next, &next->wakeup));
 }
 
+std::size_t KeyedGate::holders(std::uint64_t key) const {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    return it == entries_.end() ? 0 : it->second.holders;
+}
+
+std::size_t KeyedGate::waiting(std::uint64_t key) const {
+    std::lock_guard lock(mutex_);
+    const auto it = entries_.find(key);
+    return it == entries_.end() ? 0 : it->second.waiters.size();
+}
+
 std::size_t KeyedGate::busy_keys() const {
     std::lock_guard lock(mutex_);
     return entries_.size();

@@ -42,6 +42,8 @@ public:
     std::size_t limit_per_key() const noexcept { return limit_; }
     // Keys with a holder or a waiter; a key with neither is forgotten.
     std::size_t busy_keys() const;
+    std::size_t holders(std::uint64_t key) const;
+    std::size_t waiting(std::uint64_t key) const;
 
 private:
     struct Waiter;
