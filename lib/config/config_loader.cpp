@@ -7,6 +7,7 @@
 #define TOML_EXCEPTIONS 1
 #include <toml++/toml.h>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -22,7 +23,9 @@
 namespace icg::config {
 namespace {
 
-enum class Kind { text, secret, integer, duration, boolean, list };
+// `tables` is an array of tables ([[section.name]]): read from the document tree, never from the
+// environment, whose flat variables cannot spell it.
+enum class Kind { text, secret, integer, duration, boolean, list, tables };
 
 struct KeySpec {
     const char* section;
@@ -77,6 +80,10 @@ constexpr KeySpec known_keys[] = {
     {"session", "cache", Kind::boolean},
     {"session", "cache_ttl", Kind::duration},
     {"session", "cache_max_entries", Kind::integer},
+    {"internal", "listen", Kind::text},
+    {"internal", "tls", Kind::boolean},
+    {"internal", "client_ca_file", Kind::text},
+    {"internal", "services", Kind::tables},
 };
 
 std::string full_name(const KeySpec& k) {
@@ -97,8 +104,16 @@ std::string env_name(const KeySpec& k) {
 // Raw values as text, after the file and the environment; typed conversion comes after.
 using RawValues = std::map<std::string, std::string>;
 
-void read_file(const std::string& path, RawValues& raw) {
-    toml::table root;
+// What the file and the environment say, before typing: scalar keys as text (the environment
+// overrides those), and the document tree for structured keys.
+struct ConfigSource {
+    RawValues raw;
+    toml::table document;
+};
+
+void read_file(const std::string& path, ConfigSource& source) {
+    auto& raw = source.raw;
+    toml::table& root = source.document;
     try {
         root = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
@@ -114,7 +129,11 @@ void read_file(const std::string& path, RawValues& raw) {
             const auto spec = std::find_if(std::begin(known_keys), std::end(known_keys),
                                            [&](const KeySpec& k) { return full_name(k) == key; });
             if (spec == std::end(known_keys)) fail(key, "unknown key in " + path);
-            if (spec->kind == Kind::list) {
+            if (spec->kind == Kind::tables) {
+                const auto* array = value.as_array();
+                if (!array || !array->is_array_of_tables())
+                    fail(key, "must be an array of tables, written [[" + key + "]]");
+            } else if (spec->kind == Kind::list) {
                 // Lists are kept one item per line; the environment spells them comma-separated.
                 const auto* array = value.as_array();
                 if (!array) fail(key, "must be an array of strings, e.g. [\"GET /me\"]");
@@ -148,6 +167,7 @@ std::string read_secret_file(const std::string& var, const std::string& file) {
 
 void apply_environment(const EnvLookup& env, RawValues& raw) {
     for (const auto& k : known_keys) {
+        if (k.kind == Kind::tables) continue;
         const std::string var = env_name(k);
         if (auto v = env(var)) {
             if (k.kind == Kind::list) std::replace(v->begin(), v->end(), ',', '\n');
@@ -304,7 +324,103 @@ void check_readable_file(const std::string& key, const std::string& path) {
     if (!in) fail(key, "file cannot be read: " + path);
 }
 
-GatewayConfig build(const RawValues& raw) {
+bool is_loopback(const std::string& host) {
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(host, ec);
+    return (!ec && address.is_loopback()) || host == "localhost";
+}
+
+std::string service_key(std::size_t index, const char* field) {
+    return "internal.services[" + std::to_string(index) + "]." + field;
+}
+
+std::vector<std::string> string_array(const std::string& key, const toml::node* node) {
+    std::vector<std::string> out;
+    if (!node) return out;
+    const auto* array = node->as_array();
+    if (!array) fail(key, "must be an array of strings");
+    for (const auto& item : *array) {
+        const auto* text = item.as_string();
+        if (!text) fail(key, "must be an array of strings");
+        out.push_back(text->get());
+    }
+    return out;
+}
+
+std::string text_field(const std::string& key, const toml::node* node) {
+    if (!node) return {};
+    const auto* text = node->as_string();
+    if (!text) fail(key, "must be a string");
+    return text->get();
+}
+
+// [[internal.services]]: each table checked whole, with a message naming the entry and field.
+std::vector<ServiceSettings> parse_services(const toml::table& document) {
+    std::vector<ServiceSettings> services;
+    const auto* array = document["internal"]["services"].as_array();
+    if (!array) return services;
+    constexpr std::string_view fields[] = {"name", "key_sha256", "peer", "workspaces", "allow", "admin"};
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const auto& table = *array->get(i)->as_table();
+        for (const auto& [field, value] : table)
+            if (std::find(std::begin(fields), std::end(fields), field.str()) == std::end(fields))
+                fail(service_key(i, std::string(field.str()).c_str()), "unknown key");
+        ServiceSettings s;
+        s.name = text_field(service_key(i, "name"), table.get("name"));
+        if (s.name.empty() || s.name.size() > 64 || !std::all_of(s.name.begin(), s.name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+            }))
+            fail(service_key(i, "name"), "is required: 1 to 64 letters, digits, '-', '_' or '.'");
+        for (const auto& other : services)
+            if (other.name == s.name) fail(service_key(i, "name"), "\"" + s.name + "\" is used twice");
+        const std::string hash = text_field(service_key(i, "key_sha256"), table.get("key_sha256"));
+        if (!hash.empty()) {
+            if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
+                    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+                }))
+                fail(service_key(i, "key_sha256"),
+                     "must be 64 hex digits (intercom-gateway --new-service-key prints one)");
+            for (std::size_t b = 0; b < 32; ++b)
+                s.key_sha256 += static_cast<char>(std::stoi(hash.substr(2 * b, 2), nullptr, 16));
+        }
+        s.peer = text_field(service_key(i, "peer"), table.get("peer"));
+        if (s.key_sha256.empty() && s.peer.empty())
+            fail(service_key(i, "key_sha256"), "or peer is required: a service must be identified");
+        if (!s.key_sha256.empty() && !s.peer.empty())
+            fail(service_key(i, "peer"), "and key_sha256 are both set; a service is identified by one");
+        for (const auto& other : services)
+            if (!s.key_sha256.empty() && other.key_sha256 == s.key_sha256)
+                fail(service_key(i, "key_sha256"), "is the same as service \"" + other.name + "\"'s");
+            else if (!s.peer.empty() && other.peer == s.peer)
+                fail(service_key(i, "peer"), "is the same as service \"" + other.name + "\"'s");
+        if (!table.contains("workspaces"))
+            fail(service_key(i, "workspaces"), "is required: the workspace ids it may act for, or [\"*\"]");
+        for (auto& id : string_array(service_key(i, "workspaces"), table.get("workspaces"))) {
+            if (id == "*")
+                s.any_workspace = true;
+            else if (id.empty() || id.size() > 64 || id.find_first_of(" \t\r\n,") != std::string::npos)
+                fail(service_key(i, "workspaces"), "holds a malformed workspace id");
+            else
+                s.workspaces.push_back(std::move(id));
+        }
+        if (s.any_workspace && !s.workspaces.empty())
+            fail(service_key(i, "workspaces"), "mixes \"*\" with workspace ids");
+        s.allow = string_array(service_key(i, "allow"), table.get("allow"));
+        std::string why;
+        auto allow = proxy::AllowList::parse(s.allow, &why);
+        if (!allow) fail(service_key(i, "allow"), why);
+        s.allow_list = std::move(*allow);
+        if (const auto* admin = table.get("admin")) {
+            if (!admin->is_boolean()) fail(service_key(i, "admin"), "must be true or false");
+            s.admin = admin->as_boolean()->get();
+        }
+        services.push_back(std::move(s));
+    }
+    return services;
+}
+
+GatewayConfig build(const ConfigSource& source) {
+    const RawValues& raw = source.raw;
     Reader r(raw);
     GatewayConfig c;
 
@@ -415,10 +531,30 @@ GatewayConfig build(const RawValues& raw) {
     r.integer("session.max_pending_logins_per_browser", c.session.max_pending_logins_per_browser, 1, 10'000);
     r.integer("session.max_pending_logins_per_address", c.session.max_pending_logins_per_address, 1, 1'000'000);
     if (c.session.max_pending_logins_per_address < c.session.max_pending_logins_per_browser)
-        fail("session.max_pending_logins_per_address", "must not be smaller than session.max_pending_logins_per_browser");
+        fail("session.max_pending_logins_per_address",
+             "must not be smaller than session.max_pending_logins_per_browser");
     r.boolean("session.cache", c.session.cache);
     r.duration("session.cache_ttl", c.session.cache_ttl);
     r.integer("session.cache_max_entries", c.session.cache_max_entries, 1, 100'000'000);
+
+    if (r.has("internal.listen")) c.internal.listen = parse_host_port("internal.listen", raw.at("internal.listen"));
+    r.boolean("internal.tls", c.internal.tls);
+    r.text("internal.client_ca_file", c.internal.client_ca_file);
+    c.internal.services = parse_services(source.document);
+    if (c.internal.listen) {
+        if (!c.internal.tls && !is_loopback(c.internal.listen->host))
+            fail("internal.tls", "may be false only when internal.listen is a loopback address (127.0.0.1, ::1)");
+        if (c.server.listen.host == c.internal.listen->host && c.server.listen.port == c.internal.listen->port &&
+            c.server.listen.port != 0)
+            fail("internal.listen", "must differ from server.listen");
+    }
+    if (!c.internal.client_ca_file.empty()) {
+        if (!c.internal.tls) fail("internal.client_ca_file", "needs internal.tls (client certificates come with TLS)");
+        check_readable_file("internal.client_ca_file", c.internal.client_ca_file);
+    }
+    for (std::size_t i = 0; i < c.internal.services.size(); ++i)
+        if (!c.internal.services[i].peer.empty() && c.internal.client_ca_file.empty())
+            fail(service_key(i, "peer"), "needs internal.client_ca_file (peers are known by client certificates)");
     return c;
 }
 
@@ -443,11 +579,11 @@ void wipe_secret_environment() {
 }
 
 GatewayConfig load_config(const std::string& path, const EnvLookup& env) {
-    RawValues raw;
-    if (!path.empty()) read_file(path, raw);
-    apply_environment(env, raw);
-    auto config = build(raw);
-    for (auto& [key, value] : raw) std::fill(value.begin(), value.end(), '\0');
+    ConfigSource source;
+    if (!path.empty()) read_file(path, source);
+    apply_environment(env, source.raw);
+    auto config = build(source);
+    for (auto& [key, value] : source.raw) std::fill(value.begin(), value.end(), '\0');
     return config;
 }
 
@@ -493,7 +629,19 @@ std::string describe(const GatewayConfig& c) {
         << "session.max_pending_logins_per_address = " << c.session.max_pending_logins_per_address << "\n"
         << "session.cache = " << (c.session.cache ? "true" : "false") << "\n"
         << "session.cache_ttl = " << c.session.cache_ttl.count() << "ms\n"
-        << "session.cache_max_entries = " << c.session.cache_max_entries << "\n";
+        << "session.cache_max_entries = " << c.session.cache_max_entries << "\n"
+        << "internal.listen = "
+        << (c.internal.listen ? c.internal.listen->host + ":" + std::to_string(c.internal.listen->port)
+                              : std::string("(off)"))
+        << "\n"
+        << "internal.tls = " << (c.internal.tls ? "true" : "false") << "\n"
+        << "internal.client_ca_file = " << (c.internal.client_ca_file.empty() ? "(none)" : c.internal.client_ca_file)
+        << "\n";
+    for (const auto& s : c.internal.services)
+        out << "internal.services: " << s.name << " (" << (s.peer.empty() ? "key" : "peer " + s.peer) << ", "
+            << (s.any_workspace ? std::string("every workspace") : std::to_string(s.workspaces.size()) + " workspaces")
+            << ", " << (s.allow.empty() ? std::string("every call") : std::to_string(s.allow.size()) + " rules")
+            << (s.admin ? ", admin" : "") << ")\n";
     return out.str();
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct HostPort {
 
 // An https origin with an optional base path, taken apart once at load.
 struct HttpsOrigin {
-    std::string host;         // as in the URL; an IP literal without brackets
+    std::string host;  // as in the URL; an IP literal without brackets
     std::string port = "443";
     std::string host_header;  // host[:port] as the Host field carries it
     std::string path;         // the base path, usually empty; no trailing slash
@@ -48,7 +49,7 @@ struct TlsSettings {
 };
 
 struct RedisSettings {
-    core::Secret url;  // may carry a password
+    core::Secret url;               // may carry a password
     redis::RedisEndpoint endpoint;  // the url, parsed
     std::chrono::milliseconds connect_timeout{1'000};
     std::chrono::milliseconds command_timeout{500};
@@ -61,7 +62,7 @@ struct IntercomSettings {
     std::string authorize_url = "https://app.intercom.com/oauth";
     std::string token_url = "https://api.intercom.io/auth/eagle/token";
     std::string api_base = "https://api.intercom.io";
-    HttpsOrigin api;  // api_base, parsed
+    HttpsOrigin api;      // api_base, parsed
     std::string ca_file;  // extra CA trusted for upstream TLS, besides the system store
     std::chrono::milliseconds timeout{10'000};
     std::string api_version = "2.14";  // Intercom-Version sent when the client sends none; empty: none
@@ -98,6 +99,26 @@ struct SessionSettings {
     std::size_t cache_max_entries = 100'000;
 };
 
+// One internal service: who it is (a key, or a client certificate) and what it may do.
+struct ServiceSettings {
+    std::string name;                     // in access logs and errors; unique
+    std::string key_sha256;               // 32 raw bytes: SHA-256 of the service's key; empty when `peer` identifies it
+    std::string peer;                     // a client certificate's URI SAN (spiffe://…) or DNS SAN; empty with a key
+    bool any_workspace = false;           // workspaces = ["*"]
+    std::vector<std::string> workspaces;  // the ids it may act for, when not any_workspace
+    std::vector<std::string> allow;       // proxy.allow syntax; empty: every API call
+    AllowList allow_list;                 // the rules, parsed
+    bool admin = false;                   // may list and disconnect workspaces
+};
+
+// The listener for internal services; off while `listen` is unset.
+struct InternalSettings {
+    std::optional<HostPort> listen;
+    bool tls = true;             // false: plain HTTP, accepted only on a loopback address
+    std::string client_ca_file;  // set: a client certificate signed by this CA is required
+    std::vector<ServiceSettings> services;
+};
+
 struct GatewayConfig {
     ServerSettings server;
     TlsSettings tls;
@@ -105,6 +126,7 @@ struct GatewayConfig {
     IntercomSettings intercom;
     ProxySettings proxy;
     SessionSettings session;
+    InternalSettings internal;
 };
 
 }  // namespace icg::config

@@ -71,6 +71,7 @@ protected:
             toml += "[" + section + "]\n";
             for (const auto& [k, v] : keys) toml += k + " = " + v + "\n";
         }
+        toml += extra_toml;
         return dir.write_file("gateway.toml", toml).string();
     }
 
@@ -103,6 +104,7 @@ protected:
 
     TempDir dir;
     std::map<std::string, std::map<std::string, std::string>> values;
+    std::string extra_toml;  // written after the sections: [[arrays.of.tables]]
     std::map<std::string, std::string> env;
 };
 
@@ -525,6 +527,99 @@ TEST_F(ConfigLoaderTest, DescribeOfSecretsFromEnvironmentAndFilesHidesThemToo) {
     const auto summary = describe(load());
     check_no_secret(summary);
     EXPECT_NE(summary.find("redis.url = redis://admin:***@127.0.0.1:6379/0"), std::string::npos) << summary;
+}
+
+// The SHA-256 of "k" in hex, and its 32 bytes.
+constexpr std::string_view k_hash = "8254c329a92850f6d539dd376f4816ee2764517da5e0235514af433164480d7a";
+
+TEST_F(ConfigLoaderTest, InternalListenerIsOffByDefault) {
+    const auto c = load();
+    EXPECT_FALSE(c.internal.listen);
+    EXPECT_TRUE(c.internal.tls);
+    EXPECT_TRUE(c.internal.services.empty());
+}
+
+TEST_F(ConfigLoaderTest, ServicesAreReadFromArraysOfTables) {
+    set("internal", "listen", q("127.0.0.1:9443"));
+    dir.write_file("clients-ca.pem", "ca");
+    set("internal", "client_ca_file", q((dir / "clients-ca.pem").string()));
+    extra_toml = std::string("[[internal.services]]\nname = \"billing-sync\"\nkey_sha256 = \"") + std::string(k_hash) +
+                 "\"\nworkspaces = [\"*\"]\nallow = [\"GET /contacts/**\", \"POST /contacts/search\"]\n"
+                 "[[internal.services]]\nname = \"ops\"\npeer = \"spiffe://corp/ops\"\n"
+                 "workspaces = [\"ws1\", \"ws2\"]\nadmin = true\n";
+    const auto c = load();
+    ASSERT_TRUE(c.internal.listen);
+    EXPECT_EQ(c.internal.listen->port, 9443);
+    ASSERT_EQ(c.internal.services.size(), 2u);
+    const auto& billing = c.internal.services[0];
+    EXPECT_EQ(billing.name, "billing-sync");
+    ASSERT_EQ(billing.key_sha256.size(), 32u) << "kept as raw bytes";
+    EXPECT_EQ(static_cast<unsigned char>(billing.key_sha256[0]), 0x82);
+    EXPECT_EQ(static_cast<unsigned char>(billing.key_sha256[31]), 0x7a);
+    EXPECT_TRUE(billing.any_workspace);
+    EXPECT_TRUE(billing.allow_list.allows("GET", "/contacts/abc"));
+    EXPECT_FALSE(billing.allow_list.allows("DELETE", "/contacts/abc"));
+    EXPECT_FALSE(billing.admin);
+    const auto& ops = c.internal.services[1];
+    EXPECT_EQ(ops.peer, "spiffe://corp/ops");
+    EXPECT_TRUE(ops.key_sha256.empty());
+    EXPECT_FALSE(ops.any_workspace);
+    EXPECT_EQ(ops.workspaces, (std::vector<std::string>{"ws1", "ws2"}));
+    EXPECT_FALSE(ops.allow_list.restricts());
+    EXPECT_TRUE(ops.admin);
+    const auto summary = describe(c);
+    EXPECT_NE(summary.find("internal.services: billing-sync (key, every workspace, 2 rules)"), std::string::npos)
+        << summary;
+    EXPECT_EQ(summary.find(k_hash), std::string::npos) << "the hash is not shown either";
+}
+
+TEST_F(ConfigLoaderTest, EachMalformedServiceStopsStartUpNamingTheEntryAndField) {
+    const std::string key = std::string("key_sha256 = \"") + std::string(k_hash) + "\"\n";
+    const std::string ok = "name = \"a\"\n" + key + "workspaces = [\"*\"]\n";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"[[internal.services]]\n" + ok + "[[internal.services]]\n" + ok,
+         "internal.services[1].name: \"a\" is used twice"},
+        {"[[internal.services]]\nname = \"a\"\nkey_sha256 = \"abc\"\nworkspaces = [\"*\"]\n",
+         "internal.services[0].key_sha256: must be 64 hex digits"},
+        {"[[internal.services]]\nname = \"a\"\nworkspaces = [\"*\"]\n",
+         "internal.services[0].key_sha256: or peer is required"},
+        {"[[internal.services]]\nname = \"a b\"\n" + key + "workspaces = [\"*\"]\n", "internal.services[0].name:"},
+        {"[[internal.services]]\nname = \"a\"\n" + key, "internal.services[0].workspaces: is required"},
+        {"[[internal.services]]\n" + ok + "allow = [\"FETCH\"]\n", "internal.services[0].allow:"},
+        {"[[internal.services]]\n" + ok + "admin = \"yes\"\n", "internal.services[0].admin: must be true or false"},
+        {"[[internal.services]]\n" + ok + "wrokspaces = []\n", "internal.services[0].wrokspaces: unknown key"},
+        {"[[internal.services]]\n" + ok + "[[internal.services]]\nname = \"b\"\n" + key + "workspaces = [\"*\"]\n",
+         "internal.services[1].key_sha256: is the same as service \"a\"'s"},
+        {"[[internal.services]]\nname = \"a\"\npeer = \"spiffe://x\"\nworkspaces = [\"*\"]\n",
+         "internal.services[0].peer: needs internal.client_ca_file"},
+        {"[[internal.services]]\nname = \"a\"\n" + key + "workspaces = [\"*\", \"ws1\"]\n",
+         "internal.services[0].workspaces: mixes"},
+    };
+    for (const auto& [toml, expected] : cases) {
+        extra_toml = toml;
+        EXPECT_STARTS_WITH(error(), expected);
+    }
+    extra_toml.clear();
+    set("internal", "services", "[1, 2]");
+    EXPECT_STARTS_WITH(error(), "internal.services: must be an array of tables");
+}
+
+TEST_F(ConfigLoaderTest, PlainInternalListenerOnlyOnLoopback) {
+    set("internal", "listen", q("0.0.0.0:9080"));
+    set("internal", "tls", "false");
+    EXPECT_STARTS_WITH(error(), "internal.tls: may be false only when internal.listen is a loopback address");
+    set("internal", "listen", q("127.0.0.1:9080"));
+    EXPECT_FALSE(load().internal.tls);
+    set("internal", "listen", q("[::1]:9080"));
+    EXPECT_EQ(load().internal.listen->host, "::1");
+    dir.write_file("clients-ca.pem", "ca");
+    set("internal", "client_ca_file", q((dir / "clients-ca.pem").string()));
+    EXPECT_STARTS_WITH(error(), "internal.client_ca_file: needs internal.tls");
+}
+
+TEST_F(ConfigLoaderTest, InternalListenCanComeFromTheEnvironment) {
+    env["GATEWAY_INTERNAL_LISTEN"] = "127.0.0.1:9444";
+    EXPECT_EQ(load().internal.listen->port, 9444);
 }
 
 }  // namespace
