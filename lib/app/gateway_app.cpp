@@ -3,6 +3,7 @@
 #include "app/gateway_handler.hpp"
 #include "app/static_files.hpp"
 #include "auth/auth_routes.hpp"
+#include "cache/cache_tracking.hpp"
 #include "config/gateway_config.hpp"
 #include "core/clock.hpp"
 #include "core/drain_signal.hpp"
@@ -18,7 +19,6 @@
 #include "session/redis_login_throttle.hpp"
 #include "session/redis_session_store.hpp"
 #include "session/session_cache.hpp"
-#include "session/session_cache_tracking.hpp"
 #include "upstream/connection_pool.hpp"
 #include "upstream/https_client.hpp"
 #include "upstream/intercom_oauth_client.hpp"
@@ -62,9 +62,8 @@ std::size_t client_connection_cap(const config::GatewayConfig& config) {
     }
     if (config.server.max_connections > room)
         throw std::runtime_error("server.max_connections: " + std::to_string(config.server.max_connections) +
-                                 " connections need more descriptors than the limit of " +
-                                 std::to_string(descriptors) + " (ulimit -n) leaves room for (" +
-                                 std::to_string(room) + ")");
+                                 " connections need more descriptors than the limit of " + std::to_string(descriptors) +
+                                 " (ulimit -n) leaves room for (" + std::to_string(room) + ")");
     return config.server.max_connections;
 }
 
@@ -120,10 +119,9 @@ struct GatewayApp::Parts {
                          .connect_timeout = c.proxy.connect_timeout,
                          .handshake_timeout = c.proxy.handshake_timeout}),
           upstream_client(upstream_pool),
-          browser_callers({.public_url = c.server.public_url,
-                           .session_cookie = c.session.cookie_name,
-                           .allow = c.proxy.allow_list},
-                          sessions),
+          browser_callers(
+              {.public_url = c.server.public_url, .session_cookie = c.session.cookie_name, .allow = c.proxy.allow_list},
+              sessions),
           proxy_handler({.upstream_host = c.intercom.api.host_header,
                          .upstream_path = c.intercom.api.path,
                          .api_version = c.intercom.api_version,
@@ -145,8 +143,9 @@ struct GatewayApp::Parts {
                   .access_log = c.server.access_log,
                   .one_thread = threads == 1}) {
         if (c.session.cache)
-            cache_tracking.emplace(io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
-                                   session_cache, redis_sessions.key_space());
+            cache_tracking.emplace(
+                io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
+                std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache}});
     }
 
     boost::asio::io_context& io;
@@ -160,7 +159,7 @@ struct GatewayApp::Parts {
     session::RedisSessionStore redis_sessions;
     session::SessionCache session_cache;
     session::CachedSessionStore cached_sessions;
-    std::optional<session::SessionCacheTracking> cache_tracking;
+    std::optional<cache::CacheTracking> cache_tracking;
     session::SessionStore& sessions;
     session::RedisLoginStateStore logins;
     session::RedisLoginThrottle login_throttle;

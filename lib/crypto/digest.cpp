@@ -40,4 +40,8 @@ std::string sha256_hex(std::string_view data) {
     return out;
 }
 
+std::string fingerprint(std::string_view secret) {
+    return sha256_hex(secret).substr(0, 32);
+}
+
 }  // namespace icg::crypto

@@ -7,4 +7,8 @@ namespace icg::crypto {
 // Lower-case hex SHA-256: Redis keys are derived from it, so a key never reveals its session id.
 std::string sha256_hex(std::string_view data);
 
+// The first 128 bits of SHA-256 in hex: names a high-entropy secret (a token) in Redis, so stored
+// things can say "held by this token" without holding it.
+std::string fingerprint(std::string_view secret);
+
 }  // namespace icg::crypto

@@ -7,22 +7,13 @@
 // cache wait for that read and then look in the cache again (where it is, unless an invalidation
 // overtook it: then they read Redis themselves). A thousand browsers of one session whose entry
 // just went stale make one Redis read, not a thousand.
+#include "cache/shared_reads.hpp"
+#include "session/session_cache.hpp"
 #include "session/session_store.hpp"
-
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <vector>
-
-namespace icg::core {
-class Wakeup;
-}
 
 namespace icg::session {
 
 class RedisSessionStore;
-class SessionCache;
 
 class CachedSessionStore final : public SessionStore {
 public:
@@ -31,14 +22,13 @@ public:
     boost::asio::awaitable<Result<core::Secret>> create(const SessionRecord& record) override;
     boost::asio::awaitable<Result<std::optional<SessionRecord>>> load(const core::Secret& id) override;
     boost::asio::awaitable<Result<void>> erase(const core::Secret& id) override;
+    boost::asio::awaitable<Result<std::size_t>> end_workspace(std::string_view workspace_id,
+                                                              const core::Secret* token) override;
 
 private:
-    class Flight;
-
     RedisSessionStore& redis_store_;
     SessionCache& cache_;
-    std::mutex flights_mutex_;
-    std::map<std::string, std::vector<std::shared_ptr<core::Wakeup>>, std::less<>> flights_;  // key → followers
+    cache::SharedReads shared_reads_;
 };
 
 }  // namespace icg::session

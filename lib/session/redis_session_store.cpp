@@ -19,6 +19,27 @@ constexpr std::size_t session_id_chars = 43;  // base64url without padding
 std::int64_t unix_seconds(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
+
+// Adds one session to its workspace's index: prunes what has ended, keeps the newest entries,
+// and keeps the index as long as its longest session.
+// ARGV: now, the session's end, the member, the cap, seconds until the end.
+constexpr const char* index_add_script =
+    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) "
+    "redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3]) "
+    "local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[4]) "
+    "if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end "
+    "if redis.call('TTL', KEYS[1]) < tonumber(ARGV[5]) then redis.call('EXPIRE', KEYS[1], ARGV[5]) end "
+    "return 1";
+
+// The index's members held by one token fingerprint (ARGV[1]; empty: all of them).
+constexpr const char* index_select_script =
+    "local selected = {} "
+    "for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do "
+    "  if ARGV[1] == '' or string.sub(member, 1, #ARGV[1] + 1) == ARGV[1] .. ':' then "
+    "    table.insert(selected, member) "
+    "  end "
+    "end "
+    "return selected";
 }  // namespace
 
 bool looks_like_session_id(std::string_view v) noexcept {
@@ -54,6 +75,18 @@ asio::awaitable<Result<core::Secret>> RedisSessionStore::create(const SessionRec
     for (int attempt = 0; attempt < 3; ++attempt) {
         core::Secret id(random_.token(session_id_bytes));
         const std::string key = key_for(id);
+        // Indexed first: an entry whose session was never stored is harmless, a session missing
+        // from its index would outlive a revocation.
+        if (!record.workspace_id.empty()) {
+            const std::string member =
+                crypto::fingerprint(record.access_token.expose()) + ":" + key.substr(key_space().size());
+            auto index_command =
+                redis::command("EVAL", index_add_script, "1", index_key(record.workspace_id), std::to_string(now),
+                               std::to_string(record.expires_at), member, std::to_string(max_indexed_per_workspace),
+                               std::to_string(record.expires_at - now));
+            auto indexed = co_await redis_.exec(std::move(index_command));
+            if (!indexed) co_return indexed.error();
+        }
         auto plain = serialize(record);
         auto set_command =
             redis::command("SET", key, cipher_.seal(plain.expose(), key, random_), "EX", std::to_string(ttl), "NX");
@@ -93,6 +126,36 @@ asio::awaitable<Result<std::optional<SessionRecord>>> RedisSessionStore::load(co
         if (!expire) co_return expire.error();
     }
     co_return std::move(record);
+}
+
+asio::awaitable<Result<std::size_t>> RedisSessionStore::end_workspace_keys(std::string_view workspace_id,
+                                                                           const core::Secret* token,
+                                                                           std::vector<std::string>* ended_keys) {
+    const std::string fingerprint = token ? crypto::fingerprint(token->expose()) : std::string();
+    const std::string index = index_key(workspace_id);
+    auto select_command = redis::command("EVAL", index_select_script, "1", index, fingerprint);
+    auto selected = co_await redis_.exec(std::move(select_command));
+    if (!selected) co_return selected.error();
+    if (selected->type != redis::Reply::Type::array) co_return make_error_code(redis::RedisErrc::unexpected_reply);
+    std::size_t ended = 0;
+    auto unindex_command = redis::command("ZREM", index);
+    for (const auto& member : selected->elements) {
+        const auto colon = member.text.find(':');
+        if (!member.is_string() || colon == std::string::npos) continue;
+        std::string key = key_space() + member.text.substr(colon + 1);
+        // One key a command: sessions may live on other cluster nodes than the index.
+        auto del_command = redis::command("DEL", key);
+        auto deleted = co_await redis_.exec(std::move(del_command));
+        if (!deleted) co_return deleted.error();  // what is still indexed is ended by the next attempt
+        if (deleted->integer == 1) ++ended;
+        unindex_command.push_back(member.text);
+        if (ended_keys) ended_keys->push_back(std::move(key));
+    }
+    if (unindex_command.size() > 2) {
+        auto unindexed = co_await redis_.exec(std::move(unindex_command));
+        if (!unindexed) co_return unindexed.error();
+    }
+    co_return ended;
 }
 
 asio::awaitable<Result<void>> RedisSessionStore::erase(const core::Secret& id) {

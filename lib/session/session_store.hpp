@@ -7,7 +7,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstddef>
 #include <optional>
+#include <string_view>
 
 namespace icg::session {
 
@@ -25,6 +27,11 @@ public:
     virtual boost::asio::awaitable<Result<std::optional<SessionRecord>>> load(const core::Secret& id) = 0;
 
     virtual boost::asio::awaitable<Result<void>> erase(const core::Secret& id) = 0;
+
+    // Ends the sessions of a workspace on every replica: all of them, or with `token` only those
+    // holding that token. Returns how many ended.
+    virtual boost::asio::awaitable<Result<std::size_t>> end_workspace(std::string_view workspace_id,
+                                                                      const core::Secret* token) = 0;
 };
 
 // True when `cookie_value` has the shape of an id we issue, so junk never reaches Redis.

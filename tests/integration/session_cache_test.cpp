@@ -33,7 +33,7 @@ protected:
     // Both gateways up, each with its cache on (tracking confirmed against Redis).
     void start_both(const std::function<void(GatewaySettings&)>& customize = {}) {
         start_gateway(customize);
-        ASSERT_TRUE(gateway().process().wait_for_output("session cache on", 10s)) << gateway().process().output();
+        ASSERT_TRUE(gateway().process().wait_for_output("cache on (session", 10s)) << gateway().process().output();
         for (int attempt = 1; !second_; ++attempt) {
             auto s = settings();
             if (customize) customize(s);
@@ -47,7 +47,7 @@ protected:
                 if (attempt >= 3) throw;
             }
         }
-        ASSERT_TRUE(second_->process().wait_for_output("session cache on", 10s)) << second_->process().output();
+        ASSERT_TRUE(second_->process().wait_for_output("cache on (session", 10s)) << second_->process().output();
     }
 
     // A browser of the second gateway carrying `session`, the cookie the first one issued.
@@ -209,8 +209,8 @@ TEST_F(SessionCacheTest, CachedSessionsAreNotServedWhileRedisIsDown) {
     ASSERT_TRUE(wait_for_readyz(200));
     ASSERT_TRUE(eventually(
         [&] {
-            return gateway().process().output().find("session cache on") !=
-                   gateway().process().output().rfind("session cache on");
+            return gateway().process().output().find("cache on (session") !=
+                   gateway().process().output().rfind("cache on (session");
         },
         10s))
         << "the cache did not come back on after Redis returned";

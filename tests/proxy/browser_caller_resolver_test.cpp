@@ -39,6 +39,9 @@ public:
         sessions.erase(std::string(id.expose()));
         co_return session::Result<void>{};
     }
+    boost::asio::awaitable<session::Result<std::size_t>> end_workspace(std::string_view, const core::Secret*) override {
+        co_return std::size_t{0};
+    }
 };
 
 class BrowserCallerResolverTest : public ::testing::Test {
@@ -51,10 +54,10 @@ protected:
 
     // A Caller may not outlive its resolver: the resolvers live as long as the gateway.
     Resolution resolve(const http::Request& request, const std::vector<std::string>& allow = {}) {
-        resolver.emplace(
-            BrowserCallerSettings{
-                .public_url = "https://app.example", .session_cookie = "sid", .allow = *AllowList::parse(allow, nullptr)},
-            store);
+        resolver.emplace(BrowserCallerSettings{.public_url = "https://app.example",
+                                               .session_cookie = "sid",
+                                               .allow = *AllowList::parse(allow, nullptr)},
+                         store);
         return loop.run(
             [&]() -> boost::asio::awaitable<Resolution> { co_return co_await resolver->resolve(request, "/me"); }());
     }

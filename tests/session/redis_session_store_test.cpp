@@ -91,7 +91,7 @@ TEST_F(RedisSessionStoreTest, StoresUnderAHashOfTheIdAndEncryptsTheWholeRecord) 
     const auto id = create(record());
     EXPECT_EQ(id.size(), 43u);  // 256 bits, base64url
     t::RedisProbe probe(redis_.port());
-    const auto keys = probe.keys("test:*");
+    const auto keys = probe.keys("test:session:*");
     ASSERT_EQ(keys.size(), 1u);
     EXPECT_EQ(keys[0], "test:session:" + crypto::sha256_hex(id.expose()));
     EXPECT_EQ(keys[0].find(std::string(id.expose())), std::string::npos);
@@ -102,6 +102,59 @@ TEST_F(RedisSessionStoreTest, StoresUnderAHashOfTheIdAndEncryptsTheWholeRecord) 
     EXPECT_EQ(stored->find("Ada"), std::string::npos);
     EXPECT_GT(probe.ttl(keys[0]), 3500);
     EXPECT_LE(probe.ttl(keys[0]), 3600);
+}
+
+SessionRecord with_token(SessionRecord r, std::string token, std::string workspace = "ws_1") {
+    r.access_token = core::Secret(std::move(token));
+    r.workspace_id = std::move(workspace);
+    return r;
+}
+
+TEST_F(RedisSessionStoreTest, EndsAWorkspacesSessionsHoldingOneTokenOrAll) {
+    const core::Secret a1_token(std::string("tok_A"));
+    const auto a1 = create(with_token(record(), "tok_A"));
+    const auto a2 = create(with_token(record(), "tok_A"));
+    const auto b = create(with_token(record(), "tok_B"));
+    const auto other = create(with_token(record(), "tok_A", "ws_2"));
+
+    auto ended = loop_.run(store_.end_workspace("ws_1", &a1_token));
+    ASSERT_TRUE(ended) << ended.error().message();
+    EXPECT_EQ(*ended, 2u);
+    EXPECT_FALSE(load(a1));
+    EXPECT_FALSE(load(a2));
+    EXPECT_TRUE(load(b)) << "a session holding another token of the workspace stays";
+    EXPECT_TRUE(load(other)) << "another workspace's session stays, whatever its token";
+
+    ended = loop_.run(store_.end_workspace("ws_1", nullptr));
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(*ended, 1u);
+    EXPECT_FALSE(load(b));
+    EXPECT_TRUE(load(other));
+    t::RedisProbe probe(redis_.port());
+    EXPECT_FALSE(probe.exists(store_.index_key("ws_1"))) << "the index is emptied with its sessions";
+
+    ended = loop_.run(store_.end_workspace("ws_unknown", nullptr));
+    ASSERT_TRUE(ended);
+    EXPECT_EQ(*ended, 0u);
+}
+
+TEST_F(RedisSessionStoreTest, TheWorkspaceIndexHoldsNoSecretAndIsPrunedAsSessionsEnd) {
+    const auto old = create(with_token(record(100s), "tok_super_secret_value"));
+    t::RedisProbe probe(redis_.port());
+    const auto index = store_.index_key("ws_1");
+    auto members = probe.command({"ZRANGE", index, "0", "-1"});
+    ASSERT_EQ(members.elements.size(), 1u);
+    EXPECT_EQ(members.elements[0].text,
+              crypto::fingerprint("tok_super_secret_value") + ":" + crypto::sha256_hex(old.expose()))
+        << "a token fingerprint and the session key's hash: neither the token nor the id";
+    EXPECT_GT(probe.ttl(index), 90);
+    EXPECT_LE(probe.ttl(index), 100);
+
+    clock_.advance(200s);
+    create(with_token(record(), "tok_super_secret_value"));
+    members = probe.command({"ZRANGE", index, "0", "-1"});
+    EXPECT_EQ(members.elements.size(), 1u) << "the ended session left the index";
+    EXPECT_GT(probe.ttl(index), 7 * 24 * 3600 - 10) << "the index lives as long as its longest session";
 }
 
 TEST_F(RedisSessionStoreTest, LoadsWhatWasStoredAndSlidesTheIdleTimeout) {

@@ -1,9 +1,10 @@
-#include "session/session_cache_tracking.hpp"
+#include "cache/cache_tracking.hpp"
+
+#include "cache/invalidation_target.hpp"
 
 #include "observability/access_log.hpp"
 #include "observability/coroutine_exit.hpp"
 #include "redis/redis_client.hpp"
-#include "session/session_cache.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -11,17 +12,19 @@
 
 #include <optional>
 
-namespace icg::session {
+namespace icg::cache {
 namespace asio = boost::asio;
 
-struct SessionCacheTracking::State : std::enable_shared_from_this<SessionCacheTracking::State> {
-    State(asio::any_io_executor ex, redis::RedisClient& c, SessionCache& sc, std::string ks)
-        : strand(asio::make_strand(ex)), client(c), cache(sc), key_space(std::move(ks)) {}
+struct CacheTracking::State : std::enable_shared_from_this<CacheTracking::State> {
+    State(asio::any_io_executor ex, redis::RedisClient& c, std::vector<TrackedKeySpace> s)
+        : strand(asio::make_strand(ex)), client(c), spaces(std::move(s)) {
+        for (const auto& space : spaces) names += (names.empty() ? "" : ", ") + space.name;
+    }
 
     asio::strand<asio::any_io_executor> strand;
     redis::RedisClient& client;
-    SessionCache& cache;
-    const std::string key_space;
+    const std::vector<TrackedKeySpace> spaces;
+    std::string names;  // "session, workspace"
     bool stopped = false;
     bool client_connected = false;
     std::optional<long long> listener_id;
@@ -32,28 +35,51 @@ struct SessionCacheTracking::State : std::enable_shared_from_this<SessionCacheTr
     // Any change of either connection: off and empty first, then back on once tracking is
     // confirmed on the connections as they are now.
     void reconcile() {
-        const auto epoch = cache.disable();
+        auto epochs = disable_all();
         if (stopped || !client_connected || !listener_id) return;
-        asio::co_spawn(strand, enable_tracking(shared_from_this(), *listener_id, epoch),
-                       observability::StopProcessOnFailure("session cache tracking"));
+        asio::co_spawn(strand, enable_tracking(shared_from_this(), *listener_id, std::move(epochs)),
+                       observability::StopProcessOnFailure("cache tracking"));
     }
 
-    static asio::awaitable<void> enable_tracking(std::shared_ptr<State> self, long long redirect, std::uint64_t epoch) {
+    std::vector<std::uint64_t> disable_all() const {
+        std::vector<std::uint64_t> epochs;
+        for (const auto& space : spaces) epochs.push_back(space.cache.disable());
+        return epochs;
+    }
+
+    // True when every cache came on (none was disabled again meanwhile).
+    bool enable_all(const std::vector<std::uint64_t>& epochs) const {
+        bool all = true;
+        for (std::size_t i = 0; i < spaces.size(); ++i) all = spaces[i].cache.enable(epochs[i]) && all;
+        return all;
+    }
+
+    void invalidate(const std::string& key) const {
+        for (const auto& space : spaces)
+            if (key.starts_with(space.prefix)) space.cache.invalidate(key);
+    }
+
+    static asio::awaitable<void> enable_tracking(std::shared_ptr<State> self, long long redirect,
+                                                 std::vector<std::uint64_t> epochs) {
         // Off first: tracking may already be on (with an older redirect), and Redis refuses to
         // register the same prefix twice.
         auto off_command = redis::command("CLIENT", "TRACKING", "off");
         auto result = co_await self->client.exec(std::move(off_command));
         if (result) {
-            auto on_command = redis::command("CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(redirect), "BCAST",
-                                             "PREFIX", self->key_space, "NOLOOP");
+            auto on_command = redis::command("CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(redirect), "BCAST");
+            for (const auto& space : self->spaces) {
+                on_command.emplace_back("PREFIX");
+                on_command.push_back(space.prefix);
+            }
+            on_command.emplace_back("NOLOOP");
             result = co_await self->client.exec(std::move(on_command));
         }
         if (!result || !result->is_status("OK")) {
             const std::string problem = result ? result->text : result.error().message();
-            self->report("session cache off: CLIENT TRACKING failed: " + problem, "warn");
+            self->report("cache off (" + self->names + "): CLIENT TRACKING failed: " + problem, "warn");
             co_return;
         }
-        if (self->cache.enable(epoch)) self->report("session cache on", "info");
+        if (self->enable_all(epochs)) self->report("cache on (" + self->names + ")", "info");
     }
 
     void report(const std::string& text, const char* level) {
@@ -64,10 +90,9 @@ struct SessionCacheTracking::State : std::enable_shared_from_this<SessionCacheTr
     }
 };
 
-SessionCacheTracking::SessionCacheTracking(asio::any_io_executor executor, redis::RedisClient& client,
-                                           redis::RedisEndpoint endpoint, redis::RedisOptions options,
-                                           SessionCache& cache, std::string key_space)
-    : state_(std::make_shared<State>(executor, client, cache, std::move(key_space))) {
+CacheTracking::CacheTracking(asio::any_io_executor executor, redis::RedisClient& client, redis::RedisEndpoint endpoint,
+                             redis::RedisOptions options, std::vector<TrackedKeySpace> spaces)
+    : state_(std::make_shared<State>(executor, client, std::move(spaces))) {
     std::weak_ptr<State> weak = state_;
     auto on_strand = [weak](auto action) {
         if (auto state = weak.lock()) asio::post(state->strand, [state, action] { action(*state); });
@@ -81,7 +106,7 @@ SessionCacheTracking::SessionCacheTracking(asio::any_io_executor executor, redis
     };
     events.lost = [on_strand] {
         on_strand([](State& s) {
-            s.report("session cache off: the invalidation connection to Redis was lost", "warn");
+            s.report("cache off (" + s.names + "): the invalidation connection to Redis was lost", "warn");
             s.listener_id.reset();
             s.reconcile();
         });
@@ -89,34 +114,34 @@ SessionCacheTracking::SessionCacheTracking(asio::any_io_executor executor, redis
     // A flushed database: nothing cached is true any more, but tracking itself still stands.
     events.everything_invalidated = [on_strand] {
         on_strand([](State& s) {
-            const auto epoch = s.cache.disable();
-            if (s.client_connected && s.listener_id) s.cache.enable(epoch);
+            const auto epochs = s.disable_all();
+            if (s.client_connected && s.listener_id) s.enable_all(epochs);
         });
     };
     // Keys arrive off the strand; the cache locks for itself, and order against a reconcile does
     // not matter because either one only ever removes entries.
     events.invalidated = [weak](std::vector<std::string> keys) {
         if (auto state = weak.lock())
-            for (const auto& key : keys) state->cache.invalidate(key);
+            for (const auto& key : keys) state->invalidate(key);
     };
     listener_ =
         std::make_unique<redis::InvalidationListener>(executor, std::move(endpoint), options, std::move(events));
 }
 
-SessionCacheTracking::~SessionCacheTracking() {
+CacheTracking::~CacheTracking() {
     stop();
 }
 
-void SessionCacheTracking::start() {
+void CacheTracking::start() {
     std::weak_ptr<State> weak = state_;
     state_->client.on_connection_change([weak](bool connected) {
         auto state = weak.lock();
         if (!state) return;
         // Off at once, on the client's strand, so no read on a new connection is cached before
         // tracking covers it; the rest happens on our strand.
-        if (!connected) state->cache.disable();
+        if (!connected) state->disable_all();
         asio::post(state->strand, [state, connected] {
-            if (!connected) state->report("session cache off: the connection to Redis was lost", "warn");
+            if (!connected) state->report("cache off (" + state->names + "): the connection to Redis was lost", "warn");
             state->client_connected = connected;
             state->reconcile();
         });
@@ -124,12 +149,12 @@ void SessionCacheTracking::start() {
     listener_->start();
 }
 
-void SessionCacheTracking::stop() {
+void CacheTracking::stop() {
     listener_->stop();
     asio::post(state_->strand, [state = state_] {
         state->stopped = true;
-        state->cache.disable();
+        state->disable_all();
     });
 }
 
-}  // namespace icg::session
+}  // namespace icg::cache

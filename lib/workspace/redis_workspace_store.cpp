@@ -1,0 +1,137 @@
+#include "workspace/redis_workspace_store.hpp"
+
+#include "core/clock.hpp"
+#include "core/random.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/session_cipher.hpp"
+#include "observability/coroutine_exit.hpp"
+#include "redis/redis_client.hpp"
+#include "redis/redis_error.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace icg::workspace {
+namespace asio = boost::asio;
+
+namespace {
+
+std::int64_t unix_seconds(const core::Clock& clock) {
+    return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+// Ends a connection, if it still holds the token whose fingerprint is ARGV[1] (empty: any).
+// KEYS: the connection, the set of ids, its last-use key; ARGV[2]: the id.
+constexpr const char* erase_script =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
+    "if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end "
+    "redis.call('DEL', KEYS[1], KEYS[3]) "
+    "redis.call('SREM', KEYS[2], ARGV[2]) "
+    "return 1";
+
+// result<bool> cannot tell an error_code from a bool by conversion.
+Result<bool> failed(boost::system::error_code ec) {
+    return {boost::system::in_place_error, ec};
+}
+
+}  // namespace
+
+RedisWorkspaceStore::RedisWorkspaceStore(asio::any_io_executor executor, redis::RedisClient& redis,
+                                         const crypto::SessionCipher& cipher, core::Random& random,
+                                         const core::Clock& clock, std::string key_prefix)
+    : executor_(std::move(executor)),
+      redis_(redis),
+      cipher_(cipher),
+      random_(random),
+      clock_(clock),
+      key_prefix_(std::move(key_prefix)) {}
+
+asio::awaitable<Result<void>> RedisWorkspaceStore::save(const WorkspaceConnection& connection) {
+    if (!looks_like_workspace_id(connection.workspace_id)) co_return make_error_code(std::errc::invalid_argument);
+    const std::string key = key_for(connection.workspace_id);
+    auto plain = serialize(connection);
+    auto set_command = redis::command("HSET", key, "sealed", cipher_.seal(plain.expose(), key, random_), "token",
+                                      crypto::fingerprint(connection.access_token.expose()));
+    auto stored = co_await redis_.exec(std::move(set_command));
+    if (!stored) co_return stored.error();
+    auto add_command = redis::command("SADD", key_prefix_ + "workspaces", connection.workspace_id);
+    auto added = co_await redis_.exec(std::move(add_command));
+    if (!added) co_return added.error();
+    co_return Result<void>{};
+}
+
+asio::awaitable<Result<std::optional<WorkspaceConnection>>> RedisWorkspaceStore::load(std::string_view workspace_id) {
+    if (!looks_like_workspace_id(workspace_id)) co_return std::optional<WorkspaceConnection>{};
+    const std::string key = key_for(workspace_id);
+    auto get_command = redis::command("HGET", key, "sealed");
+    auto reply = co_await redis_.exec(std::move(get_command));
+    if (!reply) co_return reply.error();
+    if (reply->is_nil()) co_return std::optional<WorkspaceConnection>{};
+    if (!reply->is_string()) co_return make_error_code(redis::RedisErrc::unexpected_reply);
+    // A record that does not open (other key, tampered) is treated as no connection.
+    auto plain = cipher_.open(reply->text, key);
+    if (!plain) co_return std::optional<WorkspaceConnection>{};
+    auto connection = deserialize_connection(plain->expose());
+    if (!connection || connection->workspace_id != workspace_id) co_return std::optional<WorkspaceConnection>{};
+    co_return std::move(connection);
+}
+
+asio::awaitable<Result<std::vector<WorkspaceSummary>>> RedisWorkspaceStore::list() {
+    auto members_command = redis::command("SMEMBERS", key_prefix_ + "workspaces");
+    auto members = co_await redis_.exec(std::move(members_command));
+    if (!members) co_return members.error();
+    if (members->type != redis::Reply::Type::array) co_return make_error_code(redis::RedisErrc::unexpected_reply);
+    std::vector<WorkspaceSummary> out;
+    for (const auto& member : members->elements) {
+        auto connection = co_await load(member.text);
+        if (!connection) co_return connection.error();
+        if (!*connection) continue;  // ended meanwhile
+        WorkspaceSummary summary{.id = (*connection)->workspace_id,
+                                 .name = (*connection)->workspace_name,
+                                 .api_base = (*connection)->api_base,
+                                 .connected_at = (*connection)->connected_at};
+        auto used_command = redis::command("GET", key_prefix_ + "workspace-used:" + summary.id);
+        auto used = co_await redis_.exec(std::move(used_command));
+        if (!used) co_return used.error();
+        if (used->is_string()) summary.last_used_at = std::strtoll(used->text.c_str(), nullptr, 10);
+        out.push_back(std::move(summary));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    co_return out;
+}
+
+asio::awaitable<Result<bool>> RedisWorkspaceStore::erase(std::string_view workspace_id, const core::Secret* token) {
+    if (!looks_like_workspace_id(workspace_id)) co_return false;
+    const std::string id(workspace_id);
+    const std::string fingerprint = token ? crypto::fingerprint(token->expose()) : std::string();
+    auto erase_command = redis::command("EVAL", erase_script, "3", key_for(id), key_prefix_ + "workspaces",
+                                        key_prefix_ + "workspace-used:" + id, fingerprint, id);
+    auto reply = co_await redis_.exec(std::move(erase_command));
+    if (!reply) co_return failed(reply.error());
+    if (reply->type != redis::Reply::Type::integer) co_return failed(make_error_code(redis::RedisErrc::unexpected_reply));
+    co_return reply->integer == 1;
+}
+
+void RedisWorkspaceStore::note_use(std::string_view workspace_id) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(use_mutex_);
+        auto [it, first] = use_written_.try_emplace(std::string(workspace_id), now);
+        if (!first) {
+            if (now - it->second < use_note_interval) return;
+            it->second = now;
+        }
+    }
+    auto write = [](redis::RedisClient& redis, std::string key, std::string value) -> asio::awaitable<void> {
+        auto set_command = redis::command("SET", std::move(key), std::move(value));
+        co_await redis.exec(std::move(set_command));  // a lost note only makes last_used_at older
+    };
+    asio::co_spawn(executor_,
+                   write(redis_, key_prefix_ + "workspace-used:" + std::string(workspace_id),
+                         std::to_string(unix_seconds(clock_))),
+                   observability::LogCoroutineFailure("workspace use note"));
+}
+
+}  // namespace icg::workspace
