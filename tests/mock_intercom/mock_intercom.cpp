@@ -26,8 +26,8 @@
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
+#include <vector>
 
 namespace icg::mock {
 namespace asio = boost::asio;
@@ -181,7 +181,8 @@ asio::awaitable<void> pause(std::chrono::milliseconds delay) {
 
 // ---- GET /me body: the shape of Intercom's admin, padded to about 1 KiB like the real one ----
 
-constexpr std::string_view kAdminId = "7310564";
+// The default workspace's admin; workspace i's is this number plus i.
+constexpr std::int64_t kFirstAdminId = 7310564;
 
 void write_int_array(JsonWriter& w, std::string_view key, std::initializer_list<std::int64_t> values) {
     put_key(w, key);
@@ -199,12 +200,33 @@ void write_teams(JsonWriter& w) {
     w.EndObject();
 }
 
-void write_app(JsonWriter& w, const MockIntercomConfig& config) {
+// A workspace and its one admin, as GET /me describes them.
+struct Workspace {
+    std::string id;
+    std::string name;
+    std::string admin_id;
+    std::string admin_name;
+    std::string admin_email;
+};
+
+// The default workspace first, with the admin the flags name; the others with derived admins.
+std::vector<Workspace> workspaces_of(const MockIntercomConfig& config) {
+    std::vector<Workspace> out;
+    out.push_back({config.workspace_id, config.workspace_name, std::to_string(kFirstAdminId), config.admin_name,
+                   config.admin_email});
+    for (const auto& spec : config.more_workspaces) {
+        const auto admin_id = std::to_string(kFirstAdminId + std::int64_t(out.size()));
+        out.push_back({spec.id, spec.name, admin_id, "Admin of " + spec.name, "admin+" + spec.id + "@example.com"});
+    }
+    return out;
+}
+
+void write_app(JsonWriter& w, const Workspace& workspace) {
     put_key(w, "app");
     w.StartObject();
     put_string(w, "type", "app");
-    put_string(w, "id_code", config.workspace_id);
-    put_string(w, "name", config.workspace_name);
+    put_string(w, "id_code", workspace.id);
+    put_string(w, "name", workspace.name);
     put_int(w, "created_at", 1577836800);
     put_bool(w, "secure", true);
     put_bool(w, "identity_verification", false);
@@ -215,8 +237,8 @@ void write_app(JsonWriter& w, const MockIntercomConfig& config) {
     w.EndObject();
 }
 
-void write_avatar_and_links(JsonWriter& w, const MockIntercomConfig& config) {
-    const std::string admin_id(kAdminId);
+void write_avatar_and_links(JsonWriter& w, const Workspace& workspace) {
+    const std::string& admin_id = workspace.admin_id;
     put_key(w, "avatar");
     w.StartObject();
     put_string(w, "type", "avatar");
@@ -226,26 +248,25 @@ void write_avatar_and_links(JsonWriter& w, const MockIntercomConfig& config) {
     put_key(w, "links");
     w.StartObject();
     put_string(w, "self", "https://api.intercom.io/admins/" + admin_id);
-    put_string(w, "conversations",
-               "https://app.intercom.com/a/inbox/" + config.workspace_id + "/inbox/admin/" + admin_id);
-    put_string(w, "settings", "https://app.intercom.com/a/apps/" + config.workspace_id + "/settings/workspace");
+    put_string(w, "conversations", "https://app.intercom.com/a/inbox/" + workspace.id + "/inbox/admin/" + admin_id);
+    put_string(w, "settings", "https://app.intercom.com/a/apps/" + workspace.id + "/settings/workspace");
     w.EndObject();
 }
 
-void write_admin(JsonWriter& w, const MockIntercomConfig& config) {
+void write_admin(JsonWriter& w, const Workspace& workspace) {
     w.StartObject();
     put_string(w, "type", "admin");
-    put_string(w, "id", kAdminId);
-    put_string(w, "email", config.admin_email);
-    put_string(w, "name", config.admin_name);
+    put_string(w, "id", workspace.admin_id);
+    put_string(w, "email", workspace.admin_email);
+    put_string(w, "name", workspace.admin_name);
     put_bool(w, "email_verified", true);
     put_string(w, "job_title", "Head of Customer Support");
     put_bool(w, "away_mode_enabled", false);
     put_bool(w, "away_mode_reassign", false);
     put_bool(w, "has_inbox_seat", true);
     write_teams(w);
-    write_app(w, config);
-    write_avatar_and_links(w, config);
+    write_app(w, workspace);
+    write_avatar_and_links(w, workspace);
     w.EndObject();
 }
 
@@ -261,27 +282,68 @@ std::optional<ApiFault> parse_api_fault(std::string_view name) noexcept {
     return find_mode(kApiFaults, name);
 }
 
-// Everything requests share; guarded by `mutex`, which is never held across a co_await.
+// Everything requests share; guarded by `mutex`, which is never held across a co_await, except
+// `workspaces`, which never changes after construction.
 struct MockIntercom::State {
+    using TimePoint = std::chrono::system_clock::time_point;
+
+    // A code, bound to the workspace approved when /oauth issued it.
     struct Grant {
         std::string redirect_uri;
-        std::chrono::system_clock::time_point expires_at;
+        TimePoint expires_at;
+        std::size_t workspace;
     };
 
+    explicit State(const MockIntercomConfig& config)
+        : workspaces(workspaces_of(config)), rate_limiter(RateLimit{}, workspaces.size()) {
+        for (const auto& workspace : workspaces) stats.api_by_workspace.emplace_back(workspace.id, 0);
+    }
+
+    // Index into `workspaces`; nullopt for an unknown id.
+    std::optional<std::size_t> find_workspace(std::string_view id) const {
+        for (std::size_t i = 0; i < workspaces.size(); ++i)
+            if (workspaces[i].id == id) return i;
+        return std::nullopt;
+    }
+
+    // The workspace of a live token; nullopt for no token, an unknown one or a revoked one.
+    std::optional<std::size_t> workspace_of(std::string_view token) const {
+        if (token.empty()) return std::nullopt;
+        const auto it = tokens.find(std::string(token));
+        if (it == tokens.end()) return std::nullopt;
+        return it->second;
+    }
+
+    // One request on the rate-limited surface: charged to its token's workspace when the token is
+    // live; any other request is charged to nobody and sees a fresh window.
+    Quota admit(std::string_view token, TimePoint now) {
+        const auto workspace = workspace_of(token);
+        return workspace ? rate_limiter.charge(*workspace, now) : rate_limiter.peek(std::nullopt, now);
+    }
+
+    // An uninstalled app: the workspace's tokens stop working, and so do codes not yet redeemed.
+    void revoke_workspace(std::size_t workspace) {
+        std::erase_if(tokens, [&](const auto& entry) { return entry.second == workspace; });
+        std::erase_if(codes, [&](const auto& entry) { return entry.second.workspace == workspace; });
+    }
+
+    const std::vector<Workspace> workspaces;
     std::mutex mutex;
+    std::size_t approving = 0;  // the workspace /oauth approves; index into `workspaces`
     std::unordered_map<std::string, Grant> codes;
-    std::unordered_set<std::string> tokens;
-    std::vector<std::string> issued;          // every token ever handed out, for leak scans in tests
-    std::optional<std::string> last_request;  // describe_request() of the latest /me or API request
+    std::unordered_map<std::string, std::size_t> tokens;  // live token -> its workspace
+    std::vector<std::string> issued;                      // every token ever handed out, for leak scans in tests
+    std::optional<std::string> last_request;  // describe_request() of the latest /me, uninstall or API request
     std::unordered_map<std::uint64_t, std::string> stream_digests;  // /stream body length -> SHA-256
     MockStats stats;
+    RateLimiter rate_limiter;
     TokenMode token_mode = TokenMode::ok;
     MeMode me_mode = MeMode::ok;
     ApiFault api_fault = ApiFault::none;
 };
 
 MockIntercom::MockIntercom(MockIntercomConfig config, core::Random& random, const core::Clock& clock)
-    : config_(std::move(config)), random_(random), clock_(clock), state_(std::make_unique<State>()) {}
+    : config_(std::move(config)), random_(random), clock_(clock), state_(std::make_unique<State>(config_)) {}
 
 MockIntercom::~MockIntercom() = default;
 
@@ -309,10 +371,19 @@ asio::awaitable<http::Response> MockIntercom::route(const http::Request& request
     if (path == "/oauth" && get) co_return authorize(request);
     if (path == "/auth/eagle/token" && request.method == "POST") co_return co_await token(request);
     if (path == "/me" && get) co_return co_await me(request);
+    if (path == "/auth/uninstall" && request.method == "POST") co_return uninstall(request);
     if (const auto api_kind = api_route(request.method, path); api_kind != ApiRoute::none)
         co_return co_await api(request, api_kind);
     if (path.starts_with("/__mock/")) co_return control(request);
-    co_return error_list(404, "not_found", "Resource Not Found");
+    auto response = error_list(404, "not_found", "Resource Not Found");
+    // Every API answer tells the rate limit, even a 404 (not charged: it reached no endpoint).
+    if (path != "/oauth" && path != "/auth/eagle/token") {
+        const auto token = bearer_token(request.headers.get("Authorization"));
+        const auto now = clock_.now();
+        std::lock_guard lock(state_->mutex);
+        add_rate_limit_headers(response, state_->rate_limiter.peek(state_->workspace_of(token), now));
+    }
+    co_return response;
 }
 
 // ---- GET /oauth: the consent screen, approved at once ----
@@ -348,8 +419,8 @@ http::Response MockIntercom::authorize(const http::Request& request) {
         std::lock_guard lock(state_->mutex);
         // Forget codes nobody redeemed, so a long test run does not grow without bound.
         std::erase_if(state_->codes, [&](const auto& entry) { return entry.second.expires_at <= now; });
-        state_->codes.emplace(code,
-                              State::Grant{std::string(field(*query, "redirect_uri")), now + config_.code_lifetime});
+        state_->codes.emplace(code, State::Grant{std::string(field(*query, "redirect_uri")),
+                                                 now + config_.code_lifetime, state_->approving});
     }
     target->params().append({"code", code});
     if (state != query->end()) target->params().append({"state", state->second});
@@ -412,12 +483,11 @@ http::Response MockIntercom::exchange_code(const http::Request& request) {
         if (valid) {
             // Single use: a code presented once is gone, whether or not the rest checks out.
             valid = it->second.expires_at > now && (redirect_uri.empty() || redirect_uri == it->second.redirect_uri);
+            // The token belongs to the workspace the code was issued for, not the one approved now.
+            if (valid) state_->tokens.emplace(token, it->second.workspace);
             state_->codes.erase(it);
         }
-        if (valid) {
-            state_->tokens.insert(token);
-            state_->issued.push_back(token);
-        }
+        if (valid) state_->issued.push_back(token);
     }
     if (!valid) return error_list(400, "parameter_invalid", "Authorization code is invalid, expired or already used");
 
@@ -436,33 +506,80 @@ http::Response MockIntercom::exchange_code(const http::Request& request) {
 
 asio::awaitable<http::Response> MockIntercom::me(const http::Request& request) {
     std::string description = describe_request(request);
+    const auto token = bearer_token(request.headers.get("Authorization"));
+    const auto now = clock_.now();
     MeMode mode;
+    Quota quota;
     {
         std::lock_guard lock(state_->mutex);
         ++state_->stats.me;
         state_->last_request = std::move(description);
         mode = state_->me_mode;
+        quota = state_->admit(token, now);
     }
-    if (mode == MeMode::error500) co_return error_list(500, "server_error", "Internal server error");
-    if (mode == MeMode::slow) co_await pause(config_.slow_delay);
-    co_return describe_admin(request);
+    http::Response response = co_await me_answer(request, mode, quota);
+    add_rate_limit_headers(response, quota);
+    co_return response;
 }
 
-http::Response MockIntercom::describe_admin(const http::Request& request) {
-    if (!token_known(request)) return error_list(401, "unauthorized", "Access Token Invalid");
+asio::awaitable<http::Response> MockIntercom::me_answer(const http::Request& request, MeMode mode, Quota quota) {
+    if (mode == MeMode::error500) co_return error_list(500, "server_error", "Internal server error");
+    if (mode == MeMode::slow) co_await pause(config_.slow_delay);
+    co_return describe_admin(request, quota);
+}
+
+http::Response MockIntercom::describe_admin(const http::Request& request, const Quota& quota) {
+    const auto workspace = token_workspace(request);
+    if (!workspace) return error_list(401, "unauthorized", "Access Token Invalid");
+    if (!quota.allowed) return rate_limit_exceeded(quota);
 
     rapidjson::StringBuffer out;
     JsonWriter w(out);
-    write_admin(w, config_);
+    write_admin(w, state_->workspaces[*workspace]);
     return with_note(http::json_response(200, std::string(out.GetString(), out.GetSize())), "me");
 }
 
-// Whether the request carries a bearer token that was issued and not revoked since.
-bool MockIntercom::token_known(const http::Request& request) {
+// The workspace of the request's bearer token, when it was issued and not revoked since.
+std::optional<std::size_t> MockIntercom::token_workspace(const http::Request& request) {
     const auto token = bearer_token(request.headers.get("Authorization"));
-    if (token.empty()) return false;
     std::lock_guard lock(state_->mutex);
-    return state_->tokens.contains(std::string(token));
+    return state_->workspace_of(token);
+}
+
+// ---- POST /auth/uninstall: the app removes itself from the token's workspace ----
+
+http::Response MockIntercom::uninstall(const http::Request& request) {
+    std::string description = describe_request(request);
+    const auto token = bearer_token(request.headers.get("Authorization"));
+    const auto now = clock_.now();
+    std::optional<std::size_t> workspace;
+    Quota quota;
+    {
+        std::lock_guard lock(state_->mutex);
+        ++state_->stats.uninstall;
+        state_->last_request = std::move(description);
+        workspace = state_->workspace_of(token);
+        quota = state_->admit(token, now);
+        if (workspace && quota.allowed) state_->revoke_workspace(*workspace);
+    }
+    http::Response response;
+    if (!workspace) {
+        response = error_list(401, "unauthorized", "Access Token Invalid");
+    } else if (!quota.allowed) {
+        response = rate_limit_exceeded(quota);
+    } else {
+        // The id is one of the configured ones (checked characters), so it is safe to log.
+        observability::log_event("info", "app uninstalled from workspace " + state_->workspaces[*workspace].id);
+        rapidjson::StringBuffer out;
+        JsonWriter w(out);
+        w.StartObject();
+        put_string(w, "type", "uninstall");
+        put_string(w, "app_id_code", state_->workspaces[*workspace].id);
+        w.EndObject();
+        response = with_note(http::json_response(200, json_text(out)), "uninstalled");
+    }
+    add_rate_limit_headers(response, quota);
+    return response;
 }
 
 // ---- The REST endpoints tests proxy through the gateway (mock_api.hpp) ----
@@ -470,13 +587,27 @@ bool MockIntercom::token_known(const http::Request& request) {
 asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, ApiRoute route) {
     // Recorded before the token check, so a test also sees what reached us on a refused request.
     std::string description = describe_request(request);
+    const auto token = bearer_token(request.headers.get("Authorization"));
+    const auto now = clock_.now();
     ApiFault fault;
+    Quota quota;
     {
         std::lock_guard lock(state_->mutex);
         ++state_->stats.api;
+        // Every request that reaches us counts, the ones answered 429 too: what a gateway sends
+        // while a workspace is over its limit must show here.
+        if (const auto workspace = state_->workspace_of(token)) ++state_->stats.api_by_workspace[*workspace].second;
         state_->last_request = description;
         fault = state_->api_fault;
+        quota = state_->admit(token, now);
     }
+    http::Response response = co_await api_answer(request, route, fault, quota, std::move(description));
+    add_rate_limit_headers(response, quota);
+    co_return response;
+}
+
+asio::awaitable<http::Response> MockIntercom::api_answer(const http::Request& request, ApiRoute route, ApiFault fault,
+                                                         Quota quota, std::string description) {
     switch (fault) {
         case ApiFault::none:
             break;
@@ -489,7 +620,10 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
         case ApiFault::reset:
             throw DeliberateReset();
     }
-    if (!token_known(request)) co_return error_list(401, "unauthorized", "Access Token Invalid");
+    const auto workspace = token_workspace(request);
+    if (!workspace) co_return error_list(401, "unauthorized", "Access Token Invalid");
+    if (!quota.allowed) co_return rate_limit_exceeded(quota);
+    const std::string& workspace_id = state_->workspaces[*workspace].id;
 
     switch (route) {
         case ApiRoute::echo:
@@ -505,6 +639,7 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
         case ApiRoute::stream:
             co_return stream(request);
         case ApiRoute::rate_limited: {
+            // A canned 429 with Retry-After, older than the real limit above and independent of it.
             auto response = error_list(429, "rate_limit_exceeded", "Exceeded rate limit");
             response.headers.add("Retry-After", "7");
             co_return response;
@@ -512,10 +647,10 @@ asio::awaitable<http::Response> MockIntercom::api(const http::Request& request, 
         case ApiRoute::quote_token:
             co_return quote_token_answer(request, bearer_token(request.headers.get("Authorization")));
         case ApiRoute::contacts:
-            co_return with_note(http::json_response(200, contact_list_json(config_.workspace_id)), "contacts");
+            co_return with_note(http::json_response(200, contact_list_json(workspace_id)), "contacts");
         case ApiRoute::contact: {
             const auto id = request.path().substr(std::string_view("/contacts/").size());
-            co_return with_note(http::json_response(200, contact_json(id, config_.workspace_id)), "contact");
+            co_return with_note(http::json_response(200, contact_json(id, workspace_id)), "contact");
         }
         case ApiRoute::none:
             break;
@@ -566,20 +701,10 @@ http::Response MockIntercom::control(const http::Request& request) {
         revoke_all_tokens();
         return with_note(no_content(), "revoked");
     }
-    if (path == "/__mock/stats" && request.method == "GET") {
-        const auto counts = stats();
-        rapidjson::StringBuffer out;
-        JsonWriter w(out);
-        w.StartObject();
-        put_int(w, "authorize", std::int64_t(counts.authorize));
-        put_int(w, "token", std::int64_t(counts.token));
-        put_int(w, "me", std::int64_t(counts.me));
-        put_int(w, "api", std::int64_t(counts.api));
-        put_int(w, "connections", std::int64_t(counts.connections));
-        put_int(w, "resumed", std::int64_t(counts.resumed));
-        w.EndObject();
-        return http::json_response(200, std::string(out.GetString(), out.GetSize()));
-    }
+    if (path == "/__mock/stats" && request.method == "GET") return stats_answer();
+    if (path == "/__mock/authorize-workspace" && post) return workspace_control(request, false);
+    if (path == "/__mock/uninstall-workspace" && post) return workspace_control(request, true);
+    if (path == "/__mock/rate-limit" && post) return rate_limit_control(request);
     if (path == "/__mock/last-request" && request.method == "GET") return last_request();
     if (path == "/__mock/issued-tokens" && request.method == "GET") {
         // Test-only: lets a test search the gateway's logs and Redis for the real token values.
@@ -625,6 +750,65 @@ http::Response MockIntercom::control(const http::Request& request) {
     return with_note(no_content(), "mode_set");
 }
 
+http::Response MockIntercom::stats_answer() {
+    const auto counts = stats();
+    rapidjson::StringBuffer out;
+    JsonWriter w(out);
+    w.StartObject();
+    put_int(w, "authorize", std::int64_t(counts.authorize));
+    put_int(w, "token", std::int64_t(counts.token));
+    put_int(w, "me", std::int64_t(counts.me));
+    put_int(w, "api", std::int64_t(counts.api));
+    put_int(w, "connections", std::int64_t(counts.connections));
+    put_int(w, "resumed", std::int64_t(counts.resumed));
+    put_int(w, "uninstall_calls", std::int64_t(counts.uninstall));
+    put_key(w, "api_calls_by_workspace");
+    w.StartObject();
+    for (const auto& [id, calls] : counts.api_by_workspace) put_int(w, id, std::int64_t(calls));
+    w.EndObject();
+    w.EndObject();
+    return http::json_response(200, json_text(out));
+}
+
+// POST /__mock/authorize-workspace?id=ID or /__mock/uninstall-workspace?id=ID.
+http::Response MockIntercom::workspace_control(const http::Request& request, bool uninstalling) {
+    const auto query = parse_form(request.query());
+    const std::string id = query ? std::string(field(*query, "id")) : std::string();
+    if (id.empty()) return error_list(400, "parameter_not_found", "id is required");
+    const bool known = uninstalling ? uninstall_workspace(id) : authorize_workspace(id);
+    if (!known) return error_list(404, "not_found", "No such workspace");
+    // `id` is one of the configured workspace ids by now, so it is safe to log.
+    observability::log_event("info", (uninstalling ? "app uninstalled from workspace " : "approving workspace ") + id);
+    return with_note(no_content(), uninstalling ? "workspace_uninstalled" : "workspace_approved");
+}
+
+// POST /__mock/rate-limit?limit=N[&window_ms=M].
+http::Response MockIntercom::rate_limit_control(const http::Request& request) {
+    constexpr std::uint64_t kMaxLimit = 1'000'000'000;
+    constexpr std::uint64_t kMaxWindowMs = 3'600'000;
+    const auto query = parse_form(request.query());
+    if (!query) return error_list(400, "parameter_invalid", "The query string is malformed");
+    const auto limit = parse_count(field(*query, "limit"), kMaxLimit);
+    if (!limit) return error_list(400, "parameter_invalid", "limit must be a number from 0 to 1000000000");
+    RateLimit rate_limit;
+    rate_limit.limit = *limit;
+    if (const auto text = field(*query, "window_ms"); !text.empty()) {
+        const auto ms = parse_count(text, kMaxWindowMs);
+        if (!ms || *ms == 0)
+            return error_list(400, "parameter_invalid", "window_ms must be a number from 1 to 3600000");
+        rate_limit.window = std::chrono::milliseconds(*ms);
+    }
+    set_rate_limit(rate_limit);
+    observability::log_event("info", "rate limit set to " + std::to_string(rate_limit.limit) + " per " +
+                                         std::to_string(rate_limit.window.count()) + " ms");
+    return with_note(no_content(), "rate_limit_set");
+}
+
+// Intercom's 429: the error list and the X-RateLimit-* headers (added by the caller), no Retry-After.
+http::Response MockIntercom::rate_limit_exceeded(const Quota& quota) {
+    return error_list(429, "rate_limit_exceeded", exceeded_message(quota));
+}
+
 http::Response MockIntercom::last_request() {
     std::optional<std::string> description;
     {
@@ -638,6 +822,27 @@ http::Response MockIntercom::last_request() {
 void MockIntercom::revoke_all_tokens() {
     std::lock_guard lock(state_->mutex);
     state_->tokens.clear();
+}
+
+bool MockIntercom::authorize_workspace(std::string_view id) {
+    const auto workspace = state_->find_workspace(id);
+    if (!workspace) return false;
+    std::lock_guard lock(state_->mutex);
+    state_->approving = *workspace;
+    return true;
+}
+
+bool MockIntercom::uninstall_workspace(std::string_view id) {
+    const auto workspace = state_->find_workspace(id);
+    if (!workspace) return false;
+    std::lock_guard lock(state_->mutex);
+    state_->revoke_workspace(*workspace);
+    return true;
+}
+
+void MockIntercom::set_rate_limit(RateLimit limit) {
+    std::lock_guard lock(state_->mutex);
+    state_->rate_limiter.configure(limit);
 }
 
 void MockIntercom::set_token_mode(TokenMode mode) {

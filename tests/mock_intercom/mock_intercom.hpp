@@ -2,6 +2,8 @@
 // A stand-in for Intercom's OAuth and REST API, for integration tests and the local demo.
 // Behaves like the real service on the paths the gateway uses, and exposes /__mock/ controls
 // so tests can make it fail in the ways the real one can.
+#include "mock_rate_limit.hpp"
+
 #include "core/secret.hpp"
 #include "server/handler.hpp"
 
@@ -12,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace icg::core {
 class Clock;
@@ -20,13 +24,21 @@ class Random;
 
 namespace icg::mock {
 
+// A workspace besides the default one (--workspace ID:NAME); its admin is derived from it.
+struct WorkspaceSpec {
+    std::string id;
+    std::string name;
+};
+
 struct MockIntercomConfig {
     std::string client_id;
     core::Secret client_secret;
+    // The default workspace, the first one, which /oauth approves until told otherwise.
     std::string admin_name = "Ada Lovelace";
     std::string admin_email = "ada@example.com";
     std::string workspace_id = "ws_demo1";
     std::string workspace_name = "Demo Workspace";
+    std::vector<WorkspaceSpec> more_workspaces;  // ids distinct from each other and from workspace_id
     std::chrono::seconds code_lifetime{600};
     std::chrono::milliseconds slow_delay{30'000};  // how long "slow" modes hold a request
 };
@@ -51,6 +63,11 @@ struct MockStats {
     std::uint64_t token = 0;
     std::uint64_t me = 0;
     std::uint64_t api = 0;
+    std::uint64_t uninstall = 0;  // POST /auth/uninstall, whatever the answer
+    // `api` split by the workspace of the request's live token, in configuration order, 429s
+    // included (so a test can prove nothing reached us while a workspace was over its limit);
+    // requests with no live token count in `api` only.
+    std::vector<std::pair<std::string, std::uint64_t>> api_by_workspace;
     std::uint64_t connections = 0;  // TLS handshakes the server has begun, from the counter below
     std::uint64_t resumed = 0;      // of those, the ones that resumed an earlier TLS session
 };
@@ -71,6 +88,13 @@ public:
 
     // The same controls as the /__mock/ routes, for tests that hold the object.
     void revoke_all_tokens();
+    // Which workspace /oauth approves from now on; false (and no change) for an unknown id.
+    bool authorize_workspace(std::string_view id);
+    // As if an admin removed the app in Intercom: every token and unredeemed code of the workspace
+    // stops working; false for an unknown id.
+    bool uninstall_workspace(std::string_view id);
+    // Every workspace starts a fresh window under the new limit.
+    void set_rate_limit(RateLimit limit);
     void set_token_mode(TokenMode mode);
     void set_me_mode(MeMode mode);
     void set_api_fault(ApiFault fault);
@@ -90,13 +114,21 @@ private:
     boost::asio::awaitable<http::Response> token(const http::Request& request);
     http::Response exchange_code(const http::Request& request);
     boost::asio::awaitable<http::Response> me(const http::Request& request);
-    http::Response describe_admin(const http::Request& request);
+    boost::asio::awaitable<http::Response> me_answer(const http::Request& request, MeMode mode, Quota quota);
+    http::Response describe_admin(const http::Request& request, const Quota& quota);
+    http::Response uninstall(const http::Request& request);
     boost::asio::awaitable<http::Response> api(const http::Request& request, ApiRoute route);
+    boost::asio::awaitable<http::Response> api_answer(const http::Request& request, ApiRoute route, ApiFault fault,
+                                                      Quota quota, std::string description);
     http::Response echo(const http::Request& request, std::string description);
     http::Response stream(const http::Request& request);
     std::string stream_digest(std::uint64_t length, const std::string& body);
-    bool token_known(const http::Request& request);
+    std::optional<std::size_t> token_workspace(const http::Request& request);
     http::Response control(const http::Request& request);
+    http::Response workspace_control(const http::Request& request, bool uninstalling);
+    http::Response rate_limit_control(const http::Request& request);
+    http::Response stats_answer();
+    http::Response rate_limit_exceeded(const Quota& quota);
     http::Response last_request();
     http::Response error_list(unsigned status, std::string_view code, std::string_view message);
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -9,6 +10,7 @@ namespace icg::mock {
 namespace {
 
 constexpr unsigned kMaxThreads = 64;
+constexpr std::size_t kMaxWorkspaceId = 64;
 
 [[noreturn]] void reject(const std::string& message) {
     throw std::invalid_argument(message);
@@ -37,6 +39,20 @@ void parse_listen(std::string_view text, MockOptions& options) {
     options.port = parse_number<std::uint16_t>("--listen", text.substr(colon + 1), 0, 65535);
 }
 
+// ID:NAME. The id goes into URLs, query strings and log lines, so it is kept to a safe alphabet.
+WorkspaceSpec parse_workspace(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+        reject("--workspace: expected ID:NAME, got '" + std::string(text) + "'");
+    const auto id = text.substr(0, colon);
+    const bool safe =
+        id.size() <= kMaxWorkspaceId && std::all_of(id.begin(), id.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        });
+    if (!safe) reject("--workspace: the id '" + std::string(id) + "' must be 1 to 64 letters, digits, '_' or '-'");
+    return {std::string(id), std::string(text.substr(colon + 1))};
+}
+
 // Applies one flag and its value; false when the flag is unknown.
 bool apply(std::string_view flag, std::string_view value, MockOptions& options) {
     auto& intercom = options.intercom;
@@ -60,6 +76,8 @@ bool apply(std::string_view flag, std::string_view value, MockOptions& options) 
         intercom.workspace_id = value;
     else if (flag == "--workspace-name")
         intercom.workspace_name = value;
+    else if (flag == "--workspace")
+        intercom.more_workspaces.push_back(parse_workspace(value));
     else
         return false;
     return true;
@@ -79,6 +97,14 @@ void validate(const MockOptions& options) {
     const auto& i = options.intercom;
     if (i.admin_name.empty() || i.admin_email.empty() || i.workspace_id.empty() || i.workspace_name.empty())
         reject("--admin-name, --admin-email, --workspace-id and --workspace-name must not be empty");
+    // Checked here, not per flag: --workspace-id may come after the --workspace flags.
+    for (std::size_t n = 0; n < i.more_workspaces.size(); ++n) {
+        const auto& id = i.more_workspaces[n].id;
+        const auto earlier = i.more_workspaces.begin() + std::ptrdiff_t(n);
+        if (id == i.workspace_id ||
+            std::any_of(i.more_workspaces.begin(), earlier, [&](const auto& w) { return w.id == id; }))
+            reject("--workspace: the id '" + id + "' is given twice (the default workspace's is --workspace-id)");
+    }
 }
 
 }  // namespace
@@ -120,17 +146,34 @@ std::string_view mock_usage() {
            "  --admin-email EMAIL     GET /me admin email (default ada@example.com)\n"
            "  --workspace-id ID       GET /me app.id_code (default ws_demo1)\n"
            "  --workspace-name NAME   GET /me app.name (default Demo Workspace)\n"
+           "  --workspace ID:NAME     one more workspace (repeatable; ID of letters, digits, _ and -); the\n"
+           "                          flags above describe the default one, which /oauth approves first.\n"
+           "                          Workspace number i (the default is 0) has admin id 7310564+i,\n"
+           "                          name 'Admin of NAME' and email admin+ID@example.com\n"
            "  --help                  this text\n"
            "\n"
            "Prints 'mock-intercom listening on HOST:PORT' once bound, then JSON access-log lines.\n"
            "Endpoints: GET /oauth, POST /auth/eagle/token, GET /me; with a bearer token also\n"
            "ANY /echo[/...] (describes the request as received; X-Mock-Chunked: 1 answers chunked),\n"
-           "GET /stream?bytes=N[&chunked=1], ANY /slow?ms=N, GET /rate-limited, GET /contacts[/ID].\n"
+           "GET /stream?bytes=N[&chunked=1], ANY /slow?ms=N, GET /rate-limited, GET /contacts[/ID],\n"
+           "POST /auth/uninstall (every token of the token's workspace stops working; 200).\n"
+           "Codes and tokens belong to the workspace approved when /oauth issued the code; GET /me\n"
+           "describes that workspace and its admin.\n"
+           "Rate limit: every answer but /oauth, /auth/eagle/token and /__mock/ carries X-RateLimit-Limit,\n"
+           "X-RateLimit-Remaining and X-RateLimit-Reset (Unix seconds when the window ends). /me, the\n"
+           "endpoints above and /auth/uninstall count against the token's workspace in windows that start\n"
+           "with its first request (default 100000 per 10 s); beyond the limit they answer 429\n"
+           "rate_limit_exceeded, with no Retry-After.\n"
            "Test controls: POST /__mock/revoke, GET /__mock/stats, GET /__mock/last-request,\n"
            "GET /__mock/issued-tokens, POST /__mock/token-mode?mode=ok|reject|error500|garbage|slow|\n"
            "no_token, POST /__mock/me-mode?mode=ok|error500|slow,\n"
-           "POST /__mock/api-fault?mode=none|error500|stall|reset (the API endpoints above, not /me:\n"
-           "answer 500, hold 30 s, or close the connection without an answer).\n"
+           "POST /__mock/api-fault?mode=none|error500|stall|reset (the API endpoints above, not /me or\n"
+           "/auth/uninstall: answer 500, hold 30 s, or close the connection without an answer),\n"
+           "POST /__mock/authorize-workspace?id=ID (which workspace /oauth approves from now on),\n"
+           "POST /__mock/uninstall-workspace?id=ID (revokes the workspace's tokens and codes),\n"
+           "POST /__mock/rate-limit?limit=N[&window_ms=M] (M default 10000; every window starts afresh);\n"
+           "an unknown workspace id answers 404. /__mock/stats also has uninstall_calls and\n"
+           "api_calls_by_workspace {ID: n} (the API endpoints by the token's workspace, 429s included).\n"
            "Exit status: 0 after SIGTERM/SIGINT, 2 for bad arguments or unusable cert/key, 1 otherwise.\n";
 }
 

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+#include <utility>
 
 namespace icg::testing {
 namespace {
@@ -70,8 +71,14 @@ std::optional<SeenRequest> parse_seen_request(std::string_view json) {
     return out;
 }
 
-MockIntercom::MockIntercom(const TempDir& dir, const Certificates& certificates)
-    : certificates_(certificates), log_dir_(dir.path()) {
+long long MockStats::api_calls(const std::string& workspace_id) const {
+    const auto it = api_calls_by_workspace.find(workspace_id);
+    return it == api_calls_by_workspace.end() ? -1 : it->second;
+}
+
+MockIntercom::MockIntercom(const TempDir& dir, const Certificates& certificates,
+                           std::vector<MockWorkspace> more_workspaces)
+    : certificates_(certificates), more_workspaces_(std::move(more_workspaces)), log_dir_(dir.path()) {
     start("127.0.0.1:0");
 }
 
@@ -83,13 +90,18 @@ void MockIntercom::restart() {
 void MockIntercom::start(const std::string& listen) {
     ProcessOptions options;
     options.name = "mock-intercom";
-    options.log_file = log_dir_ / (starts_++ == 0 ? "mock-intercom.log" : "mock-intercom." + std::to_string(starts_) + ".log");
-    process_ = std::make_unique<Process>(
-        mock_intercom_binary().string(),
-        std::vector<std::string>{"--listen", listen, "--cert", certificates_.cert_file.string(), "--key",
-                                 certificates_.key_file.string(), "--client-id", client_id, "--client-secret",
-                                 client_secret},
-        options);
+    options.log_file =
+        log_dir_ / (starts_++ == 0 ? "mock-intercom.log" : "mock-intercom." + std::to_string(starts_) + ".log");
+    std::vector<std::string> args{"--listen",        listen,
+                                  "--cert",          certificates_.cert_file.string(),
+                                  "--key",           certificates_.key_file.string(),
+                                  "--client-id",     client_id,
+                                  "--client-secret", client_secret};
+    for (const auto& workspace : more_workspaces_) {
+        args.emplace_back("--workspace");
+        args.push_back(workspace.id + ":" + workspace.name);
+    }
+    process_ = std::make_unique<Process>(mock_intercom_binary().string(), std::move(args), options);
     const std::string marker = "mock-intercom listening on 127.0.0.1:";
     auto line = process_->wait_for_line(marker, std::chrono::seconds(20));
     if (!line) throw std::runtime_error("mock-intercom did not start:\n" + process_->output());
@@ -125,6 +137,42 @@ void MockIntercom::revoke_all_tokens() {
     control("POST", "/__mock/revoke");
 }
 
+void MockIntercom::authorize_workspace(const std::string& id) {
+    control("POST", "/__mock/authorize-workspace?id=" + percent_encode(id));
+}
+
+void MockIntercom::uninstall_workspace(const std::string& id) {
+    control("POST", "/__mock/uninstall-workspace?id=" + percent_encode(id));
+}
+
+void MockIntercom::set_rate_limit(long long limit, std::chrono::milliseconds window) {
+    control("POST",
+            "/__mock/rate-limit?limit=" + std::to_string(limit) + "&window_ms=" + std::to_string(window.count()));
+}
+
+std::string MockIntercom::obtain_token() {
+    // Any https redirect_uri will do: the mock answers with a redirect, which is not followed.
+    const std::string redirect_uri = "https://localhost/callback";
+    HttpsConnection connection(port_, certificates_.ca_file);
+    const auto consent = connection.request("GET", "/oauth?client_id=" + std::string(client_id) + "&redirect_uri=" +
+                                                       percent_encode(redirect_uri) + "&state=obtain-token");
+    const auto code = query_parameter(consent.header("Location"), "code");
+    if (consent.status != 302 || !code)
+        throw std::runtime_error("mock-intercom /oauth answered " + std::to_string(consent.status) + " without a code");
+    const auto body = "grant_type=authorization_code&code=" + percent_encode(*code) +
+                      "&client_id=" + std::string(client_id) + "&client_secret=" + std::string(client_secret) +
+                      "&redirect_uri=" + percent_encode(redirect_uri);
+    const auto exchange =
+        connection.request("POST", "/auth/eagle/token", {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
+    rapidjson::Document doc;
+    doc.Parse(exchange.body.data(), exchange.body.size());
+    if (exchange.status != 200 || doc.HasParseError() || !doc.IsObject() || !doc.HasMember("access_token") ||
+        !doc["access_token"].IsString())
+        throw std::runtime_error("mock-intercom token exchange answered " + std::to_string(exchange.status) + ": " +
+                                 exchange.body);
+    return {doc["access_token"].GetString(), doc["access_token"].GetStringLength()};
+}
+
 MockStats MockIntercom::stats() {
     HttpsConnection connection(port_, certificates_.ca_file);
     auto response = connection.request("GET", "/__mock/stats");
@@ -136,8 +184,21 @@ MockStats MockIntercom::stats() {
         auto it = doc.FindMember(name);
         return it != doc.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : -1;
     };
-    return {number("authorize"), number("token"),       number("me"),
-            number("api"),       number("connections"), number("resumed")};
+    MockStats stats{number("authorize"),
+                    number("token"),
+                    number("me"),
+                    number("api"),
+                    number("connections"),
+                    number("resumed"),
+                    number("uninstall_calls"),
+                    {}};
+    const auto by_workspace = doc.FindMember("api_calls_by_workspace");
+    if (by_workspace == doc.MemberEnd() || !by_workspace->value.IsObject())
+        throw std::runtime_error("/__mock/stats has no api_calls_by_workspace: " + response.body);
+    for (const auto& member : by_workspace->value.GetObject())
+        stats.api_calls_by_workspace[std::string(member.name.GetString(), member.name.GetStringLength())] =
+            member.value.IsInt64() ? member.value.GetInt64() : -1;
+    return stats;
 }
 
 std::vector<std::string> MockIntercom::issued_tokens() {
