@@ -3,6 +3,9 @@
 #include "app/gateway_app.hpp"
 #include "config/config_loader.hpp"
 #include "core/process_hardening.hpp"
+#include "core/random.hpp"
+#include "core/secret.hpp"
+#include "crypto/digest.hpp"
 #include "observability/access_log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -21,17 +24,30 @@ namespace {
 
 constexpr const char* usage =
     "Usage: intercom-gateway [--config FILE] [--check-config]\n"
+    "       intercom-gateway --new-service-key\n"
     "\n"
     "Holds Intercom OAuth tokens for a browser app: runs the login, keeps tokens encrypted in Redis\n"
     "and gives the browser only an HttpOnly session cookie.\n"
     "\n"
     "  --config FILE    TOML configuration (see conf/gateway.example.toml)\n"
     "  --check-config   validate the configuration, print it with secrets hidden, and exit\n"
+    "  --new-service-key\n"
+    "                   print a fresh key for an internal service, and the key_sha256 line\n"
+    "                   for its [[internal.services]] entry\n"
     "  --help           this text\n"
     "  --version        the version\n"
     "\n"
     "Every key can be set by GATEWAY_<SECTION>_<KEY> (e.g. GATEWAY_INTERCOM_CLIENT_ID); secrets also by\n"
     "GATEWAY_<SECTION>_<KEY>_FILE naming a file that holds the value.\n";
+
+// 256 bits from the CSPRNG, base64url: the key goes to the service, only its hash to the config.
+void print_new_service_key() {
+    icg::core::SystemRandom random;
+    const icg::core::Secret key(random.token(32));
+    std::cout << "key (give it to the service; it is shown once and stored nowhere):\n  " << key.expose()
+              << "\n\nconfiguration line for its [[internal.services]] entry:\n  key_sha256 = \""
+              << icg::crypto::sha256_hex(key.expose()) << "\"\n";
+}
 
 struct Options {
     std::string config_file;
@@ -49,6 +65,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         }
         if (arg == "--version") {
             std::cout << "intercom-gateway " << ICG_VERSION << "\n";
+            exit_code = 0;
+            return std::nullopt;
+        }
+        if (arg == "--new-service-key") {
+            print_new_service_key();
             exit_code = 0;
             return std::nullopt;
         }
@@ -75,6 +96,7 @@ int run(const icg::config::GatewayConfig& config) {
 
     app::GatewayApp gateway(io, config, threads);
     const auto port = gateway.listen();
+    const auto internal_port = gateway.listen_internal();
     gateway.start();
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -87,8 +109,16 @@ int run(const icg::config::GatewayConfig& config) {
 
     observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
                                          " with " + std::to_string(threads) + " threads, at most " +
-                                         std::to_string(gateway.max_client_connections()) + " client connections; public URL " +
-                                         config.server.public_url);
+                                         std::to_string(gateway.max_client_connections()) +
+                                         " client connections; public URL " + config.server.public_url);
+    if (internal_port)
+        observability::log_event(
+            "info",
+            "internal listener on " + config.internal.listen->host + ":" + std::to_string(*internal_port) +
+                (config.internal.tls
+                     ? (config.internal.client_ca_file.empty() ? " (TLS)" : " (TLS, client certificates required)")
+                     : " (plain HTTP, loopback only)") +
+                " for " + std::to_string(config.internal.services.size()) + " services");
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();

@@ -1,7 +1,10 @@
 #include "app/gateway_app.hpp"
 
 #include "app/gateway_handler.hpp"
+#include "app/health_routes.hpp"
+#include "app/internal_handler.hpp"
 #include "app/static_files.hpp"
+#include "app/workspace_admin_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "cache/cache_tracking.hpp"
 #include "config/gateway_config.hpp"
@@ -11,6 +14,8 @@
 #include "crypto/session_cipher.hpp"
 #include "proxy/browser_caller_resolver.hpp"
 #include "proxy/proxy_handler.hpp"
+#include "proxy/service_caller_resolver.hpp"
+#include "proxy/service_directory.hpp"
 #include "redis/redis_client.hpp"
 #include "server/https_server.hpp"
 #include "server/tls_server_context.hpp"
@@ -24,6 +29,9 @@
 #include "upstream/intercom_oauth_client.hpp"
 #include "upstream/pooled_upstream_client.hpp"
 #include "upstream/tls_client_context.hpp"
+#include "workspace/cached_workspace_store.hpp"
+#include "workspace/redis_workspace_store.hpp"
+#include "workspace/workspace_revocation.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -31,6 +39,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -77,7 +86,60 @@ std::chrono::milliseconds session_cache_ttl(const config::GatewayConfig& c) {
     return std::min<std::chrono::milliseconds>(c.session.cache_ttl, c.session.idle_timeout / 10);
 }
 
+// Connections of more workspaces than this are read from Redis when not cached.
+constexpr std::size_t workspace_cache_entries = 10'000;
+
+proxy::ProxySettings proxy_settings(const config::GatewayConfig& c) {
+    return {.upstream_host = c.intercom.api.host_header,
+            .upstream_path = c.intercom.api.path,
+            .api_version = c.intercom.api_version,
+            .response_timeout = c.proxy.response_timeout,
+            .idle_body_timeout = c.proxy.idle_body_timeout,
+            .max_in_flight_per_caller = c.proxy.max_in_flight_per_session};
+}
+
+server::ServerLimits server_limits(const config::GatewayConfig& c, std::size_t max_connections, unsigned threads) {
+    return {.max_connections = max_connections,
+            .handshake_timeout = c.server.handshake_timeout,
+            .max_handshakes_in_progress = 64 * std::size_t{threads},
+            .read_timeout = c.server.read_timeout,
+            .idle_timeout = c.server.idle_timeout,
+            .max_header_bytes = c.server.max_header_bytes,
+            .access_log = c.server.access_log,
+            .one_thread = threads == 1};
+}
+
 }  // namespace
+
+// The listener for internal services, when configured: its own routes and resolver over the
+// gateway's stores, upstream pool and revocation.
+struct InternalListener {
+    InternalListener(boost::asio::io_context& io, const config::GatewayConfig& c, std::size_t max_connections,
+                     unsigned threads, workspace::WorkspaceStore& connections,
+                     workspace::WorkspaceRevocation& revocation, upstream::UpstreamClient& upstream,
+                     core::Random& random, HealthRoutes& health)
+        : listen(*c.internal.listen),
+          services(c.internal.services),
+          callers(services, connections, revocation),
+          proxy(proxy_settings(c), callers, upstream, random),
+          workspaces(services, connections, revocation),
+          handler(proxy, workspaces, health),
+          server(io,
+                 c.internal.tls ? server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version,
+                                                                  c.internal.client_ca_file)
+                                : nullptr,
+                 handler, server_limits(c, max_connections, threads)) {}
+
+    config::HostPort listen;
+    proxy::ServiceDirectory services;
+    proxy::ServiceCallerResolver callers;
+    proxy::ProxyHandler proxy;
+    WorkspaceAdminRoutes workspaces;
+    InternalHandler handler;
+    server::HttpsServer server;
+};
+
+namespace {}  // namespace
 
 // Members in dependency order: each is built from the ones above it, and destroyed before them.
 struct GatewayApp::Parts {
@@ -92,6 +154,10 @@ struct GatewayApp::Parts {
           session_cache(session_cache_ttl(c), c.session.cache_max_entries),
           cached_sessions(redis_sessions, session_cache),
           sessions(c.session.cache ? static_cast<session::SessionStore&>(cached_sessions) : redis_sessions),
+          redis_workspaces(io.get_executor(), redis_client, cipher, random, clock, c.redis.key_prefix),
+          workspace_cache(session_cache_ttl(c), workspace_cache_entries),
+          cached_workspaces(redis_workspaces, workspace_cache),
+          connections(c.session.cache ? static_cast<workspace::WorkspaceStore&>(cached_workspaces) : redis_workspaces),
           logins(redis_client, cipher, random, c.redis.key_prefix),
           login_throttle(redis_client, c.redis.key_prefix,
                          {.per_browser = c.session.max_pending_logins_per_browser,
@@ -103,13 +169,15 @@ struct GatewayApp::Parts {
                            .api_base = c.intercom.api_base,
                            .client_id = c.intercom.client_id,
                            .client_secret = c.intercom.client_secret}),
+          revocation(sessions, connections, intercom),
           auth_routes({.public_url = c.server.public_url,
                        .authorize_url = c.intercom.authorize_url,
+                       .api_base = c.intercom.api_base,
                        .client_id = c.intercom.client_id,
                        .session_cookie = c.session.cookie_name,
                        .login_timeout = c.session.login_timeout,
                        .absolute_timeout = c.session.absolute_timeout},
-                      logins, login_throttle, sessions, intercom, random, clock),
+                      logins, login_throttle, sessions, connections, revocation, intercom, random, clock),
           upstream_pool(io.get_executor(), upstream_tls,
                         {.host = c.intercom.api.host,
                          .port = c.intercom.api.port,
@@ -121,31 +189,23 @@ struct GatewayApp::Parts {
           upstream_client(upstream_pool),
           browser_callers(
               {.public_url = c.server.public_url, .session_cookie = c.session.cookie_name, .allow = c.proxy.allow_list},
-              sessions),
-          proxy_handler({.upstream_host = c.intercom.api.host_header,
-                         .upstream_path = c.intercom.api.path,
-                         .api_version = c.intercom.api_version,
-                         .response_timeout = c.proxy.response_timeout,
-                         .idle_body_timeout = c.proxy.idle_body_timeout,
-                         .max_in_flight_per_caller = c.proxy.max_in_flight_per_session},
-                        browser_callers, upstream_client, random),
+              sessions, revocation),
+          proxy_handler(proxy_settings(c), browser_callers, upstream_client, random),
           static_files(c.server.static_dir.empty() ? std::nullopt
                                                    : std::optional<StaticFiles>(std::in_place, c.server.static_dir)),
-          handler(auth_routes, proxy_handler, redis_client, static_files ? &*static_files : nullptr,
-                  c.server.max_auth_body_bytes, drain),
+          health(redis_client, drain),
+          handler(auth_routes, proxy_handler, health, static_files ? &*static_files : nullptr,
+                  c.server.max_auth_body_bytes),
           server(io, server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version), handler,
-                 {.max_connections = max_client_connections,
-                  .handshake_timeout = c.server.handshake_timeout,
-                  .max_handshakes_in_progress = 64 * std::size_t{threads},
-                  .read_timeout = c.server.read_timeout,
-                  .idle_timeout = c.server.idle_timeout,
-                  .max_header_bytes = c.server.max_header_bytes,
-                  .access_log = c.server.access_log,
-                  .one_thread = threads == 1}) {
+                 server_limits(c, max_client_connections, threads)) {
+        if (c.internal.listen)
+            internal.emplace(io, c, max_client_connections, threads, connections, revocation, upstream_client, random,
+                             health);
         if (c.session.cache)
             cache_tracking.emplace(
                 io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
-                std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache}});
+                std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache},
+                                                    {"workspace", redis_workspaces.key_space(), workspace_cache}});
     }
 
     boost::asio::io_context& io;
@@ -159,21 +219,28 @@ struct GatewayApp::Parts {
     session::RedisSessionStore redis_sessions;
     session::SessionCache session_cache;
     session::CachedSessionStore cached_sessions;
-    std::optional<cache::CacheTracking> cache_tracking;
     session::SessionStore& sessions;
+    workspace::RedisWorkspaceStore redis_workspaces;
+    workspace::WorkspaceCache workspace_cache;
+    workspace::CachedWorkspaceStore cached_workspaces;
+    workspace::WorkspaceStore& connections;
+    std::optional<cache::CacheTracking> cache_tracking;  // after the caches it drives
     session::RedisLoginStateStore logins;
     session::RedisLoginThrottle login_throttle;
     std::shared_ptr<boost::asio::ssl::context> upstream_tls;
     upstream::HttpsClient https;
     upstream::HttpIntercomOAuthClient intercom;
+    workspace::WorkspaceRevocation revocation;
     auth::AuthRoutes auth_routes;
     upstream::ConnectionPool upstream_pool;
     upstream::PooledUpstreamClient upstream_client;
     proxy::BrowserCallerResolver browser_callers;
     proxy::ProxyHandler proxy_handler;
     std::optional<StaticFiles> static_files;
+    HealthRoutes health;
     GatewayHandler handler;
     server::HttpsServer server;
+    std::optional<InternalListener> internal;
 };
 
 GatewayApp::GatewayApp(boost::asio::io_context& io, const config::GatewayConfig& config, unsigned threads)
@@ -185,19 +252,31 @@ std::uint16_t GatewayApp::listen() {
     return parts_->server.listen(parts_->listen.host, parts_->listen.port);
 }
 
+std::optional<std::uint16_t> GatewayApp::listen_internal() {
+    auto& internal = parts_->internal;
+    if (!internal) return std::nullopt;
+    return internal->server.listen(internal->listen.host, internal->listen.port);
+}
+
 void GatewayApp::start() {
     if (parts_->cache_tracking) parts_->cache_tracking->start();
     parts_->redis_client.start();
     parts_->server.start();
+    if (parts_->internal) parts_->internal->server.start();
 }
 
 void GatewayApp::drain(std::function<void()> stopped) {
     parts_->drain.begin();
-    parts_->server.drain([this, stopped = std::move(stopped)] {
+    // Redis stops once both listeners have no request in flight.
+    auto listeners_left = std::make_shared<std::atomic<int>>(parts_->internal ? 2 : 1);
+    auto one_drained = [this, listeners_left, stopped = std::move(stopped)] {
+        if (--*listeners_left > 0) return;
         if (parts_->cache_tracking) parts_->cache_tracking->stop();
         parts_->redis_client.stop();
         stopped();
-    });
+    };
+    parts_->server.drain(one_drained);
+    if (parts_->internal) parts_->internal->server.drain(one_drained);
 }
 
 std::size_t GatewayApp::max_client_connections() const noexcept {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace boost::asio {
 class io_context;
@@ -26,6 +27,8 @@ public:
 
     // Binds the public listener; returns its port (useful with port 0).
     std::uint16_t listen();
+    // Binds the internal services' listener, when configured; returns its port.
+    std::optional<std::uint16_t> listen_internal();
     // Connects to Redis and starts accepting.
     void start();
     // Readiness answers 503 from now on; once no request is in flight, the Redis clients stop and

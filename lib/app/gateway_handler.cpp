@@ -1,36 +1,14 @@
 #include "app/gateway_handler.hpp"
 
+#include "app/health_routes.hpp"
 #include "app/static_files.hpp"
 #include "auth/auth_routes.hpp"
-#include "core/drain_signal.hpp"
 #include "proxy/proxy_handler.hpp"
-#include "redis/redis_client.hpp"
 
 namespace icg::app {
 namespace asio = boost::asio;
 
 namespace {
-
-// Plain functions, not coroutines: GCC 12 miscompiles string literals inside co_return expressions.
-http::Response not_found() {
-    return http::json_response(404, R"({"error":"not_found"})");
-}
-http::Response healthy() {
-    return http::json_response(200, R"({"status":"ok"})");
-}
-http::Response ready(bool yes) {
-    return yes ? http::json_response(200, R"({"status":"ready"})")
-               : http::json_response(503, R"({"status":"unavailable","reason":"redis"})");
-}
-http::Response draining() {
-    return http::json_response(503, R"({"status":"unavailable","reason":"draining"})");
-}
-
-http::Response method_not_allowed(std::string allow) {
-    auto r = http::json_response(405, R"({"error":"method_not_allowed"})");
-    r.headers.add("Allow", std::move(allow));
-    return r;
-}
 
 // Defaults for every answer: the SPA and the auth pages are same-origin only.
 void add_security_headers(http::Response& r) {
@@ -51,15 +29,13 @@ const std::string allow_post = "POST";
 
 }  // namespace
 
-GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
-                               const StaticFiles* static_files, std::size_t max_auth_body_bytes,
-                               const core::DrainSignal& drain)
+GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, HealthRoutes& health,
+                               const StaticFiles* static_files, std::size_t max_auth_body_bytes)
     : auth_(auth),
       proxy_(proxy),
-      redis_(redis),
+      health_(health),
       static_files_(static_files),
-      max_auth_body_bytes_(max_auth_body_bytes),
-      drain_(drain) {}
+      max_auth_body_bytes_(max_auth_body_bytes) {}
 
 std::size_t GatewayHandler::body_limit(std::string_view, std::string_view path) const {
     // Only /auth/* reads bodies today (logout sends none); everything else gets nothing.
@@ -90,11 +66,7 @@ asio::awaitable<http::Response> GatewayHandler::route(http::Request& request) {
     const auto& method = request.method;
     const bool get = method == "GET" || method == "HEAD";
 
-    if (path == "/healthz") co_return get ? healthy() : method_not_allowed(allow_get);
-    if (path == "/readyz") {
-        if (!get) co_return method_not_allowed(allow_get);
-        co_return co_await readiness();
-    }
+    if (auto health = co_await health_.serve(request)) co_return std::move(*health);
     if (path == "/auth/login") {
         if (method != "GET") co_return method_not_allowed(allow_get_only);
         co_return co_await auth_.login(request);
@@ -111,18 +83,14 @@ asio::awaitable<http::Response> GatewayHandler::route(http::Request& request) {
         if (method != "POST") co_return method_not_allowed(allow_post);
         co_return co_await auth_.logout(request);
     }
+    if (path == "/auth/disconnect") {
+        if (method != "POST") co_return method_not_allowed(allow_post);
+        co_return co_await auth_.disconnect(request);
+    }
     if (path.starts_with("/auth/")) co_return not_found();
     if (static_files_ && get) co_return static_files_->serve(request);
     if (static_files_) co_return method_not_allowed(allow_get);
     co_return not_found();
-}
-
-asio::awaitable<http::Response> GatewayHandler::readiness() {
-    if (drain_.draining()) co_return draining();
-    // The client's command deadline bounds this; a down connection fails at once.
-    auto ping_command = redis::command("PING");
-    auto reply = co_await redis_.exec(std::move(ping_command));
-    co_return ready(reply && reply->is_status("PONG"));
 }
 
 }  // namespace icg::app

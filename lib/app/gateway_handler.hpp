@@ -8,25 +8,20 @@
 namespace icg::auth {
 class AuthRoutes;
 }
-namespace icg::core {
-class DrainSignal;
-}
 namespace icg::proxy {
 class ProxyHandler;
-}
-namespace icg::redis {
-class RedisClient;
 }
 
 namespace icg::app {
 
+class HealthRoutes;
 class StaticFiles;
 
 class GatewayHandler final : public server::Handler {
 public:
     // `static_files` may be null (no SPA served).
-    GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, redis::RedisClient& redis,
-                   const StaticFiles* static_files, std::size_t max_auth_body_bytes, const core::DrainSignal& drain);
+    GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, HealthRoutes& health,
+                   const StaticFiles* static_files, std::size_t max_auth_body_bytes);
 
     std::size_t body_limit(std::string_view method, std::string_view path) const override;
     boost::asio::awaitable<http::Response> handle(http::Request& request) override;
@@ -35,14 +30,11 @@ public:
 
 private:
     boost::asio::awaitable<http::Response> route(http::Request& request);
-    boost::asio::awaitable<http::Response> readiness();
-
     auth::AuthRoutes& auth_;
     proxy::ProxyHandler& proxy_;
-    redis::RedisClient& redis_;
+    HealthRoutes& health_;
     const StaticFiles* static_files_;
     std::size_t max_auth_body_bytes_;
-    const core::DrainSignal& drain_;
 };
 
 }  // namespace icg::app

@@ -11,6 +11,9 @@
 #include "session/login_throttle.hpp"
 #include "session/session_store.hpp"
 #include "upstream/intercom_oauth_client.hpp"
+#include "upstream/upstream_error.hpp"
+#include "workspace/workspace_revocation.hpp"
+#include "workspace/workspace_store.hpp"
 
 #include <boost/url/url.hpp>
 
@@ -77,12 +80,15 @@ std::string session_json(const session::SessionRecord& s) {
 }  // namespace
 
 AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::LoginThrottle& throttle,
-                       session::SessionStore& sessions, upstream::IntercomOAuthClient& intercom,
+                       session::SessionStore& sessions, workspace::WorkspaceStore& connections,
+                       workspace::WorkspaceRevocation& revocation, upstream::IntercomOAuthClient& intercom,
                        core::Random& random, const core::Clock& clock)
     : settings_(std::move(settings)),
       logins_(logins),
       throttle_(throttle),
       sessions_(sessions),
+      connections_(connections),
+      revocation_(revocation),
       intercom_(intercom),
       random_(random),
       clock_(clock) {}
@@ -180,6 +186,8 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     if (!token) co_return exchange_failed(token.error(), "token_exchange_failed");
     auto admin = co_await intercom_.fetch_me(*token);
     if (!admin) co_return exchange_failed(admin.error(), "me_lookup_failed");
+    if (!workspace::looks_like_workspace_id(admin->workspace_id))
+        co_return exchange_failed(make_error_code(upstream::UpstreamErrc::malformed_body), "me_workspace_malformed");
 
     // A fresh id on every login; the session the browser carried before is ended (no fixation).
     if (auto old = http::find_cookie(request.headers, settings_.session_cookie)) {
@@ -188,6 +196,17 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
         if (!erased) co_return session_store_unavailable_page();
     }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+    // The workspace's connection first: services use the newest token, and a session never
+    // exists for a workspace the gateway does not know as connected.
+    const workspace::WorkspaceConnection connection{.access_token = *token,
+                                                    .workspace_id = admin->workspace_id,
+                                                    .workspace_name = admin->workspace_name,
+                                                    .api_base = settings_.api_base,
+                                                    .admin_id = admin->id,
+                                                    .admin_name = admin->name,
+                                                    .connected_at = now};
+    auto connected = co_await connections_.save(connection);
+    if (!connected) co_return session_store_unavailable_page();
     session::SessionRecord record{
         .access_token = std::move(*token),
         .admin_id = admin->id,
@@ -241,6 +260,41 @@ asio::awaitable<http::Response> AuthRoutes::logout(const http::Request& request)
         response.headers.add("Set-Cookie", http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
     }
     co_return with_note(std::move(response), "logged_out");
+}
+
+asio::awaitable<http::Response> AuthRoutes::disconnect(const http::Request& request) {
+    // The same rules as logout: a cross-site POST carries no Lax cookie, a foreign Origin is refused.
+    if (auto origin = request.headers.get("Origin"); !origin.empty() && origin != settings_.public_url)
+        co_return with_note(http::json_response(403, R"({"error":"cross_origin_request"})"), "disconnect_cross_origin");
+    const auto cookie = http::find_cookie(request.headers, settings_.session_cookie);
+    if (!cookie)
+        co_return with_note(http::json_response(401, R"({"error":"unauthenticated"})"), "disconnect_no_session");
+    const core::Secret id{std::string(*cookie)};
+    auto record = co_await sessions_.load(id);
+    if (!record)
+        co_return with_note(http::json_response(503, R"({"error":"session_store_unavailable"})"),
+                            "session_store_unavailable");
+    if (!*record)
+        co_return with_note(http::json_response(401, R"({"error":"unauthenticated"})"), "disconnect_no_session");
+
+    const auto outcome = co_await revocation_.disconnect((*record)->workspace_id, &(*record)->access_token);
+    switch (outcome) {
+        case workspace::DisconnectOutcome::disconnected:
+        case workspace::DisconnectOutcome::not_connected: {
+            http::Response response;
+            response.status = 204;
+            response.headers.add("Set-Cookie",
+                                 http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
+            co_return with_note(std::move(response), "workspace_disconnected");
+        }
+        case workspace::DisconnectOutcome::intercom_unavailable:
+            co_return with_note(http::json_response(502, R"({"error":"intercom_unavailable"})"),
+                                "disconnect_intercom_unavailable");
+        case workspace::DisconnectOutcome::store_unavailable:
+            break;
+    }
+    co_return with_note(http::json_response(503, R"({"error":"session_store_unavailable"})"),
+                        "session_store_unavailable");
 }
 
 }  // namespace icg::auth

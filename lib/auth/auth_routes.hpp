@@ -1,6 +1,7 @@
 #pragma once
 // The OAuth login with Intercom and the session endpoints: /auth/login, /auth/callback,
-// /auth/session, /auth/logout. Knows HTTP and the stores' interfaces, not how Redis is spoken.
+// /auth/session, /auth/logout, /auth/disconnect. A login also records (or renews) its workspace's
+// connection for internal services. Knows HTTP and the stores' interfaces, not how Redis is spoken.
 #include "http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -20,12 +21,17 @@ class SessionStore;
 namespace icg::upstream {
 class IntercomOAuthClient;
 }
+namespace icg::workspace {
+class WorkspaceRevocation;
+class WorkspaceStore;
+}  // namespace icg::workspace
 
 namespace icg::auth {
 
 struct AuthSettings {
     std::string public_url;     // https://host[:port]
     std::string authorize_url;  // Intercom's consent page
+    std::string api_base;       // the API origin the login's token belongs to (kept with the connection)
     std::string client_id;
     std::string session_cookie = "__Host-icg-session";
     std::string login_cookie = "__Host-icg-login";
@@ -36,13 +42,17 @@ struct AuthSettings {
 class AuthRoutes {
 public:
     AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::LoginThrottle& throttle,
-               session::SessionStore& sessions, upstream::IntercomOAuthClient& intercom, core::Random& random,
-               const core::Clock& clock);
+               session::SessionStore& sessions, workspace::WorkspaceStore& connections,
+               workspace::WorkspaceRevocation& revocation, upstream::IntercomOAuthClient& intercom,
+               core::Random& random, const core::Clock& clock);
 
     boost::asio::awaitable<http::Response> login(const http::Request& request);
     boost::asio::awaitable<http::Response> callback(const http::Request& request);
     boost::asio::awaitable<http::Response> session(const http::Request& request);
     boost::asio::awaitable<http::Response> logout(const http::Request& request);
+    // Uninstalls the app from the logged-in admin's workspace: revoked at Intercom, then the
+    // connection and every session of the workspace end.
+    boost::asio::awaitable<http::Response> disconnect(const http::Request& request);
 
     const AuthSettings& settings() const noexcept { return settings_; }
 
@@ -54,6 +64,8 @@ private:
     session::LoginStateStore& logins_;
     session::LoginThrottle& throttle_;
     session::SessionStore& sessions_;
+    workspace::WorkspaceStore& connections_;
+    workspace::WorkspaceRevocation& revocation_;
     upstream::IntercomOAuthClient& intercom_;
     core::Random& random_;
     const core::Clock& clock_;

@@ -2,6 +2,7 @@
 // The gateway's settings, copied out of the config file and environment into plain validated values.
 #include "core/secret.hpp"
 #include "proxy/allow_list.hpp"
+#include "proxy/service_policy.hpp"
 #include "redis/redis_url.hpp"
 
 #include <chrono>
@@ -99,17 +100,7 @@ struct SessionSettings {
     std::size_t cache_max_entries = 100'000;
 };
 
-// One internal service: who it is (a key, or a client certificate) and what it may do.
-struct ServiceSettings {
-    std::string name;                     // in access logs and errors; unique
-    std::string key_sha256;               // 32 raw bytes: SHA-256 of the service's key; empty when `peer` identifies it
-    std::string peer;                     // a client certificate's URI SAN (spiffe://…) or DNS SAN; empty with a key
-    bool any_workspace = false;           // workspaces = ["*"]
-    std::vector<std::string> workspaces;  // the ids it may act for, when not any_workspace
-    std::vector<std::string> allow;       // proxy.allow syntax; empty: every API call
-    AllowList allow_list;                 // the rules, parsed
-    bool admin = false;                   // may list and disconnect workspaces
-};
+using ServiceSettings = proxy::ServicePolicy;
 
 // The listener for internal services; off while `listen` is unset.
 struct InternalSettings {

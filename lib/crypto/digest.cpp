@@ -22,18 +22,23 @@ struct ThreadContext {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-    static const Sha256 sha256;
+std::array<unsigned char, 32> sha256(std::string_view data) {
+    static const Sha256 algorithm;
     thread_local const ThreadContext context;
-    unsigned char md[EVP_MAX_MD_SIZE];
+    std::array<unsigned char, 32> md{};
     unsigned int md_len = 0;
-    if (!sha256.md || !context.ctx || EVP_DigestInit_ex2(context.ctx, sha256.md, nullptr) != 1 ||
+    if (!algorithm.md || !context.ctx || EVP_DigestInit_ex2(context.ctx, algorithm.md, nullptr) != 1 ||
         EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
-        EVP_DigestFinal_ex(context.ctx, md, &md_len) != 1)
+        EVP_DigestFinal_ex(context.ctx, md.data(), &md_len) != 1 || md_len != md.size())
         throw std::runtime_error("SHA-256 failed");
+    return md;
+}
+
+std::string sha256_hex(std::string_view data) {
+    const auto md = sha256(data);
     static constexpr char hex[] = "0123456789abcdef";
-    std::string out(md_len * 2, '\0');
-    for (unsigned int i = 0; i < md_len; ++i) {
+    std::string out(md.size() * 2, '\0');
+    for (std::size_t i = 0; i < md.size(); ++i) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }

@@ -1,8 +1,12 @@
 #pragma once
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace icg::crypto {
+
+// SHA-256 as 32 raw bytes.
+std::array<unsigned char, 32> sha256(std::string_view data);
 
 // Lower-case hex SHA-256: Redis keys are derived from it, so a key never reveals its session id.
 std::string sha256_hex(std::string_view data);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +94,11 @@ struct Request {
     Headers headers;
     std::string body;
     std::string remote_address;  // the client's IP address, as the server accepted it
+    // The URI and DNS names of the client's certificate, when the listener verified one (mTLS).
+    std::shared_ptr<const std::vector<std::string>> peer_names;
+    // Who called, for the access log: set by whoever identified the caller ("service:billing-sync").
+    std::string log_caller;
+    std::string log_workspace;
 
     std::string_view path() const noexcept;   // target without the query
     std::string_view query() const noexcept;  // after '?', empty when none

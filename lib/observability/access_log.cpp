@@ -69,6 +69,8 @@ void write_access_log(const AccessLogEntry& e) {
             ",\"duration_ms\":" + std::to_string(double(e.duration.count()) / 1000.0);
     if (!e.note.empty()) line += ",\"note\":\"" + json_escape(e.note) + "\"";
     if (!e.request_id.empty()) line += ",\"request_id\":\"" + json_escape(e.request_id) + "\"";
+    if (!e.caller.empty()) line += ",\"service\":\"" + json_escape(e.caller) + "\"";
+    if (!e.workspace.empty()) line += ",\"workspace\":\"" + json_escape(e.workspace) + "\"";
     if (e.upstream_time) line += ",\"upstream_ms\":" + std::to_string(double(e.upstream_time->count()) / 1000.0);
     line += "}\n";
     emit(line);

@@ -20,6 +20,8 @@ struct AccessLogEntry {
     std::string_view note;  // a short fixed word from the handler, e.g. "login_started"
     std::string_view request_id;
     std::optional<std::chrono::microseconds> upstream_time;
+    std::string_view caller;     // an internal service's name; empty for browsers
+    std::string_view workspace;  // the workspace id a service acted for
 };
 
 void write_access_log(const AccessLogEntry& entry);

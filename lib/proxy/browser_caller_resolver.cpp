@@ -5,6 +5,7 @@
 #include "observability/access_log.hpp"
 #include "proxy/csrf.hpp"
 #include "session/session_store.hpp"
+#include "workspace/workspace_revocation.hpp"
 
 #include <functional>
 
@@ -23,10 +24,11 @@ http::Response refusal(unsigned status, std::string_view code, std::string note)
 class BrowserCaller final : public Caller {
 public:
     BrowserCaller(core::Secret session_id, session::SessionRecord session, session::SessionStore& sessions,
-                  const std::string& clear_cookie)
+                  workspace::WorkspaceRevocation& revocation, const std::string& clear_cookie)
         : session_id_(std::move(session_id)),
           session_(std::move(session)),
           sessions_(sessions),
+          revocation_(revocation),
           clear_cookie_(clear_cookie) {}
 
     std::string_view bearer_token() const noexcept override { return session_.access_token.expose(); }
@@ -41,8 +43,15 @@ public:
         auto erased = co_await sessions_.erase(session_id_);
         if (!erased) erased = co_await sessions_.erase(session_id_);
         if (!erased)
-            observability::log_event("warn", "could not end a session whose token Intercom refused: " +
-                                                 erased.error().message());
+            observability::log_event(
+                "warn", "could not end a session whose token Intercom refused: " + erased.error().message());
+        // The same token in the workspace's connection and in its other sessions is dead too.
+        if (!session_.workspace_id.empty()) {
+            auto ended = co_await revocation_.token_refused(session_.workspace_id, session_.access_token);
+            if (!ended)
+                observability::log_event("warn", "could not end workspace " + session_.workspace_id +
+                                                     " whose token Intercom refused: " + ended.error().message());
+        }
         co_return login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
     }
 
@@ -50,6 +59,7 @@ private:
     core::Secret session_id_;
     session::SessionRecord session_;
     session::SessionStore& sessions_;
+    workspace::WorkspaceRevocation& revocation_;
     const std::string& clear_cookie_;
 };
 
@@ -65,12 +75,14 @@ http::Response login_required(std::string_view reason, const std::string& clear_
     return r;
 }
 
-BrowserCallerResolver::BrowserCallerResolver(BrowserCallerSettings settings, session::SessionStore& sessions)
+BrowserCallerResolver::BrowserCallerResolver(BrowserCallerSettings settings, session::SessionStore& sessions,
+                                             workspace::WorkspaceRevocation& revocation)
     : settings_(std::move(settings)),
       sessions_(sessions),
+      revocation_(revocation),
       clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})) {}
 
-asio::awaitable<Resolution> BrowserCallerResolver::resolve(const http::Request& head, std::string_view api_path) {
+asio::awaitable<Resolution> BrowserCallerResolver::resolve(http::Request& head, std::string_view api_path) {
     if (!settings_.allow.allows(head.method, api_path)) co_return refusal(403, "not_allowed", "proxy_not_allowed");
     if (!csrf_allows(head, settings_.public_url)) co_return refusal(403, "csrf_check_failed", "proxy_csrf");
 
@@ -81,7 +93,8 @@ asio::awaitable<Resolution> BrowserCallerResolver::resolve(const http::Request& 
     if (!loaded)  // could not tell: fail closed and keep the cookie
         co_return refusal(503, "session_store_unavailable", "session_store_unavailable");
     if (!*loaded) co_return login_required("", clear_cookie_, "proxy_unknown_session");
-    co_return std::make_unique<BrowserCaller>(std::move(session_id), std::move(**loaded), sessions_, clear_cookie_);
+    co_return std::make_unique<BrowserCaller>(std::move(session_id), std::move(**loaded), sessions_, revocation_,
+                                              clear_cookie_);
 }
 
 }  // namespace icg::proxy

@@ -33,8 +33,9 @@ using Resolution = std::variant<std::unique_ptr<Caller>, http::Response>;
 class CallerResolver {
 public:
     virtual ~CallerResolver() = default;
-    // `api_path` is the path Intercom would see, without the query (for allow lists).
-    virtual boost::asio::awaitable<Resolution> resolve(const http::Request& head, std::string_view api_path) = 0;
+    // `api_path` is the path Intercom would see, without the query (for allow lists). It notes
+    // who is calling in the request's log fields once it knows.
+    virtual boost::asio::awaitable<Resolution> resolve(http::Request& head, std::string_view api_path) = 0;
 };
 
 }  // namespace icg::proxy

@@ -47,10 +47,12 @@ bool name_starts_with(std::string_view name, std::string_view wanted_prefix) noe
 }
 
 // Who the caller is, where it came from and what it carries for the gateway: never from the
-// browser. Only the gateway's own Authorization identifies the caller upstream.
-constexpr std::array<std::string_view, 12> identity_headers = {
-    "authorization", "cookie",          "x-csrf",         "x-request-id",     "forwarded",  "via",
-    "x-real-ip",     "x-client-ip",     "true-client-ip", "cf-connecting-ip", "client-ip", "x-cluster-client-ip",
+// client. Only the gateway's own Authorization identifies the caller upstream; a service's key
+// and its workspace header stop here.
+constexpr std::array<std::string_view, 13> identity_headers = {
+    "authorization",       "cookie",    "x-csrf",      "x-request-id",     "forwarded",
+    "via",                 "x-real-ip", "x-client-ip", "true-client-ip",   "cf-connecting-ip",
+    "client-ip",           "x-cluster-client-ip",      "intercom-workspace-id",
 };
 constexpr std::array<std::string_view, 3> identity_prefixes = {"x-forwarded-", "x-original-", "proxy-"};
 

@@ -2,6 +2,7 @@
 // requests read, handled and answered in turn. Written once for both streams, as Beast's
 // server-flex does: Connection<net::TlsStream> and Connection<net::PlainStream>.
 #include "http/message_parser.hpp"
+#include "net/peer_names.hpp"
 #include "net/plain_stream.hpp"
 #include "net/tls_stream.hpp"
 #include "observability/access_log.hpp"
@@ -94,6 +95,7 @@ public:
             auto place = co_await state_->handshakes.enter(std::chrono::seconds(1));
             const auto handshake_ec = co_await stream_.handshake();
             if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
+            peer_names_ = net::verified_peer_names(stream_.native_handle());
         }
 
         bool first = true;
@@ -137,6 +139,7 @@ private:
 
         http::Request& request = parser.request();
         request.remote_address = remote_;
+        request.peer_names = peer_names_;
         bytes_in_ = header_bytes;
 
         if (request.target.empty() || request.target.front() != '/') {
@@ -147,16 +150,14 @@ private:
         const bool wants_keep_alive = parser.keep_alive();
         // Each kind of request has its own coroutine, so its parser, exchange and response exist
         // only while it runs: a connection waiting for its next request holds just this frame.
-        if (state_->handler.streams(request))
-            co_return co_await serve_streamed(request, parser, wants_keep_alive);
+        if (state_->handler.streams(request)) co_return co_await serve_streamed(request, parser, wants_keep_alive);
         co_return co_await serve_buffered(request, parser, wants_keep_alive);
     }
 
     // A route that relays bodies in pieces (the proxy). Returns whether the connection stays open.
     asio::awaitable<bool> serve_streamed(http::Request& request, RequestParser& parser, bool wants_keep_alive) {
         const bool keep_alive = wants_keep_alive && !state_->draining;
-        StreamExchange<Stream> exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD",
-                                        state_->limits);
+        StreamExchange<Stream> exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD", state_->limits);
         co_await state_->handler.handle_stream(request, exchange);
         if (!exchange.response_started()) {
             // A request body that broke mid-relay is the client's doing, not the gateway's.
@@ -274,6 +275,8 @@ private:
             .note = note,
             .request_id = request_id,
             .upstream_time = upstream_time,
+            .caller = request.log_caller,
+            .workspace = request.log_workspace,
         });
     }
 
@@ -296,6 +299,7 @@ private:
     }
 
     std::string remote_;
+    std::shared_ptr<const std::vector<std::string>> peer_names_;  // a verified client certificate's names
     std::shared_ptr<HttpsServer::State> state_;
     Stream stream_;
     beast::flat_buffer buffer_;

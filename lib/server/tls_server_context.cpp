@@ -10,7 +10,8 @@ namespace icg::server {
 
 std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::string& cert_file,
                                                                    const std::string& key_file,
-                                                                   const std::string& min_version) {
+                                                                   const std::string& min_version,
+                                                                   const std::string& client_ca_file) {
     namespace ssl = boost::asio::ssl;
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
@@ -31,6 +32,16 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::st
         throw std::runtime_error("tls.key_file: cannot load the private key from " + key_file + ": " + ec.message());
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
         throw std::runtime_error("tls.key_file: the private key does not match the certificate in tls.cert_file");
+    if (!client_ca_file.empty()) {
+        if (SSL_CTX_load_verify_locations(ctx->native_handle(), client_ca_file.c_str(), nullptr) != 1)
+            throw std::runtime_error("internal.client_ca_file: cannot load the CA certificates from " + client_ca_file);
+        // Only this CA counts: the system store would let any public certificate in.
+        STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(client_ca_file.c_str());
+        if (!names) throw std::runtime_error("internal.client_ca_file: no CA certificate found in " + client_ca_file);
+        SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
+        SSL_CTX_set_verify(ctx->native_handle(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+        SSL_CTX_set_verify_depth(ctx->native_handle(), 4);
+    }
     return ctx;
 }
 

@@ -72,6 +72,7 @@ asio::awaitable<result<IntercomAdmin>> HttpIntercomOAuthClient::fetch_me(const c
     request.headers.add("Accept", "application/json");
     auto response = co_await client_.send(std::move(request));
     if (!response) co_return response.error();
+    if (response->status == 401) co_return UpstreamErrc::token_refused;
     if (response->status != 200) co_return UpstreamErrc::bad_status;
 
     rapidjson::Document doc;
@@ -89,6 +90,19 @@ asio::awaitable<result<IntercomAdmin>> HttpIntercomOAuthClient::fetch_me(const c
     }
     if (admin.id.empty() || admin.workspace_id.empty()) co_return UpstreamErrc::malformed_body;
     co_return admin;
+}
+
+asio::awaitable<result<void>> HttpIntercomOAuthClient::uninstall(const core::Secret& token) {
+    HttpsRequest request;
+    request.method = "POST";
+    request.url = endpoints_.api_base + "/auth/uninstall";
+    request.headers.add("Authorization", "Bearer " + std::string(token.expose()));
+    request.headers.add("Accept", "application/json");
+    auto response = co_await client_.send(std::move(request));
+    if (!response) co_return response.error();
+    if (response->status == 401) co_return UpstreamErrc::token_refused;
+    if (response->status < 200 || response->status > 299) co_return UpstreamErrc::bad_status;
+    co_return result<void>{};
 }
 
 }  // namespace icg::upstream

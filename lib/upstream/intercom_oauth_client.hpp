@@ -1,5 +1,6 @@
 #pragma once
-// The two calls the login makes to Intercom: code → token, and token → who is this (/me).
+// The calls the gateway makes to Intercom with its app's identity: the login's two (code → token,
+// token → who is this, /me) and the uninstall that revokes a token for good.
 #include "core/secret.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -23,7 +24,11 @@ class IntercomOAuthClient {
 public:
     virtual ~IntercomOAuthClient() = default;
     virtual boost::asio::awaitable<boost::system::result<core::Secret>> exchange_code(const core::Secret& code) = 0;
+    // UpstreamErrc::token_refused when Intercom answers 401.
     virtual boost::asio::awaitable<boost::system::result<IntercomAdmin>> fetch_me(const core::Secret& token) = 0;
+    // Uninstalls the app from the token's workspace (every token of it stops working).
+    // UpstreamErrc::token_refused when the token already did not work.
+    virtual boost::asio::awaitable<boost::system::result<void>> uninstall(const core::Secret& token) = 0;
 };
 
 struct IntercomEndpoints {
@@ -39,6 +44,7 @@ public:
 
     boost::asio::awaitable<boost::system::result<core::Secret>> exchange_code(const core::Secret& code) override;
     boost::asio::awaitable<boost::system::result<IntercomAdmin>> fetch_me(const core::Secret& token) override;
+    boost::asio::awaitable<boost::system::result<void>> uninstall(const core::Secret& token) override;
 
 private:
     const HttpsClient& client_;

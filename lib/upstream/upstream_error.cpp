@@ -36,6 +36,8 @@ public:
                 return "the upstream answer was not the expected JSON";
             case UpstreamErrc::bad_framing:
                 return "the upstream answer was malformed or framed ambiguously";
+            case UpstreamErrc::token_refused:
+                return "the upstream refused the token (401)";
         }
         return "unknown upstream error";
     }

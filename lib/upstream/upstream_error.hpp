@@ -15,6 +15,7 @@ enum class UpstreamErrc {
     bad_status,      // the upstream answered, but not 2xx
     malformed_body,  // not the JSON we expected
     bad_framing,     // a malformed or ambiguously framed answer, or one over the read buffer
+    token_refused,   // 401: the token no longer works (the workspace revoked the app)
 };
 
 const boost::system::error_category& upstream_category() noexcept;

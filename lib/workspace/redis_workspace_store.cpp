@@ -110,7 +110,8 @@ asio::awaitable<Result<bool>> RedisWorkspaceStore::erase(std::string_view worksp
                                         key_prefix_ + "workspace-used:" + id, fingerprint, id);
     auto reply = co_await redis_.exec(std::move(erase_command));
     if (!reply) co_return failed(reply.error());
-    if (reply->type != redis::Reply::Type::integer) co_return failed(make_error_code(redis::RedisErrc::unexpected_reply));
+    if (reply->type != redis::Reply::Type::integer)
+        co_return failed(make_error_code(redis::RedisErrc::unexpected_reply));
     co_return reply->integer == 1;
 }
 

@@ -118,11 +118,27 @@ TEST_F(SecretsTest, SessionKeyExpiresWithTheIdleTimeout) {
     auto redis = redis_probe();
     const auto keys = gateway_keys();
     ASSERT_FALSE(keys.empty());
+    const std::string prefix = key_prefix();
+    int sessions = 0;
     for (const auto& key : keys) {
         const auto ttl = redis.ttl(key);
-        EXPECT_GT(ttl, 0) << "every key must expire: " << key;
-        EXPECT_LE(ttl, 30 * 60) << key;
+        if (key.starts_with(prefix + "session:")) {
+            ++sessions;
+            EXPECT_GT(ttl, 0) << "a session must expire: " << key;
+            EXPECT_LE(ttl, 30 * 60) << key;
+        } else if (key.starts_with(prefix + "login-count:")) {
+            EXPECT_GT(ttl, 0) << "a login counter must expire: " << key;
+            EXPECT_LE(ttl, 600) << "with the login window: " << key;
+        } else if (key.starts_with(prefix + "session-index:")) {
+            EXPECT_GT(ttl, 0) << "the workspace's session index must expire: " << key;
+            EXPECT_LE(ttl, 8 * 3600) << "no later than its longest session's absolute end: " << key;
+        } else if (key.starts_with(prefix + "workspace:") || key == prefix + "workspaces") {
+            EXPECT_EQ(ttl, -1) << "a workspace connection ends when revoked or disconnected, never by time: " << key;
+        } else {
+            ADD_FAILURE() << "a key nobody accounts for: " << key;
+        }
     }
+    EXPECT_EQ(sessions, 1);
 }
 
 TEST_F(SecretsTest, LoginStateKeysExpireAndDoNotOutliveTheLogin) {

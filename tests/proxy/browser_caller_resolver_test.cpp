@@ -1,9 +1,12 @@
-// The browser's way in, against a fake session store: the allow list and CSRF first, then the
-// cookie and the session, failing closed when the store does not answer.
+// The browser's way in, against fake stores: the allow list and CSRF first, then the cookie and
+// the session, failing closed when the store does not answer; a refused token ends what holds it.
 #include "proxy/browser_caller_resolver.hpp"
 
-#include "session/session_store.hpp"
+#include "session/fake_session_store.hpp"
 #include "support/event_loop.hpp"
+#include "upstream/fake_intercom_oauth_client.hpp"
+#include "workspace/fake_workspace_store.hpp"
+#include "workspace/workspace_revocation.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,51 +16,21 @@
 namespace icg::proxy {
 namespace {
 
-class FakeSessionStore final : public session::SessionStore {
-public:
-    std::map<std::string, session::SessionRecord> sessions;
-    bool down = false;
-    int erase_failures_left = 0;
-    int erases = 0;
-
-    boost::asio::awaitable<session::Result<core::Secret>> create(const session::SessionRecord&) override {
-        co_return core::Secret(std::string("unused"));
-    }
-    boost::asio::awaitable<session::Result<std::optional<session::SessionRecord>>> load(
-        const core::Secret& id) override {
-        if (down) co_return boost::system::errc::make_error_code(boost::system::errc::timed_out);
-        auto it = sessions.find(std::string(id.expose()));
-        if (it == sessions.end()) co_return std::optional<session::SessionRecord>{};
-        co_return std::optional<session::SessionRecord>(it->second);
-    }
-    boost::asio::awaitable<session::Result<void>> erase(const core::Secret& id) override {
-        ++erases;
-        if (erase_failures_left > 0) {
-            --erase_failures_left;
-            co_return boost::system::errc::make_error_code(boost::system::errc::timed_out);
-        }
-        sessions.erase(std::string(id.expose()));
-        co_return session::Result<void>{};
-    }
-    boost::asio::awaitable<session::Result<std::size_t>> end_workspace(std::string_view, const core::Secret*) override {
-        co_return std::size_t{0};
-    }
-};
-
 class BrowserCallerResolverTest : public ::testing::Test {
 protected:
     BrowserCallerResolverTest() {
         session::SessionRecord record;
         record.access_token = core::Secret(std::string("tok-of-ada"));
+        record.workspace_id = "ws_acme";
         store.sessions["sid-ada"] = record;
     }
 
     // A Caller may not outlive its resolver: the resolvers live as long as the gateway.
-    Resolution resolve(const http::Request& request, const std::vector<std::string>& allow = {}) {
+    Resolution resolve(http::Request request, const std::vector<std::string>& allow = {}) {
         resolver.emplace(BrowserCallerSettings{.public_url = "https://app.example",
                                                .session_cookie = "sid",
                                                .allow = *AllowList::parse(allow, nullptr)},
-                         store);
+                         store, revocation);
         return loop.run(
             [&]() -> boost::asio::awaitable<Resolution> { co_return co_await resolver->resolve(request, "/me"); }());
     }
@@ -76,7 +49,10 @@ protected:
     }
 
     icg::testing::EventLoop loop;
-    FakeSessionStore store;
+    icg::testing::FakeSessionStore store;
+    icg::testing::FakeWorkspaceStore connections;
+    icg::testing::FakeIntercomOAuthClient intercom;
+    workspace::WorkspaceRevocation revocation{store, connections, intercom};
     std::optional<BrowserCallerResolver> resolver;
 };
 
@@ -121,6 +97,33 @@ TEST_F(BrowserCallerResolverTest, ARefusedTokenEndsTheSessionRetryingOnce) {
     EXPECT_NE(answer.headers.get("Set-Cookie").find("sid="), std::string_view::npos);
     EXPECT_EQ(store.erases, 2);
     EXPECT_TRUE(store.sessions.empty());
+}
+
+TEST_F(BrowserCallerResolverTest, ARefusedTokenEndsTheConnectionAndOtherSessionsHoldingIt) {
+    session::SessionRecord same_token;
+    same_token.access_token = core::Secret(std::string("tok-of-ada"));
+    same_token.workspace_id = "ws_acme";
+    store.sessions["sid-ada-laptop"] = same_token;
+    session::SessionRecord newer = same_token;
+    newer.access_token = core::Secret(std::string("tok-newer"));
+    store.sessions["sid-grace"] = newer;
+    connections.connections["ws_acme"] = icg::testing::connection_holding("ws_acme", "tok-of-ada");
+
+    auto resolved = resolve(request("GET", "sid-ada"));
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Caller>>(resolved));
+    loop.run(std::get<std::unique_ptr<Caller>>(resolved)->token_refused());
+    EXPECT_FALSE(store.sessions.contains("sid-ada-laptop")) << "another session holding the dead token ended";
+    EXPECT_TRUE(store.sessions.contains("sid-grace")) << "a session holding a newer token stays";
+    EXPECT_FALSE(connections.connections.contains("ws_acme")) << "the connection holding the dead token ended";
+    EXPECT_TRUE(intercom.uninstalled.empty()) << "a refused token needs no uninstall";
+}
+
+TEST_F(BrowserCallerResolverTest, ARefusedOldTokenLeavesALaterLoginsConnection) {
+    connections.connections["ws_acme"] = icg::testing::connection_holding("ws_acme", "tok-newer");
+    auto resolved = resolve(request("GET", "sid-ada"));
+    ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Caller>>(resolved));
+    loop.run(std::get<std::unique_ptr<Caller>>(resolved)->token_refused());
+    EXPECT_TRUE(connections.connections.contains("ws_acme"));
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ public:
     int refused_tokens = 0;
     std::string last_api_path;
 
-    boost::asio::awaitable<Resolution> resolve(const http::Request& head, std::string_view api_path) override;
+    boost::asio::awaitable<Resolution> resolve(http::Request& head, std::string_view api_path) override;
 };
 
 }  // namespace icg::proxy::testing

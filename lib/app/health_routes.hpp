@@ -1,0 +1,36 @@
+#pragma once
+// /healthz and /readyz, the same on every listener: alive, and ready (Redis answers, not draining).
+#include "http/message.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+
+namespace icg::core {
+class DrainSignal;
+}
+namespace icg::redis {
+class RedisClient;
+}
+
+namespace icg::app {
+
+class HealthRoutes {
+public:
+    HealthRoutes(redis::RedisClient& redis, const core::DrainSignal& drain);
+
+    // The answer when `request` is for /healthz or /readyz; nullopt for any other path.
+    boost::asio::awaitable<std::optional<http::Response>> serve(const http::Request& request);
+
+private:
+    boost::asio::awaitable<http::Response> readiness();
+
+    redis::RedisClient& redis_;
+    const core::DrainSignal& drain_;
+};
+
+// 405 with its Allow field.
+http::Response method_not_allowed(std::string allow);
+http::Response not_found();
+
+}  // namespace icg::app

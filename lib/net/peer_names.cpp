@@ -1,0 +1,27 @@
+#include "net/peer_names.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+namespace icg::net {
+
+std::shared_ptr<const std::vector<std::string>> verified_peer_names(ssl_st* ssl) {
+    X509* cert = SSL_get0_peer_certificate(ssl);
+    if (!cert || SSL_get_verify_result(ssl) != X509_V_OK) return nullptr;
+    auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+    if (!names) return nullptr;
+    auto out = std::make_shared<std::vector<std::string>>();
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
+        const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+        if (name->type != GEN_URI && name->type != GEN_DNS) continue;
+        const ASN1_IA5STRING* text = name->type == GEN_URI ? name->d.uniformResourceIdentifier : name->d.dNSName;
+        // A name with an embedded NUL could pose as another; it names nothing.
+        const std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)), ASN1_STRING_length(text));
+        if (value.find('\0') == std::string::npos && !value.empty()) out->push_back(value);
+    }
+    GENERAL_NAMES_free(names);
+    if (out->empty()) return nullptr;
+    return out;
+}
+
+}  // namespace icg::net
