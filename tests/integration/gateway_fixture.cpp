@@ -14,7 +14,7 @@
 namespace icg::testing {
 
 void GatewayTest::SetUp() {
-    mock_ = std::make_unique<MockIntercom>(dir, certificates());
+    mock_ = std::make_unique<MockIntercom>(dir, certificates(), mock_workspaces());
     const char* shared = std::getenv("ICG_TEST_REDIS_PORT");
     unsigned port = 0;
     if (!needs_private_redis() && shared && *shared &&

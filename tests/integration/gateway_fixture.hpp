@@ -40,6 +40,8 @@ protected:
 
     // Tests that stop and start Redis override this to get a server of their own.
     virtual bool needs_private_redis() const { return false; }
+    // Workspaces the mock knows besides its default one.
+    virtual std::vector<MockWorkspace> mock_workspaces() const { return {}; }
 
     // The default config for this environment; start_gateway() applies `customize` to it.
     GatewaySettings settings();

@@ -43,6 +43,7 @@ std::string GatewaySettings::to_toml() const {
         for (const auto& [key, literal] : keys) out << key << " = " << literal << "\n";
         out << "\n";
     }
+    out << tables_;
     return out.str();
 }
 
@@ -95,6 +96,20 @@ Gateway::Gateway(const TempDir& dir, const GatewaySettings& settings, Environmen
     if (ec != std::errc{} || port == 0 || port > 65535)
         throw std::runtime_error("cannot read the gateway's port from: " + *line);
     port_ = static_cast<std::uint16_t>(port);
+}
+
+std::uint16_t Gateway::internal_port() {
+    if (internal_port_ != 0) return internal_port_;
+    const std::string marker = "internal listener on 127.0.0.1:";
+    auto line = process_->wait_for_line(marker, std::chrono::seconds(10));
+    if (!line) throw std::runtime_error("intercom-gateway has no internal listener:\n" + process_->output());
+    const auto digits = line->substr(line->find(marker) + marker.size());
+    unsigned port = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc{} || port == 0 || port > 65535)
+        throw std::runtime_error("cannot read the internal listener's port from: " + *line);
+    internal_port_ = static_cast<std::uint16_t>(port);
+    return internal_port_;
 }
 
 RunResult run_gateway_command(std::vector<std::string> args, Environment environment) {

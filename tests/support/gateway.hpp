@@ -30,10 +30,13 @@ public:
         sections_[section][key] = std::move(literal);
     }
     void erase(const std::string& section, const std::string& key);
+    // TOML written after the sections, for arrays of tables ([[internal.services]]).
+    void append_tables(std::string_view toml) { tables_ += toml; }
     std::string to_toml() const;
 
 private:
     std::map<std::string, std::map<std::string, std::string>> sections_;
+    std::string tables_;
 };
 
 struct GatewayPeers {
@@ -60,6 +63,8 @@ public:
     Gateway(const TempDir& dir, const GatewaySettings& settings, Environment environment = {});
 
     std::uint16_t port() const noexcept { return port_; }
+    // The internal services' listener's port, from its log line; throws when it has none.
+    std::uint16_t internal_port();
     std::string public_url() const { return "https://localhost:" + std::to_string(port_); }
     const std::filesystem::path& config_file() const noexcept { return config_file_; }
     Process& process() { return *process_; }
@@ -70,6 +75,7 @@ private:
     std::filesystem::path config_file_;
     std::unique_ptr<Process> process_;
     std::uint16_t port_ = 0;
+    std::uint16_t internal_port_ = 0;
 };
 
 // Runs the gateway binary with `args` to completion (for --check-config, --help, --version).

@@ -1,0 +1,435 @@
+// Internal services calling Intercom through the gateway's internal listener, over real TLS with
+// real Redis and mock-intercom: who may call, for which workspace, what reaches Intercom, the
+// admin routes, and how revocation and disconnection end a workspace everywhere.
+#include "gateway_fixture.hpp"
+
+#include "crypto/digest.hpp"
+#include "support/eventually.hpp"
+#include "support/ports.hpp"
+#include "support/time_scale.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <rapidjson/document.h>
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace icg::testing {
+namespace {
+using namespace std::chrono_literals;
+
+// Keys as --new-service-key makes them (43 base64url characters); only their hashes are configured.
+constexpr const char* sync_key = "sync-key-0123456789abcdefghijklmnopqrstuvwxyz0";
+constexpr const char* all_key = "all-key-0123456789abcdefghijklmnopqrstuvwxyz01";
+constexpr const char* admin_key = "adm-key-0123456789abcdefghijklmnopqrstuvwxyz01";
+constexpr const char* other_workspace = "ws_other";
+
+std::string service_table(const std::string& name, const std::string& key, const std::string& workspaces,
+                          const std::string& allow, bool admin) {
+    return "[[internal.services]]\nname = \"" + name + "\"\nkey_sha256 = \"" + crypto::sha256_hex(key) +
+           "\"\nworkspaces = " + workspaces + "\nallow = " + allow + "\nadmin = " + (admin ? "true" : "false") + "\n\n";
+}
+
+// The app.id_code in a /me answer.
+std::string workspace_of_me(const HttpResponse& response) {
+    rapidjson::Document doc;
+    doc.Parse(response.body.c_str());
+    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("app") || !doc["app"].IsObject() ||
+        !doc["app"].HasMember("id_code"))
+        return "(not a /me answer: " + response.body + ")";
+    return doc["app"]["id_code"].GetString();
+}
+
+class InternalServicesTest : public GatewayTest {
+protected:
+    std::vector<MockWorkspace> mock_workspaces() const override { return {{other_workspace, "Other Co"}}; }
+
+    static void with_services(GatewaySettings& s) {
+        s.set("internal", "listen", "127.0.0.1:0");
+        s.append_tables(
+            service_table("sync", sync_key, R"(["ws_demo1"])", R"(["GET /me", "GET /contacts/**"])", false));
+        s.append_tables(service_table("all", all_key, R"(["*"])", "[]", false));
+        s.append_tables(service_table("admin", admin_key, R"(["*"])", "[]", true));
+    }
+
+    void SetUp() override {
+        GatewayTest::SetUp();
+        start_gateway(with_services);
+    }
+
+    // A browser logged in to `workspace` (which the login connects).
+    TestClient connect(const std::string& workspace) {
+        mock().authorize_workspace(workspace);
+        auto client = browser();
+        login(client);
+        return client;
+    }
+
+    static HttpResponse call_on(std::uint16_t port, const std::filesystem::path& ca, const std::string& method,
+                                const std::string& target, const std::string& key,
+                                const std::vector<std::string>& workspaces, HeaderList extra = {}) {
+        HttpsConnection connection(port, ca);
+        HeaderList headers = std::move(extra);
+        if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
+        for (const auto& w : workspaces) headers.emplace_back("Intercom-Workspace-Id", w);
+        return connection.request(method, target, headers);
+    }
+
+    HttpResponse call(const std::string& method, const std::string& target, const std::string& key,
+                      const std::vector<std::string>& workspaces, HeaderList extra = {}) {
+        return call_on(gateway().internal_port(), certificates().ca_file, method, target, key, workspaces,
+                       std::move(extra));
+    }
+};
+
+TEST_F(InternalServicesTest, AServiceCallsForAConnectedWorkspaceWithItsTokenNeverItsKey) {
+    connect("ws_demo1");
+    const auto response = call("GET", "/intercom/me", sync_key, {"ws_demo1"});
+    ASSERT_EQ(response.status, 200u) << response.body;
+    EXPECT_EQ(workspace_of_me(response), "ws_demo1");
+    EXPECT_FALSE(response.header("X-Request-Id").empty());
+
+    const auto seen = mock().last_request();
+    ASSERT_TRUE(seen);
+    const auto tokens = mock().issued_tokens();
+    ASSERT_EQ(tokens.size(), 1u);
+    EXPECT_EQ(seen->header("Authorization"), "Bearer " + tokens[0]) << "the workspace's token, not the service key";
+    EXPECT_FALSE(seen->has_header("Intercom-Workspace-Id")) << "the gateway's own header stops at the gateway";
+    EXPECT_EQ(seen->header("Intercom-Version"), "2.14");
+}
+
+TEST_F(InternalServicesTest, NoKeyAnUnknownKeyOrAWrongKeyOfTheRightLengthIs401) {
+    connect("ws_demo1");
+    std::string almost(sync_key);
+    almost.back() = almost.back() == '0' ? '1' : '0';
+    for (const std::string& key : {std::string(), std::string("nope"), almost}) {
+        const auto response = call("GET", "/intercom/me", key, {"ws_demo1"});
+        EXPECT_EQ(response.status, 401u) << key;
+        EXPECT_EQ(response.body, R"({"error":"unauthenticated"})");
+        EXPECT_EQ(response.header("WWW-Authenticate"), "Bearer");
+    }
+    // A browser's session cookie is no credential here, and the token behind it is none either.
+    auto browser_client = connect("ws_demo1");
+    const auto cookie = browser_client.cookie(session_cookie).value_or("");
+    auto with_cookie =
+        call("GET", "/intercom/me", "", {"ws_demo1"}, {{"Cookie", std::string(session_cookie) + "=" + cookie}});
+    EXPECT_EQ(with_cookie.status, 401u);
+    EXPECT_EQ(call("GET", "/intercom/me", mock().issued_tokens().at(0), {"ws_demo1"}).status, 401u);
+}
+
+TEST_F(InternalServicesTest, TheWorkspaceMustBeNamedOnceAndWellFormed) {
+    connect("ws_demo1");
+    const std::vector<std::vector<std::string>> bad = {
+        {}, {""}, {"ws demo1"}, {"ws_demo1", "ws_demo1"}, {"ws_demo1,ws_other"}, {"ws_demo1;"}};
+    for (const auto& headers : bad) {
+        const auto response = call("GET", "/intercom/me", all_key, headers);
+        EXPECT_EQ(response.status, 400u);
+        EXPECT_EQ(response.body, R"({"error":"workspace_required"})");
+    }
+}
+
+TEST_F(InternalServicesTest, AServiceNeverReachesAnotherWorkspaceWhateverTheSpelling) {
+    connect("ws_demo1");
+    connect(other_workspace);
+    for (const std::vector<std::string>& headers : {std::vector<std::string>{other_workspace},
+                                                   {"WS_OTHER"},
+                                                   {"ws_demo1", other_workspace},
+                                                   {other_workspace, "ws_demo1"}}) {
+        const auto response = call("GET", "/intercom/me", sync_key, headers);
+        EXPECT_TRUE(response.status == 403u || response.status == 400u) << response.status;
+        EXPECT_NE(workspace_of_me(response), other_workspace);
+    }
+    // The name's case matters: "Intercom-Workspace-Id" in any case is one header.
+    const auto lower = call("GET", "/intercom/me", sync_key, {}, {{"intercom-workspace-id", other_workspace}});
+    EXPECT_EQ(lower.status, 403u);
+    const auto mixed =
+        call("GET", "/intercom/me", sync_key, {"ws_demo1"}, {{"INTERCOM-WORKSPACE-ID", other_workspace}});
+    EXPECT_EQ(mixed.status, 400u) << "two spellings are two headers: refused, never the first or the last";
+    EXPECT_EQ(mock().stats().api_calls(other_workspace), 0);
+
+    // A service allowed every workspace gets each one's own token.
+    EXPECT_EQ(workspace_of_me(call("GET", "/intercom/me", all_key, {other_workspace})), other_workspace);
+    EXPECT_EQ(workspace_of_me(call("GET", "/intercom/me", all_key, {"ws_demo1"})), "ws_demo1");
+}
+
+TEST_F(InternalServicesTest, ACallOutsideTheServicesRulesIs403AndAnUnconnectedWorkspace404) {
+    connect("ws_demo1");
+    auto refused = call("POST", "/intercom/contacts", sync_key, {"ws_demo1"});
+    EXPECT_EQ(refused.status, 403u);
+    EXPECT_EQ(refused.body, R"({"error":"not_allowed"})");
+    EXPECT_EQ(call("GET", "/intercom/admins", sync_key, {"ws_demo1"}).status, 403u);
+    EXPECT_EQ(call("GET", "/intercom/contacts/42", sync_key, {"ws_demo1"}).status, 200u);
+
+    const auto missing = call("GET", "/intercom/me", all_key, {other_workspace});
+    EXPECT_EQ(missing.status, 404u);
+    EXPECT_EQ(missing.body, R"({"error":"workspace_not_connected"})");
+}
+
+TEST_F(InternalServicesTest, CookiesSentToTheInternalListenerAreNeverForwarded) {
+    connect("ws_demo1");
+    const auto response =
+        call("GET", "/intercom/me", sync_key, {"ws_demo1"}, {{"Cookie", "tracking=1; __Host-icg-session=x"}});
+    ASSERT_EQ(response.status, 200u);
+    const auto seen = mock().last_request();
+    ASSERT_TRUE(seen);
+    EXPECT_FALSE(seen->has_header("Cookie"));
+}
+
+TEST_F(InternalServicesTest, AdminServicesListWorkspacesWithoutTokensOrEmails) {
+    connect("ws_demo1");
+    connect(other_workspace);
+    ASSERT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
+
+    EXPECT_EQ(call("GET", "/workspaces", sync_key, {}).status, 403u);
+    EXPECT_EQ(call("GET", "/workspaces", "", {}).status, 401u);
+    const auto listed = call("GET", "/workspaces", admin_key, {});
+    ASSERT_EQ(listed.status, 200u) << listed.body;
+    EXPECT_EQ(listed.header("Cache-Control"), "no-store");
+    rapidjson::Document doc;
+    doc.Parse(listed.body.c_str());
+    ASSERT_TRUE(doc.IsArray()) << listed.body;
+    ASSERT_EQ(doc.Size(), 2u);
+    EXPECT_STREQ(doc[0]["id"].GetString(), "ws_demo1");
+    EXPECT_STREQ(doc[0]["name"].GetString(), "Demo Workspace");
+    EXPECT_EQ(doc[0]["api_base"].GetString(), mock().api_base());
+    EXPECT_GT(doc[0]["connected_at"].GetInt64(), 1'700'000'000);
+    EXPECT_TRUE(doc[0]["last_used_at"].IsInt64()) << "used through the gateway just now";
+    EXPECT_STREQ(doc[1]["id"].GetString(), other_workspace);
+    EXPECT_TRUE(doc[1]["last_used_at"].IsNull()) << "never used by a service";
+    for (const auto& token : mock().issued_tokens()) EXPECT_EQ(listed.body.find(token), std::string::npos);
+    EXPECT_EQ(listed.body.find("@"), std::string::npos) << "no email";
+}
+
+TEST_F(InternalServicesTest, DeletingAWorkspaceRevokesItAtIntercomAndEndsItsSessions) {
+    auto demo_browser = connect("ws_demo1");
+    auto other_browser = connect(other_workspace);
+    ASSERT_EQ(other_browser.get("/auth/session").status, 200u);
+
+    EXPECT_EQ(call("DELETE", "/workspaces/" + std::string(other_workspace), sync_key, {}).status, 403u);
+    const auto deleted = call("DELETE", "/workspaces/" + std::string(other_workspace), admin_key, {});
+    EXPECT_EQ(deleted.status, 204u) << deleted.body;
+    EXPECT_EQ(mock().stats().uninstall_calls, 1);
+
+    EXPECT_EQ(other_browser.get("/auth/session").status, 401u) << "the workspace's browser session ended";
+    EXPECT_EQ(call("GET", "/intercom/me", all_key, {other_workspace}).status, 404u);
+    EXPECT_EQ(demo_browser.get("/auth/session").status, 200u) << "another workspace is untouched";
+    EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
+
+    const auto again = call("DELETE", "/workspaces/" + std::string(other_workspace), admin_key, {});
+    EXPECT_EQ(again.status, 204u) << "already gone is done too";
+    EXPECT_EQ(mock().stats().uninstall_calls, 1) << "nothing left to revoke with";
+    EXPECT_EQ(call("DELETE", "/workspaces/not%20an%20id", admin_key, {}).status, 404u);
+    EXPECT_EQ(call("POST", "/workspaces/ws_demo1", admin_key, {}).status, 405u);
+}
+
+TEST_F(InternalServicesTest, ATokenRevokedAtIntercomEndsTheConnectionAndEverySessionHoldingIt) {
+    auto first = connect("ws_demo1");
+    auto second = connect("ws_demo1");  // a later login: the connection now holds its token
+    ASSERT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
+
+    mock().uninstall_workspace("ws_demo1");
+    const auto refused = call("GET", "/intercom/me", all_key, {"ws_demo1"});
+    EXPECT_EQ(refused.status, 404u);
+    EXPECT_EQ(refused.body, R"({"error":"workspace_not_connected","reason":"token_revoked"})");
+    EXPECT_EQ(second.get("/auth/session").status, 401u) << "the session holding the same token ended";
+    EXPECT_EQ(first.get("/intercom/me", {{"X-CSRF", "1"}}).status, 401u) << "its older token is dead too";
+
+    const auto calls_before = mock().stats().api_calls("ws_demo1");
+    EXPECT_EQ(call("GET", "/intercom/contacts/1", all_key, {"ws_demo1"}).status, 404u);
+    EXPECT_EQ(mock().stats().api_calls("ws_demo1"), calls_before) << "an ended connection never reaches Intercom";
+}
+
+TEST_F(InternalServicesTest, ABrowserRefusalEndsTheConnectionForServicesToo) {
+    auto client = connect("ws_demo1");
+    mock().uninstall_workspace("ws_demo1");
+    EXPECT_EQ(client.get("/intercom/me", {{"X-CSRF", "1"}}).status, 401u);
+    const auto after = call("GET", "/intercom/me", all_key, {"ws_demo1"});
+    EXPECT_EQ(after.status, 404u);
+    EXPECT_EQ(after.body, R"({"error":"workspace_not_connected"})") << "ended already, without calling Intercom";
+}
+
+TEST_F(InternalServicesTest, DisconnectFromTheBrowserRevokesAndEndsTheWorkspace) {
+    auto client = connect("ws_demo1");
+    auto other_tab_owner = connect("ws_demo1");
+    auto foreign = client.post("/auth/disconnect", "", {{"Origin", "https://evil.example"}});
+    EXPECT_EQ(foreign.status, 403u);
+    EXPECT_EQ(client.get("/auth/session").status, 200u) << "a cross-origin attempt changes nothing";
+    EXPECT_EQ(mock().stats().uninstall_calls, 0);
+
+    const auto disconnected = client.post("/auth/disconnect", "", {{"Origin", client.origin()}});
+    EXPECT_EQ(disconnected.status, 204u) << disconnected.body;
+    EXPECT_FALSE(client.cookie(session_cookie)) << "the cookie is cleared";
+    EXPECT_EQ(mock().stats().uninstall_calls, 1);
+    EXPECT_EQ(other_tab_owner.get("/auth/session").status, 401u) << "every session of the workspace ended";
+    EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 404u);
+    EXPECT_EQ(client.post("/auth/disconnect", "", {{"Origin", client.origin()}}).status, 401u);
+}
+
+TEST_F(InternalServicesTest, ADisconnectIntercomDoesNotConfirmEndsNothing) {
+    auto client = connect("ws_demo1");
+    mock().set_rate_limit(0);  // every call refused, the uninstall included
+    const auto response = client.post("/auth/disconnect", "", {{"Origin", client.origin()}});
+    EXPECT_EQ(response.status, 502u);
+    EXPECT_EQ(response.body, R"({"error":"intercom_unavailable"})");
+    mock().set_rate_limit(100'000);
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+    EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
+}
+
+TEST_F(InternalServicesTest, LogsNameTheServiceAndWorkspaceButNoKeyOrToken) {
+    connect("ws_demo1");
+    ASSERT_EQ(call("GET", "/intercom/me", sync_key, {"ws_demo1"}).status, 200u);
+    ASSERT_EQ(call("GET", "/intercom/me", "wrong-key", {"ws_demo1"}).status, 401u);
+    ASSERT_EQ(call("GET", "/workspaces", admin_key, {}).status, 200u);
+    ASSERT_TRUE(gateway().process().wait_for_output("\"workspaces_listed\"", 5s));
+    stop_gateway();
+    const std::string log = read_file(dir / "gateway.log");
+    EXPECT_NE(log.find(R"("service":"sync","workspace":"ws_demo1")"), std::string::npos) << log;
+    for (const std::string& secret :
+         {std::string(sync_key), std::string(admin_key), std::string("wrong-key"), crypto::sha256_hex(sync_key)})
+        EXPECT_EQ(log.find(secret), std::string::npos) << "a key or its hash is in the log";
+    for (const auto& token : mock().issued_tokens()) EXPECT_EQ(log.find(token), std::string::npos);
+}
+
+TEST_F(InternalServicesTest, HealthAndReadinessAnswerOnTheInternalListener) {
+    EXPECT_EQ(call("GET", "/healthz", "", {}).status, 200u);
+    EXPECT_EQ(call("GET", "/readyz", "", {}).status, 200u);
+    EXPECT_EQ(call("GET", "/", "", {}).status, 404u) << "no static files here";
+    EXPECT_EQ(call("GET", "/auth/login", "", {}).status, 404u) << "no browser routes here";
+}
+
+TEST_F(InternalServicesTest, APlainListenerServesOnLoopbackOnly) {
+    start_gateway([](GatewaySettings& s) {
+        with_services(s);
+        s.set_literal("internal", "tls", "false");
+    });
+    connect("ws_demo1");
+    auto raw = [&](const std::string& request) {
+        boost::asio::io_context io;
+        boost::asio::ip::tcp::socket socket(io);
+        socket.connect({boost::asio::ip::make_address("127.0.0.1"), gateway().internal_port()});
+        boost::asio::write(socket, boost::asio::buffer(request));
+        std::string answer;
+        boost::system::error_code ec;
+        char chunk[4096];
+        for (;;) {
+            const auto n = socket.read_some(boost::asio::buffer(chunk), ec);
+            answer.append(chunk, n);
+            if (ec) break;
+        }
+        return answer;
+    };
+    const auto answer = raw(std::string("GET /intercom/me HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ") +
+                            sync_key + "\r\nIntercom-Workspace-Id: ws_demo1\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+    EXPECT_NE(answer.find("\"id_code\":\"ws_demo1\""), std::string::npos) << answer;
+
+    auto s = settings();
+    with_services(s);
+    s.set("internal", "listen", "0.0.0.0:0");
+    s.set_literal("internal", "tls", "false");
+    const auto result =
+        run_gateway_command({"--check-config", "--config", dir.write_file("public-plain.toml", s.to_toml()).string()});
+    EXPECT_FALSE(result.status.success());
+    EXPECT_NE(result.output.find("internal.tls"), std::string::npos) << result.output;
+}
+
+TEST(NewServiceKeyTest, PrintsAFreshKeyAndTheHashLineForTheConfig) {
+    auto key_and_hash = [] {
+        const auto result = run_gateway_command({"--new-service-key"});
+        EXPECT_TRUE(result.status.success()) << result.output;
+        std::string key;
+        std::string hash;
+        std::istringstream lines(result.output);
+        for (std::string line; std::getline(lines, line);) {
+            const auto trimmed = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+            if (trimmed.starts_with("key_sha256 = \""))
+                hash = trimmed.substr(14, 64);
+            else if (trimmed.size() == 43 && key.empty())
+                key = trimmed;
+        }
+        return std::pair(key, hash);
+    };
+    const auto [key, hash] = key_and_hash();
+    ASSERT_EQ(key.size(), 43u) << "256 bits in base64url";
+    EXPECT_EQ(hash, crypto::sha256_hex(key));
+    EXPECT_NE(key_and_hash().first, key) << "a fresh key every time";
+}
+
+// Revocation seen by a second gateway process within 100 ms, through Redis alone.
+class InternalServicesReplicaTest : public InternalServicesTest {
+protected:
+    void TearDown() override {
+        if (second_) second_->stop();
+        second_.reset();
+        InternalServicesTest::TearDown();
+    }
+
+    Gateway& start_second() {
+        for (int attempt = 1; !second_; ++attempt) {
+            auto s = settings();
+            with_services(s);
+            s.set_integer("server", "threads", 1);
+            const auto port = free_port();
+            s.set("server", "listen", "127.0.0.1:" + std::to_string(port));
+            s.set("server", "public_url", "https://localhost:" + std::to_string(port));
+            try {
+                second_ = std::make_unique<Gateway>(second_dir_, s);
+            } catch (const std::runtime_error&) {
+                if (attempt >= 3) throw;
+            }
+        }
+        EXPECT_TRUE(second_->process().wait_for_output("cache on (session, workspace)", 10s))
+            << second_->process().output();
+        return *second_;
+    }
+
+    TempDir second_dir_;
+    std::unique_ptr<Gateway> second_;
+};
+
+TEST_F(InternalServicesReplicaTest, ARevocationOnOneGatewayEndsTheWorkspaceOnAnotherWithin100ms) {
+    ASSERT_TRUE(gateway().process().wait_for_output("cache on (session, workspace)", 10s));
+    auto& replica = start_second();
+    auto client = connect("ws_demo1");
+    auto on_replica = [&](const std::string& target) {
+        return call_on(replica.internal_port(), certificates().ca_file, "GET", target, all_key, {"ws_demo1"});
+    };
+    // The replica holds the connection and the session in its caches.
+    ASSERT_EQ(on_replica("/intercom/me").status, 200u);
+    TestClient replica_browser(replica.port(), certificates().ca_file);
+    replica_browser.set_cookie(session_cookie, client.cookie(session_cookie).value_or(""));
+    ASSERT_EQ(replica_browser.get("/auth/session").status, 200u);
+
+    mock().uninstall_workspace("ws_demo1");
+    ASSERT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 404u);  // the first gateway finds out
+    const auto since = std::chrono::steady_clock::now();
+    bool refused = false;
+    std::chrono::steady_clock::duration took{};
+    eventually(
+        [&] {
+            refused = replica_browser.get("/auth/session").status == 401u;
+            took = std::chrono::steady_clock::now() - since;
+            return refused;
+        },
+        2s, 1ms);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+    RecordProperty("revocation_ms", std::to_string(ms));
+    EXPECT_TRUE(refused);
+    EXPECT_LT(ms, scaled(100)) << "the replica still accepted the session " << ms << " ms after the revocation";
+    // The connection ended before the sessions, through the same invalidation channel: the replica
+    // knows without asking Intercom.
+    const auto calls_before = mock().stats().api_calls("ws_demo1");
+    const auto after = on_replica("/intercom/me");
+    EXPECT_EQ(after.status, 404u);
+    EXPECT_EQ(after.body, R"({"error":"workspace_not_connected"})");
+    EXPECT_EQ(mock().stats().api_calls("ws_demo1"), calls_before);
+}
+
+}  // namespace
+}  // namespace icg::testing
