@@ -16,6 +16,7 @@
 #include "proxy/proxy_handler.hpp"
 #include "proxy/service_caller_resolver.hpp"
 #include "proxy/service_directory.hpp"
+#include "proxy/workspace_rate_limits.hpp"
 #include "redis/redis_client.hpp"
 #include "server/https_server.hpp"
 #include "server/tls_server_context.hpp"
@@ -117,11 +118,11 @@ struct InternalListener {
     InternalListener(boost::asio::io_context& io, const config::GatewayConfig& c, std::size_t max_connections,
                      unsigned threads, workspace::WorkspaceStore& connections,
                      workspace::WorkspaceRevocation& revocation, upstream::UpstreamClient& upstream,
-                     core::Random& random, HealthRoutes& health)
+                     proxy::WorkspaceRateLimits& rate_limits, core::Random& random, HealthRoutes& health)
         : listen(*c.internal.listen),
           services(c.internal.services),
           callers(services, connections, revocation),
-          proxy(proxy_settings(c), callers, upstream, random),
+          proxy(proxy_settings(c), callers, upstream, rate_limits, random),
           workspaces(services, connections, revocation),
           handler(proxy, workspaces, health),
           server(io,
@@ -190,7 +191,8 @@ struct GatewayApp::Parts {
           browser_callers(
               {.public_url = c.server.public_url, .session_cookie = c.session.cookie_name, .allow = c.proxy.allow_list},
               sessions, revocation),
-          proxy_handler(proxy_settings(c), browser_callers, upstream_client, random),
+          rate_limits(clock),
+          proxy_handler(proxy_settings(c), browser_callers, upstream_client, rate_limits, random),
           static_files(c.server.static_dir.empty() ? std::nullopt
                                                    : std::optional<StaticFiles>(std::in_place, c.server.static_dir)),
           health(redis_client, drain),
@@ -199,8 +201,8 @@ struct GatewayApp::Parts {
           server(io, server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version), handler,
                  server_limits(c, max_client_connections, threads)) {
         if (c.internal.listen)
-            internal.emplace(io, c, max_client_connections, threads, connections, revocation, upstream_client, random,
-                             health);
+            internal.emplace(io, c, max_client_connections, threads, connections, revocation, upstream_client,
+                             rate_limits, random, health);
         if (c.session.cache)
             cache_tracking.emplace(
                 io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
@@ -235,6 +237,7 @@ struct GatewayApp::Parts {
     upstream::ConnectionPool upstream_pool;
     upstream::PooledUpstreamClient upstream_client;
     proxy::BrowserCallerResolver browser_callers;
+    proxy::WorkspaceRateLimits rate_limits;
     proxy::ProxyHandler proxy_handler;
     std::optional<StaticFiles> static_files;
     HealthRoutes health;

@@ -37,6 +37,8 @@ public:
         return std::hash<std::string_view>{}(session_id_.expose());
     }
 
+    std::string_view workspace_id() const noexcept override { return session_.workspace_id; }
+
     // Ending the session must not fail quietly: a session left behind would keep calling Intercom
     // with a dead token. One more try, then a log line (the SPA is told to log in either way).
     asio::awaitable<http::Response> token_refused() override {

@@ -21,6 +21,8 @@ public:
     virtual std::string_view bearer_token() const noexcept = 0;
     // Calls in flight are bounded per key (a session, a service's workspace): a digest, no secret.
     virtual std::uint64_t concurrency_key() const noexcept = 0;
+    // The workspace the token belongs to: Intercom's rate limits are counted per workspace.
+    virtual std::string_view workspace_id() const noexcept = 0;
     // Intercom answered 401: the token no longer works. Ends whatever holds it (everywhere) and
     // returns the answer for the client.
     virtual boost::asio::awaitable<http::Response> token_refused() = 0;

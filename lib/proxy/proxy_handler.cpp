@@ -6,6 +6,7 @@
 #include "proxy/method_policy.hpp"
 #include "proxy/path_rules.hpp"
 #include "proxy/token_scrubber.hpp"
+#include "proxy/workspace_rate_limits.hpp"
 #include "server/exchange.hpp"
 #include "upstream/upstream_client.hpp"
 #include "upstream/upstream_error.hpp"
@@ -100,6 +101,12 @@ http::Response method_refused(MethodVerdict verdict) {
     return json_error(501, "method_not_implemented", "proxy_method_not_implemented");
 }
 
+http::Response rate_limited(std::chrono::seconds retry_after) {
+    auto r = json_error(429, "rate_limited", "rate_limited_held");
+    r.headers.add("Retry-After", std::to_string(retry_after.count()));
+    return r;
+}
+
 http::Response too_many_in_flight() {
     auto r = json_error(429, "too_many_in_flight", "proxy_session_busy");
     r.headers.add("Retry-After", "1");
@@ -135,10 +142,11 @@ bool is_proxy_path(std::string_view path) noexcept {
 }
 
 ProxyHandler::ProxyHandler(ProxySettings settings, CallerResolver& callers, upstream::UpstreamClient& upstream,
-                           core::Random& random)
+                           WorkspaceRateLimits& rate_limits, core::Random& random)
     : settings_(std::move(settings)),
       callers_(callers),
       upstream_(upstream),
+      rate_limits_(rate_limits),
       random_(random),
       calls_in_flight_(settings_.max_in_flight_per_caller) {}
 
@@ -171,6 +179,13 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
         co_return;
     }
     Caller& caller = *std::get<std::unique_ptr<Caller>>(resolution);
+
+    // The workspace has no calls left in Intercom's window: wait here, not at Intercom's expense.
+    if (const auto wait = rate_limits_.hold(caller.workspace_id())) {
+        auto r = rate_limited(*wait);
+        co_await answer(exchange, r, request_id);
+        co_return;
+    }
 
     // Held until the answer is relayed, so one caller cannot hold every upstream connection.
     const auto place = co_await calls_in_flight_.enter(caller.concurrency_key(), settings_.in_flight_patience);
@@ -235,6 +250,7 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
         co_return;
     }
     const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    rate_limits_.observe(forward.caller.workspace_id(), call.status(), call.headers());
     // The token no longer works: the caller ends what holds it, everywhere, and says what to answer.
     if (call.status() == 401) {
         auto r = co_await forward.caller.token_refused();
@@ -248,6 +264,9 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
     response_head.headers.set("X-Request-Id", request_id);
     // The answer is about this session: no shared or browser cache may keep it.
     response_head.headers.set("Cache-Control", "no-store");
+    // Intercom's 429 says when its window resets but not in the field clients read.
+    if (call.status() == 429 && !response_head.headers.contains("Retry-After"))
+        response_head.headers.set("Retry-After", std::to_string(rate_limits_.retry_after(call.headers()).count()));
     const unsigned status = response_head.status;
     response_head.no_body = call.no_body();
     response_head.content_length = call.content_length();

@@ -41,10 +41,13 @@ struct ProxySettings {
     std::chrono::milliseconds in_flight_patience{2'000};
 };
 
+class WorkspaceRateLimits;
+
 class ProxyHandler {
 public:
+    // `rate_limits` is shared by every ProxyHandler of the gateway (browsers' and services').
     ProxyHandler(ProxySettings settings, CallerResolver& callers, upstream::UpstreamClient& upstream,
-                 core::Random& random);
+                 WorkspaceRateLimits& rate_limits, core::Random& random);
 
     boost::asio::awaitable<void> serve(http::Request& head, server::Exchange& exchange);
 
@@ -63,6 +66,7 @@ private:
     ProxySettings settings_;
     CallerResolver& callers_;
     upstream::UpstreamClient& upstream_;
+    WorkspaceRateLimits& rate_limits_;
     core::Random& random_;
     core::KeyedGate calls_in_flight_;  // per caller
 };

@@ -34,6 +34,8 @@ public:
                std::hash<std::string_view>{}(connection_.workspace_id);
     }
 
+    std::string_view workspace_id() const noexcept override { return connection_.workspace_id; }
+
     asio::awaitable<http::Response> token_refused() override {
         auto ended = co_await revocation_.token_refused(connection_.workspace_id, connection_.access_token);
         if (!ended) ended = co_await revocation_.token_refused(connection_.workspace_id, connection_.access_token);

@@ -281,6 +281,40 @@ TEST_F(InternalServicesTest, ADisconnectIntercomDoesNotConfirmEndsNothing) {
     EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
 }
 
+TEST_F(InternalServicesTest, AnExhaustedWorkspaceIsHeldForEveryCallerWithoutReachingIntercom) {
+    auto client = connect("ws_demo1");
+    connect(other_workspace);
+    mock().set_rate_limit(3, 10s);
+    for (int i = 0; i < 3; ++i) ASSERT_EQ(call("GET", "/intercom/contacts/1", all_key, {"ws_demo1"}).status, 200u);
+    const auto calls = mock().stats().api_calls("ws_demo1");
+
+    const auto held = call("GET", "/intercom/contacts/1", sync_key, {"ws_demo1"});
+    EXPECT_EQ(held.status, 429u);
+    EXPECT_EQ(held.body, R"({"error":"rate_limited"})");
+    const auto retry_after = std::stoi(held.header("Retry-After").empty() ? "0" : held.header("Retry-After"));
+    EXPECT_GE(retry_after, 1);
+    EXPECT_LE(retry_after, 11);
+    const auto from_browser = client.get("/intercom/contacts/1", {{"X-CSRF", "1"}});
+    EXPECT_EQ(from_browser.status, 429u) << "the browser path shares the workspace's hold";
+    EXPECT_FALSE(from_browser.header("Retry-After").empty());
+    EXPECT_EQ(mock().stats().api_calls("ws_demo1"), calls) << "nothing reached Intercom while exhausted";
+
+    EXPECT_EQ(call("GET", "/intercom/contacts/1", all_key, {other_workspace}).status, 200u)
+        << "another workspace has its own quota";
+}
+
+TEST_F(InternalServicesTest, IntercomsOwn429CarriesARetryAfter) {
+    connect("ws_demo1");
+    mock().set_rate_limit(0, 10s);  // the first call is already over the limit
+    const auto refused = call("GET", "/intercom/contacts/1", all_key, {"ws_demo1"});
+    EXPECT_EQ(refused.status, 429u);
+    EXPECT_NE(refused.body.find("rate_limit_exceeded"), std::string::npos) << "Intercom's own answer";
+    EXPECT_FALSE(refused.header("X-RateLimit-Reset").empty());
+    const auto retry_after = std::stoi(refused.header("Retry-After").empty() ? "0" : refused.header("Retry-After"));
+    EXPECT_GE(retry_after, 1);
+    EXPECT_LE(retry_after, 11);
+}
+
 TEST_F(InternalServicesTest, LogsNameTheServiceAndWorkspaceButNoKeyOrToken) {
     connect("ws_demo1");
     ASSERT_EQ(call("GET", "/intercom/me", sync_key, {"ws_demo1"}).status, 200u);

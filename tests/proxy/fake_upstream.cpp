@@ -116,7 +116,7 @@ asio::awaitable<http::Response> FakeCaller::token_refused() {
 asio::awaitable<Resolution> FakeCallerResolver::resolve(http::Request&, std::string_view api_path) {
     last_api_path = std::string(api_path);
     if (refusal) co_return *refusal;
-    co_return std::make_unique<FakeCaller>(token, &refused_tokens);
+    co_return std::make_unique<FakeCaller>(token, &refused_tokens, workspace);
 }
 
 }  // namespace icg::proxy::testing

@@ -77,21 +77,24 @@ private:
 
 class FakeCaller final : public Caller {
 public:
-    explicit FakeCaller(std::string token, int* refused_count = nullptr)
-        : token_(std::move(token)), refused_count_(refused_count) {}
+    explicit FakeCaller(std::string token, int* refused_count = nullptr, std::string workspace = "ws_fake")
+        : token_(std::move(token)), refused_count_(refused_count), workspace_(std::move(workspace)) {}
     std::string_view bearer_token() const noexcept override { return token_; }
     std::uint64_t concurrency_key() const noexcept override { return 42; }
+    std::string_view workspace_id() const noexcept override { return workspace_; }
     boost::asio::awaitable<http::Response> token_refused() override;
 
 private:
     std::string token_;
     int* refused_count_;
+    std::string workspace_;
 };
 
 // Resolves every request to a FakeCaller with `token`, or refuses with `refusal` when set.
 class FakeCallerResolver final : public CallerResolver {
 public:
     std::string token = "tok-fake-0123456789";
+    std::string workspace = "ws_fake";
     std::optional<http::Response> refusal;
     int refused_tokens = 0;
     std::string last_api_path;

@@ -4,7 +4,9 @@
 
 #include "core/random.hpp"
 #include "proxy/fake_upstream.hpp"
+#include "proxy/workspace_rate_limits.hpp"
 #include "support/event_loop.hpp"
+#include "support/fake_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +32,7 @@ class ProxyHandlerTest : public ::testing::Test {
 protected:
     ProxyHandler handler() {
         return ProxyHandler({.upstream_host = "api.intercom.test", .upstream_path = "", .api_version = "2.14"},
-                            callers, upstream, random);
+                            callers, upstream, rate_limits, random);
     }
 
     // Serves one request through a fresh handler.
@@ -52,6 +54,8 @@ protected:
     core::SystemRandom random;
     FakeCallerResolver callers;
     FakeUpstreamClient upstream;
+    icg::testing::FakeClock clock;
+    WorkspaceRateLimits rate_limits{clock};
 };
 
 TEST_F(ProxyHandlerTest, RelaysTheAnswerAndSendsTheCallersToken) {
@@ -107,6 +111,58 @@ TEST_F(ProxyHandlerTest, TheCallersRefusalIsAnsweredWithoutCallingIntercom) {
     serve(req, exchange);
     EXPECT_EQ(upstream.seen.calls, 0);
     EXPECT_EQ(exchange.status, 403u);
+}
+
+TEST_F(ProxyHandlerTest, AnExhaustedWorkspaceIsHeldWithoutCallingIntercomUntilItsWindowResets) {
+    const auto reset = std::to_string(clock.unix_seconds() + 7);
+    upstream.answer = scripted(200, "{}", false, {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", reset}});
+    auto first = request("GET", "/intercom/me");
+    FakeExchange served;
+    serve(first, served);
+    EXPECT_EQ(served.status, 200u) << "the call that spent the last one is answered";
+    EXPECT_EQ(upstream.seen.calls, 1);
+
+    auto held = request("GET", "/intercom/contacts");
+    FakeExchange exchange;
+    serve(held, exchange);
+    EXPECT_EQ(upstream.seen.calls, 1) << "no call to Intercom while the workspace has none left";
+    EXPECT_EQ(exchange.status, 429u);
+    EXPECT_EQ(exchange.body, R"({"error":"rate_limited"})");
+    EXPECT_EQ(exchange.headers.get("Retry-After"), "7");
+    EXPECT_EQ(exchange.log_note, "rate_limited_held");
+
+    callers.workspace = "ws_other";  // another workspace has its own quota
+    auto other = request("GET", "/intercom/me");
+    FakeExchange other_exchange;
+    upstream.answer = scripted(200, "{}", false, {{"X-RateLimit-Remaining", "50"}});
+    serve(other, other_exchange);
+    EXPECT_EQ(other_exchange.status, 200u);
+    EXPECT_EQ(upstream.seen.calls, 2);
+
+    callers.workspace = "ws_fake";
+    clock.advance(std::chrono::seconds(7));
+    auto after = request("GET", "/intercom/me");
+    FakeExchange after_exchange;
+    serve(after, after_exchange);
+    EXPECT_EQ(after_exchange.status, 200u) << "a new window has begun";
+    EXPECT_EQ(upstream.seen.calls, 3);
+}
+
+TEST_F(ProxyHandlerTest, IntercomsOwn429GetsARetryAfterFromItsReset) {
+    const auto reset = std::to_string(clock.unix_seconds() + 4);
+    upstream.answer = scripted(429, R"({"type":"error.list"})", false,
+                               {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", reset}});
+    auto req = request("GET", "/intercom/me");
+    FakeExchange exchange;
+    serve(req, exchange);
+    EXPECT_EQ(exchange.status, 429u);
+    EXPECT_EQ(exchange.headers.get("Retry-After"), "4");
+    EXPECT_EQ(exchange.headers.get("X-RateLimit-Reset"), reset) << "Intercom's own figures pass through";
+    auto next = request("GET", "/intercom/me");
+    FakeExchange held;
+    serve(next, held);
+    EXPECT_EQ(upstream.seen.calls, 1);
+    EXPECT_EQ(held.headers.get("Retry-After"), "4");
 }
 
 TEST_F(ProxyHandlerTest, ErrorBodiesAreScrubbedOrWithheld) {
