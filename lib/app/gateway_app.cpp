@@ -6,6 +6,7 @@
 #include "app/static_files.hpp"
 #include "app/workspace_admin_routes.hpp"
 #include "auth/auth_routes.hpp"
+#include "auth/uninstall_notices.hpp"
 #include "cache/cache_tracking.hpp"
 #include "config/gateway_config.hpp"
 #include "core/clock.hpp"
@@ -196,7 +197,8 @@ struct GatewayApp::Parts {
           static_files(c.server.static_dir.empty() ? std::nullopt
                                                    : std::optional<StaticFiles>(std::in_place, c.server.static_dir)),
           health(redis_client, drain),
-          handler(auth_routes, proxy_handler, health, static_files ? &*static_files : nullptr,
+          uninstall_notices(io.get_executor(), connections, intercom, revocation, clock),
+          handler(auth_routes, uninstall_notices, proxy_handler, health, static_files ? &*static_files : nullptr,
                   c.server.max_auth_body_bytes),
           server(io, server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version), handler,
                  server_limits(c, max_client_connections, threads)) {
@@ -241,6 +243,7 @@ struct GatewayApp::Parts {
     proxy::ProxyHandler proxy_handler;
     std::optional<StaticFiles> static_files;
     HealthRoutes health;
+    auth::UninstallNotices uninstall_notices;
     GatewayHandler handler;
     server::HttpsServer server;
     std::optional<InternalListener> internal;

@@ -3,7 +3,10 @@
 #include "app/health_routes.hpp"
 #include "app/static_files.hpp"
 #include "auth/auth_routes.hpp"
+#include "auth/uninstall_notices.hpp"
 #include "proxy/proxy_handler.hpp"
+
+#include <algorithm>
 
 namespace icg::app {
 namespace asio = boost::asio;
@@ -26,12 +29,16 @@ void add_security_headers(http::Response& r) {
 const std::string allow_get = "GET, HEAD";
 const std::string allow_get_only = "GET";
 const std::string allow_post = "POST";
+// Intercom's Uninstall URL for the app points here.
+constexpr std::string_view uninstall_notice_path = "/auth/intercom/uninstalled";
 
 }  // namespace
 
-GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, HealthRoutes& health,
-                               const StaticFiles* static_files, std::size_t max_auth_body_bytes)
+GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, auth::UninstallNotices& uninstall_notices,
+                               proxy::ProxyHandler& proxy, HealthRoutes& health, const StaticFiles* static_files,
+                               std::size_t max_auth_body_bytes)
     : auth_(auth),
+      uninstall_notices_(uninstall_notices),
       proxy_(proxy),
       health_(health),
       static_files_(static_files),
@@ -39,6 +46,7 @@ GatewayHandler::GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& prox
 
 std::size_t GatewayHandler::body_limit(std::string_view, std::string_view path) const {
     // Only /auth/* reads bodies today (logout sends none); everything else gets nothing.
+    if (path == uninstall_notice_path) return std::min(max_auth_body_bytes_, auth::UninstallNotices::max_body_bytes);
     return path.starts_with("/auth/") ? max_auth_body_bytes_ : 0;
 }
 
@@ -82,6 +90,10 @@ asio::awaitable<http::Response> GatewayHandler::route(http::Request& request) {
     if (path == "/auth/logout") {
         if (method != "POST") co_return method_not_allowed(allow_post);
         co_return co_await auth_.logout(request);
+    }
+    if (path == uninstall_notice_path) {
+        if (method != "POST") co_return method_not_allowed(allow_post);
+        co_return uninstall_notices_.receive(request);
     }
     if (path == "/auth/disconnect") {
         if (method != "POST") co_return method_not_allowed(allow_post);

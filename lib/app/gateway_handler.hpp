@@ -7,7 +7,8 @@
 
 namespace icg::auth {
 class AuthRoutes;
-}
+class UninstallNotices;
+}  // namespace icg::auth
 namespace icg::proxy {
 class ProxyHandler;
 }
@@ -20,8 +21,8 @@ class StaticFiles;
 class GatewayHandler final : public server::Handler {
 public:
     // `static_files` may be null (no SPA served).
-    GatewayHandler(auth::AuthRoutes& auth, proxy::ProxyHandler& proxy, HealthRoutes& health,
-                   const StaticFiles* static_files, std::size_t max_auth_body_bytes);
+    GatewayHandler(auth::AuthRoutes& auth, auth::UninstallNotices& uninstall_notices, proxy::ProxyHandler& proxy,
+                   HealthRoutes& health, const StaticFiles* static_files, std::size_t max_auth_body_bytes);
 
     std::size_t body_limit(std::string_view method, std::string_view path) const override;
     boost::asio::awaitable<http::Response> handle(http::Request& request) override;
@@ -31,6 +32,7 @@ public:
 private:
     boost::asio::awaitable<http::Response> route(http::Request& request);
     auth::AuthRoutes& auth_;
+    auth::UninstallNotices& uninstall_notices_;
     proxy::ProxyHandler& proxy_;
     HealthRoutes& health_;
     const StaticFiles* static_files_;

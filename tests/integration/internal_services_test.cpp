@@ -281,6 +281,42 @@ TEST_F(InternalServicesTest, ADisconnectIntercomDoesNotConfirmEndsNothing) {
     EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
 }
 
+TEST_F(InternalServicesTest, AnUninstallNoticeEndsAWorkspaceOnlyOnceIntercomConfirmsIt) {
+    auto demo = connect("ws_demo1");
+    auto other = connect(other_workspace);
+    auto intercom_side = browser();  // Intercom's server: no cookies, no Origin
+    intercom_side.clear_cookies();
+    const std::string forged_body = R"({"app_id":"ws_demo1"})";
+    const auto forged = intercom_side.post("/auth/intercom/uninstalled", forged_body,
+                                           {{"Content-Type", "application/json"}});
+    EXPECT_EQ(forged.status, 200u);
+    ASSERT_TRUE(gateway().process().wait_for_output("workspace ws_demo1 ignored: Intercom still accepts its token", 5s))
+        << gateway().process().output();
+    EXPECT_EQ(demo.get("/auth/session").status, 200u) << "a forged notice changes nothing";
+    EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 200u);
+
+    const auto unknown = intercom_side.post("/auth/intercom/uninstalled", R"({"app_id":"ws_nobody"})",
+                                            {{"Content-Type", "application/json"}});
+    EXPECT_EQ(unknown.status, 200u);
+    EXPECT_EQ(unknown.body, forged.body) << "the answer says nothing about the workspace";
+    EXPECT_EQ(intercom_side.post("/auth/intercom/uninstalled", "app_id=ws_demo1").status, 400u);
+    EXPECT_EQ(intercom_side.post("/auth/intercom/uninstalled", std::string(5000, ' ') + forged_body).status, 413u)
+        << "the body is capped";
+
+    mock().uninstall_workspace(other_workspace);  // the workspace removed the app in Intercom
+    const auto verified = intercom_side.post("/auth/intercom/uninstalled", R"({"app_id":"ws_other"})",
+                                             {{"Content-Type", "application/json"}});
+    EXPECT_EQ(verified.status, 200u);
+    ASSERT_TRUE(gateway().process().wait_for_output("workspace ws_other verified: ended", 5s))
+        << gateway().process().output();
+    EXPECT_EQ(other.get("/auth/session").status, 401u);
+    const auto calls_before = mock().stats().api_calls(other_workspace);
+    const auto after = call("GET", "/intercom/contacts/1", all_key, {other_workspace});
+    EXPECT_EQ(after.status, 404u);
+    EXPECT_EQ(mock().stats().api_calls(other_workspace), calls_before);
+    EXPECT_EQ(demo.get("/auth/session").status, 200u);
+}
+
 TEST_F(InternalServicesTest, AnExhaustedWorkspaceIsHeldForEveryCallerWithoutReachingIntercom) {
     auto client = connect("ws_demo1");
     connect(other_workspace);
