@@ -1,6 +1,7 @@
 #include "app/workspace_admin_routes.hpp"
 
 #include "app/health_routes.hpp"
+#include "http/json_error.hpp"
 #include "proxy/service_caller_resolver.hpp"
 #include "proxy/service_directory.hpp"
 #include "workspace/workspace_revocation.hpp"
@@ -16,15 +17,8 @@ namespace {
 
 constexpr std::string_view prefix = "/workspaces";
 
-// Plain functions, not coroutines: GCC 12 miscompiles string literals inside co_return expressions.
-http::Response refusal(unsigned status, std::string_view code, std::string note) {
-    auto r = http::json_response(status, "{\"error\":\"" + std::string(code) + "\"}");
-    r.log_note = std::move(note);
-    return r;
-}
-
 http::Response store_unavailable() {
-    return refusal(503, "workspace_store_unavailable", "workspace_store_unavailable");
+    return http::json_error(503, "workspace_store_unavailable", "workspace_store_unavailable");
 }
 
 std::string list_json(const std::vector<workspace::WorkspaceSummary>& workspaces) {
@@ -68,7 +62,7 @@ asio::awaitable<http::Response> WorkspaceAdminRoutes::serve(http::Request& reque
     const auto* service = services_.identify(request);
     if (!service) co_return proxy::service_unauthenticated();
     request.log_caller = service->name;
-    if (!service->admin) co_return refusal(403, "not_allowed", "service_not_admin");
+    if (!service->admin) co_return http::json_error(403, "not_allowed", "service_not_admin");
 
     const auto path = request.path();
     if (path == prefix) {
@@ -101,7 +95,7 @@ asio::awaitable<http::Response> WorkspaceAdminRoutes::disconnect(std::string_vie
             co_return r;
         }
         case workspace::DisconnectOutcome::intercom_unavailable:
-            co_return refusal(502, "intercom_unavailable", "disconnect_intercom_unavailable");
+            co_return http::json_error(502, "intercom_unavailable", "disconnect_intercom_unavailable");
         case workspace::DisconnectOutcome::store_unavailable:
             break;
     }

@@ -2,6 +2,7 @@
 
 #include "core/secret.hpp"
 #include "http/cookies.hpp"
+#include "http/json_error.hpp"
 #include "observability/access_log.hpp"
 #include "proxy/csrf.hpp"
 #include "session/session_store.hpp"
@@ -13,13 +14,6 @@ namespace icg::proxy {
 namespace asio = boost::asio;
 
 namespace {
-
-// Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.
-http::Response refusal(unsigned status, std::string_view code, std::string note) {
-    auto r = http::json_response(status, "{\"error\":\"" + std::string(code) + "\"}");
-    r.log_note = std::move(note);
-    return r;
-}
 
 class BrowserCaller final : public Caller {
 public:
@@ -85,15 +79,16 @@ BrowserCallerResolver::BrowserCallerResolver(BrowserCallerSettings settings, ses
       clear_cookie_(http::make_clearing_cookie(settings_.session_cookie, http::CookieAttributes{})) {}
 
 asio::awaitable<Resolution> BrowserCallerResolver::resolve(http::Request& head, std::string_view api_path) {
-    if (!settings_.allow.allows(head.method, api_path)) co_return refusal(403, "not_allowed", "proxy_not_allowed");
-    if (!csrf_allows(head, settings_.public_url)) co_return refusal(403, "csrf_check_failed", "proxy_csrf");
+    if (!settings_.allow.allows(head.method, api_path))
+        co_return http::json_error(403, "not_allowed", "proxy_not_allowed");
+    if (!csrf_allows(head, settings_.public_url)) co_return http::json_error(403, "csrf_check_failed", "proxy_csrf");
 
     const auto cookie = http::find_cookie(head.headers, settings_.session_cookie);
     if (!cookie) co_return login_required("", "", "proxy_no_session");
     core::Secret session_id{std::string(*cookie)};
     auto loaded = co_await sessions_.load(session_id);
     if (!loaded)  // could not tell: fail closed and keep the cookie
-        co_return refusal(503, "session_store_unavailable", "session_store_unavailable");
+        co_return http::json_error(503, "session_store_unavailable", "session_store_unavailable");
     if (!*loaded) co_return login_required("", clear_cookie_, "proxy_unknown_session");
     co_return std::make_unique<BrowserCaller>(std::move(session_id), std::move(**loaded), sessions_, revocation_,
                                               clear_cookie_);

@@ -2,6 +2,7 @@
 
 #include "core/base64.hpp"
 #include "core/random.hpp"
+#include "http/json_error.hpp"
 #include "proxy/header_rules.hpp"
 #include "proxy/method_policy.hpp"
 #include "proxy/path_rules.hpp"
@@ -34,13 +35,6 @@ namespace {
 
 constexpr std::size_t max_client_request_id = 128;
 
-// Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.
-http::Response json_error(unsigned status, std::string_view code, std::string note) {
-    auto r = http::json_response(status, "{\"error\":\"" + std::string(code) + "\"}");
-    r.log_note = std::move(note);
-    return r;
-}
-
 // Request ids must be unique, not secret. They are still drawn from the CSPRNG, but 3 KiB at a
 // time: a RAND_bytes call per request showed in profiles (it also asks the kernel for the pid).
 std::string new_request_id(core::Random& random) {
@@ -70,8 +64,8 @@ bool is_idempotent(std::string_view method) {
 // What went wrong talking to the upstream, as the client should hear it.
 http::Response upstream_failure(const error_code& ec, std::string note) {
     if (ec == upstream::UpstreamErrc::timeout || ec == beast::error::timeout)
-        return json_error(504, "upstream_timeout", std::move(note));
-    return json_error(502, "upstream_unavailable", std::move(note));
+        return http::json_error(504, "upstream_timeout", std::move(note));
+    return http::json_error(502, "upstream_unavailable", std::move(note));
 }
 
 // The same, for a failure before any answer came: the access log says whether it was a timeout
@@ -94,21 +88,21 @@ http::Response options_answer() {
 
 http::Response method_refused(MethodVerdict verdict) {
     if (verdict == MethodVerdict::not_allowed) {
-        auto r = json_error(405, "method_not_allowed", "proxy_method_not_allowed");
+        auto r = http::json_error(405, "method_not_allowed", "proxy_method_not_allowed");
         r.headers.add("Allow", proxy_allowed_methods);
         return r;
     }
-    return json_error(501, "method_not_implemented", "proxy_method_not_implemented");
+    return http::json_error(501, "method_not_implemented", "proxy_method_not_implemented");
 }
 
 http::Response rate_limited(std::chrono::seconds retry_after) {
-    auto r = json_error(429, "rate_limited", "rate_limited_held");
+    auto r = http::json_error(429, "rate_limited", "rate_limited_held");
     r.headers.add("Retry-After", std::to_string(retry_after.count()));
     return r;
 }
 
 http::Response too_many_in_flight() {
-    auto r = json_error(429, "too_many_in_flight", "proxy_session_busy");
+    auto r = http::json_error(429, "too_many_in_flight", "proxy_session_busy");
     r.headers.add("Retry-After", "1");
     return r;
 }
@@ -168,7 +162,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
 
     const auto target = upstream_target(head.target);
     if (!target) {
-        auto r = json_error(400, "bad_path", "proxy_bad_path");
+        auto r = http::json_error(400, "bad_path", "proxy_bad_path");
         co_await answer(exchange, r, request_id);
         co_return;
     }
@@ -198,8 +192,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     // The request head for Intercom: the client's end-to-end fields under the header rules.
     const auto content_length = exchange.request_content_length();
     const bool has_body = !content_length || *content_length > 0;
-    const UpstreamIdentity identity{caller.bearer_token(), settings_.upstream_host, settings_.api_version,
-                                    request_id};
+    const UpstreamIdentity identity{caller.bearer_token(), settings_.upstream_host, settings_.api_version, request_id};
     const http::Headers fields = upstream_request_headers(head.headers, identity);
     const std::string upstream_target = settings_.upstream_path + *target;
     const upstream::RequestHead request_head{
@@ -298,7 +291,7 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
         std::size_t filled = 0;
         while (!call.body_done()) {
             if (filled == whole_body.size()) {  // more than it announced: not a message we can relay
-                auto r = json_error(502, "upstream_unavailable", "upstream_bad_framing");
+                auto r = http::json_error(502, "upstream_unavailable", "upstream_bad_framing");
                 co_await answer(exchange, r, request_id);
                 co_return;
             }
@@ -315,7 +308,8 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
         }
         if (error_answer) {
             std::string scrubbed(whole_body.data(), filled);
-            if (scrub_token(scrubbed, forward.caller.bearer_token()) > 0) response_head.log_note = "proxied_token_scrubbed";
+            if (scrub_token(scrubbed, forward.caller.bearer_token()) > 0)
+                response_head.log_note = "proxied_token_scrubbed";
             const std::span<const char> whole(scrubbed);
             if (co_await exchange.write_response(std::move(response_head), whole)) co_return;
         } else {

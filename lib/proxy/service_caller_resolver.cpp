@@ -1,5 +1,6 @@
 #include "proxy/service_caller_resolver.hpp"
 
+#include "http/json_error.hpp"
 #include "observability/access_log.hpp"
 #include "proxy/service_directory.hpp"
 #include "workspace/workspace_revocation.hpp"
@@ -11,13 +12,6 @@ namespace icg::proxy {
 namespace asio = boost::asio;
 
 namespace {
-
-// Built by plain functions, not inside coroutines: GCC 12 mishandles literals in co_await/co_return.
-http::Response refusal(unsigned status, std::string_view code, std::string note) {
-    auto r = http::json_response(status, "{\"error\":\"" + std::string(code) + "\"}");
-    r.log_note = std::move(note);
-    return r;
-}
 
 class ServiceCaller final : public Caller {
 public:
@@ -56,7 +50,7 @@ private:
 }  // namespace
 
 http::Response service_unauthenticated() {
-    auto r = refusal(401, "unauthenticated", "service_unauthenticated");
+    auto r = http::json_error(401, "unauthenticated", "service_unauthenticated");
     r.headers.add("WWW-Authenticate", "Bearer");
     return r;
 }
@@ -77,15 +71,15 @@ asio::awaitable<Resolution> ServiceCallerResolver::resolve(http::Request& head, 
     if (!service) co_return service_unauthenticated();
     head.log_caller = service->name;
     const std::string_view workspace_id = named_workspace(head);
-    if (workspace_id.empty()) co_return refusal(400, "workspace_required", "service_workspace_required");
+    if (workspace_id.empty()) co_return http::json_error(400, "workspace_required", "service_workspace_required");
     head.log_workspace = workspace_id;
     if (!service->may_act_for(workspace_id) || !service->allow_list.allows(head.method, api_path))
-        co_return refusal(403, "not_allowed", "service_not_allowed");
+        co_return http::json_error(403, "not_allowed", "service_not_allowed");
 
     auto connection = co_await connections_.load(workspace_id);
     if (!connection)  // could not tell: fail closed
-        co_return refusal(503, "workspace_store_unavailable", "workspace_store_unavailable");
-    if (!*connection) co_return refusal(404, "workspace_not_connected", "service_workspace_not_connected");
+        co_return http::json_error(503, "workspace_store_unavailable", "workspace_store_unavailable");
+    if (!*connection) co_return http::json_error(404, "workspace_not_connected", "service_workspace_not_connected");
     connections_.note_use(workspace_id);
     co_return std::make_unique<ServiceCaller>(*service, std::move(**connection), revocation_);
 }
