@@ -9,6 +9,7 @@
 // /tmp/icg-fuzz-config: secret-<value>, e.g. secret-key, secret-client, secret-redis. The folder
 // also holds cert.pem, key.pem, ca.pem and static/, for paths in the TOML.
 #include "config/config_loader.hpp"
+#include "fuzz_check.hpp"
 
 #include <unistd.h>
 
@@ -23,14 +24,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -6,6 +6,7 @@
 //   header lines "Name: value" (a line without ':' is a Cookie header's value)
 //   flags        the CookieAttributes: bit 0 secure, bit 1 http_only, bit 2 max_age, bits 3-4
 //                same_site (Lax, Strict, None, none), bit 5 empty path
+#include "fuzz_check.hpp"
 #include "http/cookies.hpp"
 #include "http/message.hpp"
 
@@ -18,14 +19,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -8,6 +8,7 @@
 //   split  where the wire is cut between the two reads (split/255 of its length)
 //   flags  bit 0: eager; bits 1-3: body piece size 2^n (0: the whole body into a string);
 //          bits 4-5: body limit 64 << 2n bytes; bit 6: no body limit; bit 7: answer to HEAD
+#include "fuzz_check.hpp"
 #include "http/message_parser.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -24,14 +25,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -15,6 +15,7 @@
 //                   whole HTTP answer
 //   flags bit 4     wrapped answers are sent chunked (two chunks) instead of with Content-Length
 #include "core/secret.hpp"
+#include "fuzz_check.hpp"
 #include "net/tls_stream.hpp"
 #include "server/tls_server_context.hpp"
 #include "upstream/https_client.hpp"
@@ -53,14 +54,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -6,6 +6,7 @@
 //   the next line is a request line "METHOD /intercom/path?query";
 //   the remaining lines are header fields "Name: value", used both as the browser's request
 //   headers and as Intercom's response headers.
+#include "fuzz_check.hpp"
 #include "http/message.hpp"
 #include "proxy/allow_list.hpp"
 #include "proxy/header_rules.hpp"
@@ -20,14 +21,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

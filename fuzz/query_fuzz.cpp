@@ -5,6 +5,7 @@
 //   name, query      query_param(query, name) on the raw bytes
 //   key=value lines  encoded (every byte outside the unreserved set as %XX), joined with '&',
 //                    then each key read back: its value when it appears once, nullopt when twice
+#include "fuzz_check.hpp"
 #include "http/query.hpp"
 
 #include <algorithm>
@@ -17,14 +18,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -6,6 +6,7 @@
 //   the bytes are fed in two pieces cut at split/255 of their length, taking every complete reply
 //   after each piece, then once more in one piece and (when short) a byte at a time: the replies
 //   must be the same. The lines of the bytes are also formatted as a command and read back.
+#include "fuzz_check.hpp"
 #include "redis/codec.hpp"
 #include "redis/reply.hpp"
 
@@ -17,14 +18,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -3,6 +3,7 @@
 //
 // Input: the (already once percent-decoded) return_to value.
 #include "auth/return_to.hpp"
+#include "fuzz_check.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -10,14 +11,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 

@@ -9,6 +9,7 @@
 #include "core/random.hpp"
 #include "core/secret.hpp"
 #include "crypto/session_cipher.hpp"
+#include "fuzz_check.hpp"
 #include "session/session_record.hpp"
 
 #include <algorithm>
@@ -21,14 +22,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#define FUZZ_CHECK(condition)                                                                        \
-    do {                                                                                             \
-        if (!(condition)) {                                                                          \
-            std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                            \
-        }                                                                                            \
-    } while (false)
 
 namespace {
 
