@@ -41,6 +41,10 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::st
         SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
         SSL_CTX_set_verify(ctx->native_handle(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
         SSL_CTX_set_verify_depth(ctx->native_handle(), 4);
+        // Under SSL_VERIFY_PEER, OpenSSL fails (internal_error) every handshake that resumes a
+        // session unless sessions are tied to a context: clients with a session cache need one.
+        static constexpr unsigned char session_context[] = "icg internal mTLS";
+        SSL_CTX_set_session_id_context(ctx->native_handle(), session_context, sizeof session_context - 1);
     }
     return ctx;
 }

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -23,8 +24,10 @@
 namespace icg::testing {
 
 struct LocalhostTlsStream {
-    // Connects and completes the TLS handshake; throws std::runtime_error otherwise.
-    LocalhostTlsStream(std::uint16_t to_port, const std::filesystem::path& ca_file, std::chrono::milliseconds deadline)
+    // Connects and completes the TLS handshake; throws std::runtime_error otherwise. `prepare` sees
+    // the connection before it connects (a client certificate, a session to resume).
+    LocalhostTlsStream(std::uint16_t to_port, const std::filesystem::path& ca_file, std::chrono::milliseconds deadline,
+                       const std::function<void(SSL*)>& prepare = {})
         : port(to_port), timeout(deadline) {
         namespace ssl = boost::asio::ssl;
         tls.load_verify_file(ca_file.string());
@@ -32,6 +35,7 @@ struct LocalhostTlsStream {
         stream.emplace(io, tls);
         if (!SSL_set_tlsext_host_name(stream->native_handle(), "localhost")) throw std::runtime_error("cannot set SNI");
         stream->set_verify_callback(ssl::host_name_verification("localhost"));
+        if (prepare) prepare(stream->native_handle());
 
         arm();
         const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::address_v4::loopback(), port);

@@ -201,14 +201,50 @@ struct HttpsConnection::Impl : LocalhostTlsStream {
     using LocalhostTlsStream::LocalhostTlsStream;
 };
 
+namespace {
+
+// Sets up what `options` asks for on a connection that has not connected yet.
+void prepare_connection(SSL* ssl, const ConnectionOptions& options) {
+    if (const auto& client = options.client_certificate) {
+        if (SSL_use_certificate_chain_file(ssl, client->cert_file.c_str()) != 1)
+            throw std::runtime_error("cannot load the client certificate " + client->cert_file.string());
+        if (SSL_use_PrivateKey_file(ssl, client->key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+            SSL_check_private_key(ssl) != 1)
+            throw std::runtime_error("cannot use the client key " + client->key_file.string());
+    }
+    if (options.resume_session && SSL_set_session(ssl, options.resume_session.get()) != 1)
+        throw std::runtime_error("cannot offer the TLS session");
+}
+
+}  // namespace
+
 HttpsConnection::HttpsConnection(std::uint16_t port, const std::filesystem::path& ca_file,
                                  std::chrono::milliseconds timeout)
     : impl_(std::make_unique<Impl>(port, ca_file, timeout)) {}
+
+HttpsConnection::HttpsConnection(std::uint16_t port, const std::filesystem::path& ca_file,
+                                 const ConnectionOptions& options, std::chrono::milliseconds timeout)
+    : impl_(
+          std::make_unique<Impl>(port, ca_file, timeout, [&options](SSL* ssl) { prepare_connection(ssl, options); })) {}
 
 HttpsConnection::~HttpsConnection() = default;
 
 std::string HttpsConnection::host_header() const {
     return "localhost:" + std::to_string(impl_->port);
+}
+
+std::shared_ptr<ssl_session_st> HttpsConnection::tls_session() const {
+    const SSL_SESSION* session = SSL_get0_session(impl_->stream->native_handle());
+    if (!session || SSL_SESSION_is_resumable(session) != 1) return nullptr;
+    // A copy: OpenSSL marks the connection's own session unusable when the connection ends
+    // without close_notify, as these connections do.
+    SSL_SESSION* copy = SSL_SESSION_dup(session);
+    if (!copy) return nullptr;
+    return {copy, SSL_SESSION_free};
+}
+
+bool HttpsConnection::resumed_session() const {
+    return SSL_session_reused(impl_->stream->native_handle()) == 1;
 }
 
 HttpResponse HttpsConnection::request(std::string_view method, std::string_view target, const HeaderList& headers,

@@ -1,6 +1,8 @@
 #pragma once
 // A synchronous HTTPS client for tests: verifies the server against the test CA (SNI and host
 // name "localhost"), never follows redirects, and keeps cookies like a browser would.
+#include "support/certificates.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -11,6 +13,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+struct ssl_session_st;
 
 namespace icg::testing {
 
@@ -54,10 +58,20 @@ struct SetCookie {
 };
 std::optional<SetCookie> parse_set_cookie(std::string_view header);
 
+// What a client of a mutual-TLS listener brings besides the CA it trusts.
+struct ConnectionOptions {
+    std::optional<ClientCertificate> client_certificate;  // presented when the server asks for one
+    std::shared_ptr<ssl_session_st> resume_session;       // an earlier connection's tls_session(), offered again
+};
+
 // One TLS connection; requests on it reuse the connection (keep-alive) until either side closes.
 class HttpsConnection {
 public:
     HttpsConnection(std::uint16_t port, const std::filesystem::path& ca_file,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(15));
+    // With TLS 1.3 the server judges a client certificate after the client's handshake is done:
+    // a refusal then shows as the first request failing.
+    HttpsConnection(std::uint16_t port, const std::filesystem::path& ca_file, const ConnectionOptions& options,
                     std::chrono::milliseconds timeout = std::chrono::seconds(15));
     ~HttpsConnection();
     HttpsConnection(const HttpsConnection&) = delete;
@@ -75,6 +89,12 @@ public:
     bool closed_by_peer(std::chrono::milliseconds timeout);
 
     std::string host_header() const;
+
+    // The session to resume on a later connection (TLS 1.3 sends it after the handshake, so it is
+    // there once a response has been read); null when the server gave none.
+    std::shared_ptr<ssl_session_st> tls_session() const;
+    // Whether the handshake resumed the session it was offered.
+    bool resumed_session() const;
 
 private:
     struct Impl;
