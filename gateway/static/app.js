@@ -1,7 +1,7 @@
-// The demo SPA: shows who is logged in through the gateway, logs in and out, and calls the Intercom
-// API through the gateway's /intercom/ proxy. The Intercom token stays in the gateway; this page only
-// ever sees the HttpOnly session cookie travel with its same-origin requests. Data from the server is
-// shown with textContent only.
+// The demo SPA: shows who is logged in through the gateway, logs in and out, disconnects the
+// workspace, and calls the Intercom API through the gateway's /intercom/ proxy. The Intercom token
+// stays in the gateway; this page only ever sees the HttpOnly session cookie travel with its
+// same-origin requests. Data from the server is shown with textContent only.
 'use strict';
 
 (() => {
@@ -22,6 +22,11 @@
     error: byId('error'),
     login: byId('login'),
     logout: byId('logout'),
+    disconnect: byId('disconnect'),
+    confirmDisconnect: byId('confirm-disconnect'),
+    confirmDisconnectMessage: byId('confirm-disconnect-message'),
+    disconnectConfirm: byId('disconnect-confirm'),
+    disconnectCancel: byId('disconnect-cancel'),
     retry: byId('retry'),
     ended: byId('ended'),
     endedMessage: byId('ended-message'),
@@ -37,8 +42,11 @@
   let latestRefresh = 0;
   // Likewise for API calls; a refresh also bumps it, so a call that outlives its session is dropped.
   let latestCall = 0;
-  // Why the last API call found no session ('token_revoked', 'unauthenticated'), until the next login.
+  // Why the session ended ('token_revoked', 'unauthenticated', 'disconnected'), until the next login.
   let endedReason = null;
+  // The logged-in workspace's name ('' when none or not given), and the one this page disconnected.
+  let currentWorkspace = '';
+  let disconnectedWorkspace = '';
 
   function showError(message) {
     ui.error.textContent = message;
@@ -54,6 +62,31 @@
     return typeof value === 'string' && value !== '' ? value : '(not given)';
   }
 
+  function endedMessage() {
+    if (endedReason === 'disconnected') {
+      const which = disconnectedWorkspace === '' ? 'The workspace' : `The workspace “${disconnectedWorkspace}”`;
+      return `${which} was disconnected: the app is uninstalled from it at Intercom and every session `
+        + 'of it has ended. Log in again to reconnect it.';
+    }
+    return endedReason === 'token_revoked'
+      ? 'Your Intercom access ended — log in again.'
+      : 'Your session has ended — log in again.';
+  }
+
+  // The disconnect confirm step; closing it also re-enables the session buttons a disconnect disabled.
+  function closeConfirm() {
+    ui.confirmDisconnect.hidden = true;
+    ui.disconnect.setAttribute('aria-expanded', 'false');
+    setDisconnecting(false);
+  }
+
+  function setDisconnecting(busy) {
+    ui.logout.disabled = busy;
+    ui.disconnect.disabled = busy;
+    ui.disconnectConfirm.disabled = busy;
+    ui.disconnectCancel.disabled = busy;
+  }
+
   // One place decides what is visible in each state; data-state is a stable hook for tests.
   function render(state, statusText, session) {
     ui.status.dataset.state = state;
@@ -64,16 +97,18 @@
     ui.adminName.textContent = signedIn ? text(session.admin?.name) : '';
     ui.adminEmail.textContent = signedIn ? text(session.admin?.email) : '';
     ui.workspaceName.textContent = signedIn ? text(session.workspace?.name) : '';
+    const name = signedIn ? session.workspace?.name : undefined;
+    currentWorkspace = typeof name === 'string' ? name : '';
 
     if (signedIn) endedReason = null;
     // The notice has its own log-in button, so the plain one would only repeat it.
     ui.ended.hidden = endedReason === null || state === 'loading';
-    ui.endedMessage.textContent = endedReason === 'token_revoked'
-      ? 'Your Intercom access ended — log in again.'
-      : 'Your session has ended — log in again.';
+    ui.ended.dataset.reason = endedReason ?? '';
+    ui.endedMessage.textContent = endedMessage();
     ui.login.hidden = state !== 'anonymous' || !ui.ended.hidden;
     ui.logout.hidden = !signedIn;
-    ui.logout.disabled = false;
+    ui.disconnect.hidden = !signedIn;
+    closeConfirm();
     ui.retry.hidden = state !== 'unavailable' && state !== 'error';
 
     // The API card belongs to a session: whatever it showed goes when the session view changes.
@@ -161,6 +196,59 @@
     await refresh();
   }
 
+  // The confirm step first: a disconnect ends every session of the workspace, not just this one.
+  function askDisconnect() {
+    clearError();
+    const which = currentWorkspace === '' ? 'this workspace' : `the workspace “${currentWorkspace}”`;
+    ui.confirmDisconnectMessage.textContent = `Disconnect ${which}? This uninstalls the app from it at `
+      + 'Intercom and logs out everyone using it through this gateway.';
+    ui.confirmDisconnect.hidden = false;
+    ui.disconnect.setAttribute('aria-expanded', 'true');
+    // The safe choice has the focus, so a stray Enter does not disconnect.
+    ui.disconnectCancel.focus();
+  }
+
+  function cancelDisconnect() {
+    closeConfirm();
+    ui.disconnect.focus();
+  }
+
+  async function disconnect() {
+    clearError();
+    setDisconnecting(true);
+    const workspace = currentWorkspace;
+    let response;
+    try {
+      response = await fetch('/auth/disconnect', { method: 'POST', credentials: 'same-origin' });
+    } catch {
+      closeConfirm();
+      showError('Disconnect failed: the gateway could not be reached. You are still logged in; try again.');
+      return;
+    }
+    if (response.status === 204) {
+      endedReason = 'disconnected';
+      disconnectedWorkspace = workspace;
+      await refresh();
+      return;
+    }
+    if (response.status === 401) {
+      // The session had already ended; show the page as the gateway now sees it.
+      endedReason = 'unauthenticated';
+      await refresh();
+      return;
+    }
+    closeConfirm();
+    if (response.status === 502) {
+      showError('Disconnect failed: Intercom did not confirm the uninstall (HTTP 502), so nothing was '
+        + 'disconnected and you are still logged in. Try again in a moment.');
+    } else if (response.status === 503) {
+      showError('Disconnect failed: the gateway cannot reach its session store right now (HTTP 503), '
+        + 'so the disconnect did not finish. Try again in a moment.');
+    } else {
+      showError(`Disconnect failed: POST /auth/disconnect answered HTTP ${response.status}.`);
+    }
+  }
+
   async function callMe() {
     const id = ++latestCall;
     renderApi('calling', 'Calling GET /intercom/me…');
@@ -213,6 +301,18 @@
   });
   ui.logout.addEventListener('click', () => {
     logout();
+  });
+  ui.disconnect.addEventListener('click', () => {
+    askDisconnect();
+  });
+  ui.disconnectConfirm.addEventListener('click', () => {
+    disconnect();
+  });
+  ui.disconnectCancel.addEventListener('click', () => {
+    cancelDisconnect();
+  });
+  ui.confirmDisconnect.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !ui.disconnectCancel.disabled) cancelDisconnect();
   });
   ui.retry.addEventListener('click', () => {
     refresh();

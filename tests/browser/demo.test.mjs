@@ -1,5 +1,7 @@
 // The demo SPA in a real browser: log in through the mock Intercom, call /intercom/me through the
-// gateway, lose the token, log in again, log out. Debian's Chromium, driven by playwright-core.
+// gateway, lose the token, log in again, log out; disconnect the workspace (every browser of it is
+// logged out), and see a disconnect Intercom refuses leave the user logged in. Debian's Chromium,
+// driven by playwright-core.
 //
 // Starts its own redis-server, mock-intercom and intercom-gateway on free loopback ports and stops
 // each by PID afterwards, pass or fail. Set by CTest (tests/CMakeLists.txt):
@@ -41,6 +43,8 @@ const CLIENT_ID = 'demo-client';
 const SESSION_COOKIE = '__Host-icg-session';
 // Sanitizer builds start slowly and answer slowly; every wait is for a condition, bounded by this.
 const WAIT_MS = 30_000;
+// A test that hangs fails with the children's output, inside CTest's 180 s for the whole file.
+const TEST_OPTIONS = { timeout: 90_000 };
 
 // ---- Processes ------------------------------------------------------------------------------------
 
@@ -144,9 +148,9 @@ function freePort() {
 }
 
 // One HTTPS request that trusts only the test CA; resolves with { status, body }.
-function httpsRequest(url, { method = 'GET', ca }) {
+function httpsRequest(url, { method = 'GET', ca, headers = {} }) {
   return new Promise((resolve, reject) => {
-    const request = https.request(url, { method, ca, timeout: 5_000 }, (response) => {
+    const request = https.request(url, { method, ca, headers, timeout: 5_000 }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => {
@@ -183,7 +187,9 @@ function tomlString(value) {
 const children = [];
 let workDir = null;
 let browser = null;
-let passed = false;
+// `after` prints the children's output unless every test passed (a failed `before` passes none).
+let testsDefined = 0;
+let testsPassed = 0;
 let ca = null;
 let mockUrl = null;
 let gatewayUrl = null;
@@ -263,6 +269,65 @@ async function startGateway(certs, redisPort, mockPort, clientSecret) {
   }
 }
 
+// A test body counted for `after`'s report.
+function counted(fn) {
+  testsDefined += 1;
+  return async (...args) => {
+    await fn(...args);
+    testsPassed += 1;
+  };
+}
+
+// A page that records its script errors: uncaught exceptions and console errors, CSP violations
+// included, but not Chromium's report of every 4xx/5xx answer to fetch(), which the tests expect.
+async function openPage(context) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(WAIT_MS);
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      errors.push(message.text());
+    }
+  });
+  return { page, errors };
+}
+
+async function mockStats() {
+  const response = await httpsRequest(`${mockUrl}/__mock/stats`, { ca });
+  assert.equal(response.status, 200, `GET /__mock/stats answered ${response.status}`);
+  return JSON.parse(response.body);
+}
+
+// Every Intercom call past `limit` in the mock's window answers 429; 0 refuses them all.
+async function setMockRateLimit(limit) {
+  const response = await httpsRequest(`${mockUrl}/__mock/rate-limit?limit=${limit}`, { method: 'POST', ca });
+  assert.equal(response.status, 204, `POST /__mock/rate-limit answered ${response.status}`);
+}
+
+// What GET /auth/session answers the page, with the cookies its browser holds.
+async function sessionStatus(page) {
+  return page.evaluate(async () => {
+    const response = await fetch('/auth/session', { credentials: 'same-origin', cache: 'no-store' });
+    return response.status;
+  });
+}
+
+async function sessionCookie(context) {
+  return (await context.cookies(gatewayUrl)).find((c) => c.name === SESSION_COOKIE);
+}
+
+// Opens the confirm step, confirms, and resolves with the answer to the page's POST /auth/disconnect.
+async function disconnectWorkspace(page) {
+  await page.getByRole('button', { name: 'Disconnect workspace' }).click();
+  await page.locator('#confirm-disconnect').waitFor({ state: 'visible' });
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/disconnect'),
+    page.getByRole('button', { name: 'Yes, disconnect' }).click(),
+  ]);
+  return response;
+}
+
 // The page's own view: what a user sees, read through stable ids and data-state hooks.
 async function sessionState(page) {
   return page.locator('#status').getAttribute('data-state');
@@ -338,7 +403,7 @@ describe('demo SPA through the gateway', () => {
     if (browser) await browser.close().catch(() => {});
     // The gateway first, so it does not log the others' going away as failures.
     for (const child of [...children].reverse()) await child.stop();
-    if (!passed) {
+    if (testsPassed !== testsDefined) {
       for (const child of children) {
         const tail = child.output.split('\n').slice(-40).join('\n');
         process.stderr.write(`\n---- ${child.name} (pid ${child.pid}, ${describeExit(child.exit)}), last lines:\n${tail}\n`);
@@ -347,18 +412,9 @@ describe('demo SPA through the gateway', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('logs in, calls /intercom/me, survives a revoked token, logs out', async () => {
+  it('logs in, calls /intercom/me, survives a revoked token, logs out', TEST_OPTIONS, counted(async () => {
     const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT_MS);
-    const pageErrors = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    page.on('console', (message) => {
-      // Chromium reports every 4xx answer to fetch() as a console error; those are expected here.
-      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        pageErrors.push(message.text());
-      }
-    });
+    const { page, errors: pageErrors } = await openPage(context);
 
     // 1. Logged out at first.
     await page.goto(`${gatewayUrl}/`);
@@ -431,11 +487,142 @@ describe('demo SPA through the gateway', () => {
 
     assert.deepEqual(pageErrors, [], 'the page logged no errors (CSP violations included)');
     await context.close();
+  }));
 
-    // 8. The gateway shuts down cleanly (under the sanitizers: no leak, no error report).
+  it('disconnects the workspace after a confirm step, logging out all its browsers', TEST_OPTIONS, counted(async () => {
+    // 1. Two browsers log in to the same workspace (the mock approves its default one).
+    const context = await browser.newContext();
+    const { page, errors: pageErrors } = await openPage(context);
+    const otherContext = await browser.newContext();
+    const { page: otherPage, errors: otherErrors } = await openPage(otherContext);
+    for (const p of [page, otherPage]) {
+      await p.goto(`${gatewayUrl}/`);
+      await waitForSession(p, 'anonymous');
+      await logIn(p, 'Log in with Intercom');
+    }
+    const workspaceName = await page.locator('#workspace-name').textContent();
+    assert.equal(await otherPage.locator('#workspace-name').textContent(), workspaceName);
+    const cookie = await sessionCookie(context);
+    assert.ok(cookie, 'the browser holds the session cookie');
+    assert.equal((await mockStats()).uninstall_calls, 0, 'nothing uninstalled the app yet');
+    const disconnects = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/auth/disconnect') disconnects.push(request.method());
+    });
+
+    // 2. The button sits beside "Log out" and only asks; Cancel closes the question, still logged in.
+    const disconnectButton = page.getByRole('button', { name: 'Disconnect workspace' });
+    await disconnectButton.waitFor({ state: 'visible' });
+    assert.equal(await page.getByRole('button', { name: 'Log out' }).isVisible(), true);
+    await disconnectButton.click();
+    const confirm = page.locator('#confirm-disconnect');
+    await confirm.waitFor({ state: 'visible' });
+    assert.equal(await disconnectButton.getAttribute('aria-expanded'), 'true');
+    assert.ok((await confirm.textContent()).includes(`Disconnect the workspace “${workspaceName}”?`));
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal(await sessionState(page), 'authenticated');
+
+    // 3. Confirm: one POST from the page's own origin, answered 204.
+    const response = await disconnectWorkspace(page);
+    assert.equal(response.status(), 204);
+    assert.equal(response.request().method(), 'POST');
+    assert.equal(await response.request().headerValue('origin'), gatewayUrl);
+
+    // (a) The page shows the logged-out state and says the workspace was disconnected.
+    await waitForSession(page, 'anonymous');
+    const ended = page.locator('#ended[data-reason="disconnected"]');
+    await ended.waitFor({ state: 'visible' });
+    const notice = await page.locator('#ended-message').textContent();
+    assert.ok(notice.startsWith(`The workspace “${workspaceName}” was disconnected`), notice);
+    await page.getByRole('button', { name: 'Log in again' }).waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#who').isHidden(), true, 'nobody is shown as logged in');
+    assert.equal(await page.locator('#api').isHidden(), true, 'no API card without a session');
+    assert.equal(await disconnectButton.isHidden(), true);
+    assert.equal(await page.getByRole('button', { name: 'Log out' }).isHidden(), true);
+    assert.equal(await confirm.isHidden(), true);
+    assert.equal(await page.locator('#error').isHidden(), true);
+    assert.equal(await sessionCookie(context), undefined, 'the gateway cleared the session cookie');
+
+    // (b) The session is over at the gateway, not only forgotten by the browser.
+    assert.equal(await sessionStatus(page), 401);
+    const replayed = await httpsRequest(`${gatewayUrl}/auth/session`, {
+      ca,
+      headers: { Cookie: `${SESSION_COOKIE}=${cookie.value}` },
+    });
+    assert.equal(replayed.status, 401, 'the old session cookie no longer works');
+
+    // (c) Intercom was asked to uninstall the app once: the Cancel sent nothing.
+    assert.equal((await mockStats()).uninstall_calls, 1);
+    assert.deepEqual(disconnects, ['POST']);
+
+    // (d) The other browser, which did nothing, is logged out too.
+    assert.ok(await sessionCookie(otherContext), 'the other browser still holds its cookie');
+    assert.equal(await sessionStatus(otherPage), 401);
+    await otherPage.reload();
+    await waitForSession(otherPage, 'anonymous');
+
+    assert.deepEqual(pageErrors, [], 'the page logged no errors (CSP violations included)');
+    assert.deepEqual(otherErrors, [], 'the other page logged no errors');
+    await otherContext.close();
+    await context.close();
+  }));
+
+  it('a disconnect Intercom refuses leaves the user logged in, with an error', TEST_OPTIONS, counted(async () => {
+    const context = await browser.newContext();
+    const { page, errors: pageErrors } = await openPage(context);
+    await page.goto(`${gatewayUrl}/`);
+    await waitForSession(page, 'anonymous');
+    await logIn(page, 'Log in with Intercom');
+    const uninstallsBefore = (await mockStats()).uninstall_calls;
+
+    // 1. Intercom answers 429 to everything, the uninstall included: the gateway answers 502.
+    await setMockRateLimit(0);
+    try {
+      const response = await disconnectWorkspace(page);
+      // Only the status: Playwright's response.json() waits forever for a fetch() body the page
+      // leaves unread (the integration tests check this one).
+      assert.equal(response.status(), 502);
+      const error = page.locator('#error');
+      await error.waitFor({ state: 'visible' });
+      const message = await error.textContent();
+      assert.ok(message.includes('Intercom did not confirm the uninstall'), message);
+      assert.ok(message.includes('still logged in'), message);
+    } finally {
+      await setMockRateLimit(100000);
+    }
+    assert.equal((await mockStats()).uninstall_calls, uninstallsBefore + 1, 'Intercom was asked, and refused');
+
+    // 2. Still logged in, in the page and at the gateway; the confirm step is closed, the buttons work.
+    assert.equal(await sessionState(page), 'authenticated');
+    assert.equal(await page.locator('#who').isVisible(), true);
+    assert.equal(await page.locator('#ended').isHidden(), true);
+    assert.equal(await page.locator('#confirm-disconnect').isHidden(), true);
+    const disconnectButton = page.getByRole('button', { name: 'Disconnect workspace' });
+    assert.equal(await disconnectButton.isEnabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Log out' }).isEnabled(), true);
+    assert.ok(await sessionCookie(context), 'the browser keeps its session cookie');
+    assert.equal(await sessionStatus(page), 200);
+
+    // 3. Once Intercom answers again, trying again from the same page disconnects.
+    const response = await disconnectWorkspace(page);
+    assert.equal(response.status(), 204);
+    await waitForSession(page, 'anonymous');
+    await page.locator('#ended[data-reason="disconnected"]').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('#error').isHidden(), true, 'the earlier error is gone');
+    assert.equal(await sessionStatus(page), 401);
+    assert.equal((await mockStats()).uninstall_calls, uninstallsBefore + 2);
+
+    assert.deepEqual(pageErrors, [], 'the page logged no errors (CSP violations included)');
+    await context.close();
+  }));
+
+  // Last: the others need the gateway running.
+  it('the gateway shuts down cleanly', TEST_OPTIONS, counted(async () => {
+    // Under the sanitizers: no leak, no error report.
     const gateway = children.find((c) => c.name === 'intercom-gateway' && !c.exit);
+    assert.ok(gateway, 'the gateway is running');
     const exit = await gateway.stop();
     assert.equal(describeExit(exit), 'status 0', `the gateway ended with ${describeExit(exit)}`);
-    passed = true;
-  });
+  }));
 });
