@@ -22,10 +22,10 @@ def main(argv):
             value = pathlib.Path(value[1:]).read_text().rstrip("\n")
         values[name] = value
     text = pathlib.Path(template).read_text()
-    missing = sorted(set(re.findall(r"@([A-Z_]+)@", text)) - values.keys())
+    missing = sorted(set(re.findall(r"@([A-Z][A-Z0-9_]*)@", text)) - values.keys())
     if missing:
         sys.exit(f"render.py: {template} needs {', '.join(missing)}")
-    text = re.sub(r"@([A-Z_]+)@", lambda m: values[m.group(1)], text)
+    text = re.sub(r"@([A-Z][A-Z0-9_]*)@", lambda m: values[m.group(1)], text)
     pathlib.Path(output).write_text(text)
 
 

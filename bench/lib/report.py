@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Turns bench/run's measurements into bench/results/<date>.{json,md} and a latency plot.
 
-  report.py record RUNS.jsonl --peer P --run R --connections N --wrk-output FILE
-                    --duration-s S --clk-tck T --cpu-ticks N --redis-cpu-ticks N
+  report.py record RUNS.jsonl --peer P --run R [--round N] --connections N --wrk-threads N
+                    --wrk-output FILE --clk-tck T --cpu-ticks N --redis-cpu-ticks N
                     --upstream-cpu-ticks N --peak-rss-kib N
-      appends one run (wrk's BENCH_RESULT line plus the process figures) to RUNS.jsonl
+      appends one run (wrk's BENCH_RESULT line plus the process figures) to RUNS.jsonl; --round
+      numbers the interleaved browser/service pairs (runs pair-browser-64 and pair-service-64)
   report.py build RUNS.jsonl --micro MICRO.json --env ENV.json --out-dir DIR --date YYYY-MM-DD
       writes DIR/DATE.json, DIR/DATE.md and DIR/DATE-latency.svg (gnuplot)
 """
 import argparse
 import json
 import pathlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,8 +21,15 @@ PEERS = ["nginx-static-token", "node-bff", "intercom-gateway"]
 RUN_LABELS = {
     "proxy-64": "GET /intercom/me, 64 connections",
     "proxy-1000": "GET /intercom/me, 1,000 connections",
+    "service-1000": "service path: GET /intercom/me, 1,000 connections",
     "login": "login flow (login → callback → session)",
 }
+# The runs the gateway ÷ peer ratios compare (the peers have no service path).
+RATIO_RUNS = ["proxy-64", "proxy-1000", "login"]
+# The gateway's browser and service paths at 64 connections, one of each per round (bench/run
+# --rounds), in alternating order; compared round by round, not put in the table of runs.
+PAIR_RUNS = {"browser": "pair-browser-64", "service": "pair-service-64"}
+SERVICE_TARGET_RATIO = 0.95
 PLOT_PERCENTILES = ["50", "75", "90", "95", "99", "99.9", "99.99"]
 
 
@@ -32,6 +41,8 @@ def wrk_result(path):
 
 
 def record(args):
+    if (args.round is not None) != (args.run in PAIR_RUNS.values()):
+        sys.exit(f"report.py: --round goes with runs {' and '.join(PAIR_RUNS.values())}, and only with them")
     wrk = wrk_result(args.wrk_output)
     seconds = wrk["duration_us"] / 1e6
     socket_errors = wrk["connect_errors"] + wrk["read_errors"] + wrk["write_errors"] + wrk["timeouts"]
@@ -49,6 +60,8 @@ def record(args):
         "socket_errors": {k: wrk[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")},
         "peak_rss_mib": round(args.peak_rss_kib / 1024, 1),
     }
+    if args.round is not None:
+        run["round"] = args.round
     cpu = args.cpu_ticks / args.clk_tck
     if args.run == "login":
         logins = wrk["logins"]
@@ -85,6 +98,32 @@ def ratio(a, b):
     return round(a / b, 2) if a is not None and b else None
 
 
+def service_rounds(runs):
+    """The gateway's complete browser/service rounds, by round number: each with both runs, which
+    went first, and the service ÷ browser throughput ratio (unrounded)."""
+    by_round = {}
+    for index, r in enumerate(runs):
+        if r["peer"] != "intercom-gateway" or r["run"] not in PAIR_RUNS.values() or r.get("round") is None:
+            continue
+        path = "browser" if r["run"] == PAIR_RUNS["browser"] else "service"
+        by_round.setdefault(r["round"], {})[path] = (index, r)
+    out = []
+    for number in sorted(by_round):
+        pair = by_round[number]
+        if "browser" not in pair or "service" not in pair:
+            continue
+        (bi, browser), (si, service) = pair["browser"], pair["service"]
+        out.append({"round": number, "first": "browser" if bi < si else "service", "browser": browser,
+                    "service": service,
+                    "ratio": service["requests_per_s"] / browser["requests_per_s"] if browser["requests_per_s"] else None})
+    return out
+
+
+def median_ratio(rounds):
+    ratios = [r["ratio"] for r in rounds if r["ratio"] is not None]
+    return statistics.median(ratios) if ratios else None
+
+
 def targets(runs):
     """The gateway's figures targets (issue 5), each pass, fail or not measured."""
     gw64 = find(runs, "intercom-gateway", "proxy-64")
@@ -111,6 +150,11 @@ def targets(runs):
         None if not gw1k else gw1k["errors"] == 0)
     add("gateway peak RSS < 40 MiB (1,000 connections)", f"{gw1k['peak_rss_mib']} MiB" if gw1k else None,
         None if not gw1k else gw1k["peak_rss_mib"] < 40)
+    rounds = service_rounds(runs)
+    m = median_ratio(rounds)
+    add(f"service path throughput ≥ {SERVICE_TARGET_RATIO} × browser path (64 connections, median of "
+        f"{len(rounds) or 'R'} interleaved rounds)", f"{m:.3f} ×" if m is not None else None,
+        None if m is None else m >= SERVICE_TARGET_RATIO)
     return out
 
 
@@ -173,7 +217,7 @@ def markdown(report):
     for other in ("nginx-static-token", "node-bff"):
         for what, key in (("throughput", "requests_per_s"), ("p99", None)):
             cells = []
-            for run_name in RUN_LABELS:
+            for run_name in RATIO_RUNS:
                 g, o = find(runs, "intercom-gateway", run_name), find(runs, other, run_name)
                 if not g or not o:
                     cells.append("—")
@@ -184,6 +228,7 @@ def markdown(report):
                     a, b = g["latency_ms"]["99"], o["latency_ms"]["99"]
                 cells.append(fmt(ratio(a, b)))
             lines.append(f"| {what}: gateway ÷ {other} | " + " | ".join(cells) + " |")
+    lines += service_section(runs)
     lines += ["", "## Targets", ""]
     for t in report["targets"]:
         mark = {True: "PASS", False: "FAIL", None: "NOT MEASURED"}[t["pass"]]
@@ -198,6 +243,39 @@ def markdown(report):
         lines.append(f"- {k}: {v}")
     lines += ["", f"![latency percentiles]({report['date']}-latency.svg)", ""]
     return "\n".join(lines)
+
+
+def service_section(runs):
+    """Markdown lines comparing the gateway's service path with its browser path, every round."""
+    rounds = service_rounds(runs)
+    if not rounds:
+        return []
+    lines = ["", "## Service path vs browser path", "",
+             "intercom-gateway only, `GET /intercom/me` at 64 connections with the same wrk settings: the browser",
+             "path on the public listener with the session cookie, the service path on the internal listener (TLS)",
+             "with a service key and `Intercom-Workspace-Id`, proxied with the token the login recorded for that",
+             "workspace. One run of each per round, which goes first alternating; the ratio is service ÷ browser",
+             "in the same round, and the median row takes the median of each column.", "",
+             "| round | first | browser req/s | service req/s | service ÷ browser | browser p99 ms | service p99 ms | errors (browser / service) |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rounds:
+        b, s = r["browser"], r["service"]
+        lines.append(f"| {r['round']} | {r['first']} | {fmt(b['requests_per_s'], 0)} | {fmt(s['requests_per_s'], 0)} | "
+                     f"{fmt(r['ratio'], 3)} | {fmt(b['latency_ms']['99'])} | {fmt(s['latency_ms']['99'])} | "
+                     f"{b['errors']} / {s['errors']} |")
+
+    def med(path, value):
+        return statistics.median(value(r[path]) for r in rounds)
+
+    rps = lambda r: r["requests_per_s"]  # noqa: E731
+    p99 = lambda r: r["latency_ms"]["99"]  # noqa: E731
+    lines.append(f"| **median** | | {fmt(med('browser', rps), 0)} | {fmt(med('service', rps), 0)} | "
+                 f"**{fmt(median_ratio(rounds), 3)}** | {fmt(med('browser', p99))} | {fmt(med('service', p99))} | |")
+    s1k = find(runs, "intercom-gateway", "service-1000")
+    if s1k:
+        lines += ["", f"Service path at 1,000 connections: {fmt(s1k['requests_per_s'], 0)} req/s, "
+                      f"p99 {fmt(s1k['latency_ms']['99'])} ms, {s1k['errors']} errors."]
+    return lines
 
 
 def plot(report, svg_path):
@@ -248,7 +326,8 @@ def main():
     r = sub.add_parser("record")
     r.add_argument("runs")
     r.add_argument("--peer", required=True)
-    r.add_argument("--run", required=True, choices=list(RUN_LABELS))
+    r.add_argument("--run", required=True, choices=list(RUN_LABELS) + list(PAIR_RUNS.values()))
+    r.add_argument("--round", type=int, help="the round of a pair-browser-64 or pair-service-64 run")
     r.add_argument("--connections", type=int, required=True)
     r.add_argument("--wrk-threads", type=int, required=True)
     r.add_argument("--wrk-output", required=True)

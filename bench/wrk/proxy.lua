@@ -1,10 +1,17 @@
--- GET of the URL's path on keep-alive connections, with the Cookie header from BENCH_COOKIE
--- (a logged-in session; empty for nginx-static-token). Any answer other than 2xx is an error.
+-- GET of the URL's path on keep-alive connections. Headers from the environment, each sent only
+-- when set and not empty: Cookie from BENCH_COOKIE (a logged-in session; empty for
+-- nginx-static-token), Authorization from BENCH_AUTHORIZATION and Intercom-Workspace-Id from
+-- BENCH_WORKSPACE (a service on the gateway's internal listener). Any answer other than 2xx is an error.
 package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path
 local report = require("report")
 
-local cookie = os.getenv("BENCH_COOKIE") or ""
-if cookie ~= "" then wrk.headers["Cookie"] = cookie end
+local function header_from_env(name, variable)
+  local value = os.getenv(variable) or ""
+  if value ~= "" then wrk.headers[name] = value end
+end
+header_from_env("Cookie", "BENCH_COOKIE")
+header_from_env("Authorization", "BENCH_AUTHORIZATION")
+header_from_env("Intercom-Workspace-Id", "BENCH_WORKSPACE")
 wrk.headers["Accept"] = "application/json"
 
 local threads = {}
