@@ -47,7 +47,8 @@ std::optional<std::chrono::seconds> WorkspaceRateLimits::hold(std::string_view w
 void WorkspaceRateLimits::observe(std::string_view workspace_id, unsigned status, const http::Headers& headers) {
     if (workspace_id.empty()) return;
     const auto remaining = whole_number(headers.get("X-RateLimit-Remaining"));
-    const bool exhausted = status == 429 || (remaining && *remaining <= 0);
+    // Intercom's own figures decide; a 429 without them means none are left.
+    const bool exhausted = remaining ? *remaining <= 0 : status == 429;
     if (!exhausted) {
         if (exhausted_count_.load(std::memory_order_relaxed) == 0) return;  // the usual case: nothing to forget
         std::lock_guard lock(mutex_);

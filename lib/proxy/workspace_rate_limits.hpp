@@ -32,7 +32,7 @@ public:
     // calls left and its window has not reset; nullopt when a call may go.
     std::optional<std::chrono::seconds> hold(std::string_view workspace_id);
 
-    // Learns from an answer about the workspace: its figures, or a 429.
+    // Learns from an answer about the workspace: its figures, or a 429 that comes without them.
     void observe(std::string_view workspace_id, unsigned status, const http::Headers& upstream_headers);
 
     // The Retry-After for a 429 from Intercom: until its X-RateLimit-Reset, or a whole window

@@ -53,6 +53,11 @@ TEST_F(WorkspaceRateLimitsTest, A429HoldsEvenWithoutFiguresForAWholeWindow) {
     EXPECT_EQ(limits.retry_after(figures("0", 3)), 3s);
 }
 
+TEST_F(WorkspaceRateLimitsTest, A429WhoseFiguresShowCallsLeftDoesNotHoldTheWorkspace) {
+    limits.observe("ws", 429, figures("5", 8));  // some other limit than the workspace's window
+    EXPECT_FALSE(limits.hold("ws"));
+}
+
 TEST_F(WorkspaceRateLimitsTest, NonsenseFiguresAreNotBelieved) {
     limits.observe("ws", 200, figures("0", -5));  // a reset in the past
     EXPECT_FALSE(limits.hold("ws"));
