@@ -267,6 +267,7 @@ std::optional<std::uint16_t> GatewayApp::listen_internal() {
 void GatewayApp::start() {
     if (parts_->cache_tracking) parts_->cache_tracking->start();
     parts_->redis_client.start();
+    parts_->upstream_pool.start_idle_sweep();
     parts_->server.start();
     if (parts_->internal) parts_->internal->server.start();
 }
@@ -278,6 +279,7 @@ void GatewayApp::drain(std::function<void()> stopped) {
     auto one_drained = [this, listeners_left, stopped = std::move(stopped)] {
         if (--*listeners_left > 0) return;
         if (parts_->cache_tracking) parts_->cache_tracking->stop();
+        parts_->upstream_pool.stop_idle_sweep();
         parts_->redis_client.stop();
         stopped();
     };

@@ -1,16 +1,19 @@
 #include "upstream/connection_pool.hpp"
 
 #include "core/wakeup.hpp"
+#include "observability/coroutine_exit.hpp"
 #include "upstream/tls_client_context.hpp"
 #include "upstream/tls_session_cache.hpp"
 #include "upstream/upstream_connection.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -61,6 +64,18 @@ struct ConnectionPool::Impl {
     std::size_t open = 0;      // connections that exist, idle or in use
     TlsSessionCache sessions;  // so new connections resume rather than handshake in full
     PoolStats stats;
+    std::shared_ptr<asio::steady_timer> sweep_timer;  // on its own strand; null while not sweeping
+
+    // Under the lock: the idle connections idle for `idle_timeout` or longer. The oldest are at
+    // the front (release() appends), so the sweep stops at the first fresh one.
+    void take_stale(std::chrono::milliseconds idle_timeout, std::vector<ConnectionPtr>& stale) {
+        std::lock_guard lock(mutex);
+        const auto now = std::chrono::steady_clock::now();
+        while (!idle.empty() && now - idle.front()->idle_since >= idle_timeout) {
+            stale.push_back(std::move(idle.front()));
+            idle.pop_front();
+        }
+    }
 
     static void wake(const std::shared_ptr<Waiter>& waiter) {
         core::Wakeup::wake(std::shared_ptr<core::Wakeup>(waiter, &waiter->wakeup));
@@ -120,13 +135,57 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, std::shared_ptr<a
     impl_->max_connections = std::max<std::size_t>(1, settings_.max_connections);
 }
 
-ConnectionPool::~ConnectionPool() = default;
+ConnectionPool::~ConnectionPool() {
+    stop_idle_sweep();
+}
+
+std::size_t ConnectionPool::close_stale_idle() {
+    std::vector<ConnectionPtr> stale;  // destroyed after the lock: their slots come back through it
+    impl_->take_stale(settings_.idle_timeout, stale);
+    return stale.size();
+}
+
+void ConnectionPool::start_idle_sweep() {
+    auto timer = std::make_shared<asio::steady_timer>(asio::make_strand(impl_->executor));
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (impl_->sweep_timer) return;
+        impl_->sweep_timer = timer;
+    }
+    const auto interval =
+        std::max<std::chrono::milliseconds>(settings_.idle_timeout / 2, std::chrono::milliseconds(50));
+    asio::co_spawn(
+        timer->get_executor(),
+        [pool = std::weak_ptr(impl_), timer, interval,
+         idle_timeout = settings_.idle_timeout]() -> asio::awaitable<void> {
+            for (;;) {
+                timer->expires_after(interval);
+                auto [ec] = co_await timer->async_wait(nothrow);
+                if (ec) co_return;  // stopped
+                auto impl = pool.lock();
+                if (!impl) co_return;
+                std::vector<ConnectionPtr> stale;
+                impl->take_stale(idle_timeout, stale);
+            }
+        },
+        observability::LogCoroutineFailure("upstream pool idle sweep"));
+}
+
+void ConnectionPool::stop_idle_sweep() {
+    std::shared_ptr<asio::steady_timer> timer;
+    {
+        std::lock_guard lock(impl_->mutex);
+        timer = std::move(impl_->sweep_timer);
+    }
+    // The timer is used on its strand only; a cancel from here would race its wait.
+    if (timer) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
+}
 
 namespace {
 
 // The earlier of `deadline` and `timeout` from now.
 std::chrono::steady_clock::time_point within(std::chrono::milliseconds timeout,
-                                            std::chrono::steady_clock::time_point deadline) {
+                                             std::chrono::steady_clock::time_point deadline) {
     return std::min(std::chrono::steady_clock::now() + timeout, deadline);
 }
 

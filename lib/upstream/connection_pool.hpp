@@ -68,6 +68,14 @@ public:
     // Gives back a connection whose last exchange ended cleanly and may carry another.
     void release(ConnectionPtr connection);
 
+    // Closes idle connections once they have been idle for idle_timeout, checking every half of
+    // it, until stop_idle_sweep() (or the pool's end). Without it a stale connection is found only
+    // by the next acquire(), and while no call comes, every idle one keeps its descriptor.
+    void start_idle_sweep();
+    void stop_idle_sweep();
+    // One sweep now; returns how many connections it closed.
+    std::size_t close_stale_idle();
+
     PoolStats stats() const;
     const PoolSettings& settings() const noexcept { return settings_; }
 
