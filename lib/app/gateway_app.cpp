@@ -78,6 +78,20 @@ std::size_t client_connection_cap(const config::GatewayConfig& config) {
     return config.server.max_connections;
 }
 
+// The client connections both listeners share: with the internal listener on, it takes a quarter
+// (services are few and keep their connections) and the public one the rest, so together they
+// never hold more descriptors than the cap was computed for.
+struct ConnectionCaps {
+    std::size_t public_listener;
+    std::size_t internal_listener;
+};
+
+ConnectionCaps split_connection_cap(std::size_t cap, bool internal) {
+    if (!internal) return {cap, 0};
+    const std::size_t for_internal = std::max<std::size_t>(cap / 4, 1);
+    return {std::max<std::size_t>(cap - for_internal, 1), for_internal};
+}
+
 redis::RedisOptions redis_options(const config::GatewayConfig& c) {
     return {.connect_timeout = c.redis.connect_timeout, .command_timeout = c.redis.command_timeout};
 }
@@ -149,6 +163,7 @@ struct GatewayApp::Parts {
         : io(io_),
           listen(c.server.listen),
           max_client_connections(client_connection_cap(c)),
+          connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
           cipher(c.session.encryption_key),
           redis_client(io.get_executor(), c.redis.endpoint, redis_options(c)),
           redis_sessions(redis_client, cipher, random, clock, c.redis.key_prefix, c.session.idle_timeout),
@@ -201,10 +216,10 @@ struct GatewayApp::Parts {
           handler(auth_routes, uninstall_notices, proxy_handler, health, static_files ? &*static_files : nullptr,
                   c.server.max_auth_body_bytes),
           server(io, server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version), handler,
-                 server_limits(c, max_client_connections, threads)) {
+                 server_limits(c, connection_caps.public_listener, threads)) {
         if (c.internal.listen)
-            internal.emplace(io, c, max_client_connections, threads, connections, revocation, upstream_client,
-                             rate_limits, random, health);
+            internal.emplace(io, c, connection_caps.internal_listener, threads, connections, revocation,
+                             upstream_client, rate_limits, random, health);
         if (c.session.cache)
             cache_tracking.emplace(
                 io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
@@ -215,6 +230,7 @@ struct GatewayApp::Parts {
     boost::asio::io_context& io;
     config::HostPort listen;
     std::size_t max_client_connections;
+    ConnectionCaps connection_caps;
     core::SystemRandom random;
     core::SystemClock clock;
     core::DrainSignal drain;

@@ -11,6 +11,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include <rapidjson/document.h>
@@ -137,9 +138,9 @@ TEST_F(InternalServicesTest, AServiceNeverReachesAnotherWorkspaceWhateverTheSpel
     connect("ws_demo1");
     connect(other_workspace);
     for (const std::vector<std::string>& headers : {std::vector<std::string>{other_workspace},
-                                                   {"WS_OTHER"},
-                                                   {"ws_demo1", other_workspace},
-                                                   {other_workspace, "ws_demo1"}}) {
+                                                    {"WS_OTHER"},
+                                                    {"ws_demo1", other_workspace},
+                                                    {other_workspace, "ws_demo1"}}) {
         const auto response = call("GET", "/intercom/me", sync_key, headers);
         EXPECT_TRUE(response.status == 403u || response.status == 400u) << response.status;
         EXPECT_NE(workspace_of_me(response), other_workspace);
@@ -287,8 +288,8 @@ TEST_F(InternalServicesTest, AnUninstallNoticeEndsAWorkspaceOnlyOnceIntercomConf
     auto intercom_side = browser();  // Intercom's server: no cookies, no Origin
     intercom_side.clear_cookies();
     const std::string forged_body = R"({"app_id":"ws_demo1"})";
-    const auto forged = intercom_side.post("/auth/intercom/uninstalled", forged_body,
-                                           {{"Content-Type", "application/json"}});
+    const auto forged =
+        intercom_side.post("/auth/intercom/uninstalled", forged_body, {{"Content-Type", "application/json"}});
     EXPECT_EQ(forged.status, 200u);
     ASSERT_TRUE(gateway().process().wait_for_output("workspace ws_demo1 ignored: Intercom still accepts its token", 5s))
         << gateway().process().output();
@@ -407,6 +408,30 @@ TEST_F(InternalServicesTest, APlainListenerServesOnLoopbackOnly) {
         run_gateway_command({"--check-config", "--config", dir.write_file("public-plain.toml", s.to_toml()).string()});
     EXPECT_FALSE(result.status.success());
     EXPECT_NE(result.output.find("internal.tls"), std::string::npos) << result.output;
+}
+
+TEST_F(InternalServicesTest, TheListenersShareTheConnectionCapAQuarterForServices) {
+    start_gateway([](GatewaySettings& s) {
+        with_services(s);
+        s.set_integer("server", "max_connections", 8);
+    });
+    // The internal listener holds 2 of the 8, the public one the other 6.
+    std::vector<std::unique_ptr<HttpsConnection>> held;
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(std::make_unique<HttpsConnection>(gateway().internal_port(), certificates().ca_file));
+        ASSERT_EQ(held.back()->request("GET", "/healthz").status, 200u);
+    }
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket extra(io);
+    extra.connect({boost::asio::ip::address_v4::loopback(), gateway().internal_port()});
+    char byte;
+    boost::system::error_code ec;
+    boost::asio::read(extra, boost::asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+    for (int i = 0; i < 6; ++i) {
+        held.push_back(std::make_unique<HttpsConnection>(gateway().port(), certificates().ca_file));
+        ASSERT_EQ(held.back()->request("GET", "/healthz").status, 200u) << "public connection " << i;
+    }
 }
 
 TEST(NewServiceKeyTest, PrintsAFreshKeyAndTheHashLineForTheConfig) {
