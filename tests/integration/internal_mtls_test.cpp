@@ -2,11 +2,9 @@
 // internal.client_ca_file every client needs a certificate that CA signed; a service is known by
 // its certificate's URI or DNS name, or by its key, which no certificate overrides; and the
 // configuration rules that come with it.
-#include "gateway_fixture.hpp"
+#include "internal_services_fixture.hpp"
 
-#include "crypto/digest.hpp"
 
-#include <rapidjson/document.h>
 
 #include <gtest/gtest.h>
 
@@ -15,26 +13,16 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* sync_key = "sync-key-0123456789abcdefghijklmnopqrstuvwxyz0";
-constexpr const char* other_workspace = "ws_other";
 constexpr const char* unauthenticated = R"({"error":"unauthenticated"})";
-
-std::string peer_service(const std::string& name, const std::string& peer) {
-    return "[[internal.services]]\nname = \"" + name + "\"\npeer = \"" + peer + "\"\nworkspaces = [\"*\"]\n\n";
-}
-
-std::string key_service(const std::string& name, const std::string& key, const std::string& workspaces) {
-    return "[[internal.services]]\nname = \"" + name + "\"\nkey_sha256 = \"" + crypto::sha256_hex(key) +
-           "\"\nworkspaces = " + workspaces + "\n\n";
-}
 
 // The listener and services every test here starts with: two peers, known by a URI and by a DNS
 // name, and a service known by its key that may act for ws_demo1 only.
 void with_mtls(GatewaySettings& s) {
     s.set("internal", "listen", "127.0.0.1:0");
     s.set("internal", "client_ca_file", test_certificates().ca_file.string());
-    s.append_tables(peer_service("ops", "spiffe://corp/ops"));
-    s.append_tables(peer_service("batch", "batch.localhost"));
-    s.append_tables(key_service("sync", sync_key, R"(["ws_demo1"])"));
+    s.append_tables(peer_service_table("ops", "spiffe://corp/ops"));
+    s.append_tables(peer_service_table("batch", "batch.localhost"));
+    s.append_tables(key_service_table("sync", sync_key, R"(["ws_demo1"])"));
 }
 
 ClientCertificate certificate_for(const std::string& name,
@@ -42,30 +30,11 @@ ClientCertificate certificate_for(const std::string& name,
     return client_certificate({name}, issuer);
 }
 
-// The app.id_code in a /me answer.
-std::string workspace_of_me(const HttpResponse& response) {
-    rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("app") || !doc["app"].IsObject() ||
-        !doc["app"].HasMember("id_code"))
-        return "(not a /me answer: " + response.body + ")";
-    return doc["app"]["id_code"].GetString();
-}
-
-class InternalMtlsTest : public GatewayTest {
+class InternalMtlsTest : public InternalListenerTest {
 protected:
-    std::vector<MockWorkspace> mock_workspaces() const override { return {{other_workspace, "Other Co"}}; }
-
     void SetUp() override {
         GatewayTest::SetUp();
         start_gateway(with_mtls);
-    }
-
-    // A browser logged in to `workspace` (which the login connects).
-    void connect(const std::string& workspace) {
-        mock().authorize_workspace(workspace);
-        auto client = browser();
-        login(client);
     }
 
     static ConnectionOptions presenting(std::optional<ClientCertificate> certificate) {
@@ -249,7 +218,7 @@ TEST_F(InternalMtlsConfigTest, APeerWithoutAClientCaIsRefusedNamingTheService) {
 
     const auto result = check(write_config([](GatewaySettings& s) {
         s.set("internal", "listen", "127.0.0.1:0");
-        s.append_tables(peer_service("ops", "spiffe://corp/ops"));
+        s.append_tables(peer_service_table("ops", "spiffe://corp/ops"));
     }));
     EXPECT_FALSE(result.status.success()) << result.output;
     EXPECT_NE(result.output.find("internal.services[0].peer"), std::string::npos) << result.output;

@@ -1,7 +1,7 @@
 // Internal services calling Intercom through the gateway's internal listener, over real TLS with
 // real Redis and mock-intercom: who may call, for which workspace, what reaches Intercom, the
 // admin routes, and how revocation and disconnection end a workspace everywhere.
-#include "gateway_fixture.hpp"
+#include "internal_services_fixture.hpp"
 
 #include "crypto/digest.hpp"
 #include "support/eventually.hpp"
@@ -28,47 +28,18 @@ using namespace std::chrono_literals;
 constexpr const char* sync_key = "sync-key-0123456789abcdefghijklmnopqrstuvwxyz0";
 constexpr const char* all_key = "all-key-0123456789abcdefghijklmnopqrstuvwxyz01";
 constexpr const char* admin_key = "adm-key-0123456789abcdefghijklmnopqrstuvwxyz01";
-constexpr const char* other_workspace = "ws_other";
-
-std::string service_table(const std::string& name, const std::string& key, const std::string& workspaces,
-                          const std::string& allow, bool admin) {
-    return "[[internal.services]]\nname = \"" + name + "\"\nkey_sha256 = \"" + crypto::sha256_hex(key) +
-           "\"\nworkspaces = " + workspaces + "\nallow = " + allow + "\nadmin = " + (admin ? "true" : "false") + "\n\n";
-}
-
-// The app.id_code in a /me answer.
-std::string workspace_of_me(const HttpResponse& response) {
-    rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
-    if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("app") || !doc["app"].IsObject() ||
-        !doc["app"].HasMember("id_code"))
-        return "(not a /me answer: " + response.body + ")";
-    return doc["app"]["id_code"].GetString();
-}
-
-class InternalServicesTest : public GatewayTest {
+class InternalServicesTest : public InternalListenerTest {
 protected:
-    std::vector<MockWorkspace> mock_workspaces() const override { return {{other_workspace, "Other Co"}}; }
-
     static void with_services(GatewaySettings& s) {
         s.set("internal", "listen", "127.0.0.1:0");
-        s.append_tables(
-            service_table("sync", sync_key, R"(["ws_demo1"])", R"(["GET /me", "GET /contacts/**"])", false));
-        s.append_tables(service_table("all", all_key, R"(["*"])", "[]", false));
-        s.append_tables(service_table("admin", admin_key, R"(["*"])", "[]", true));
+        s.append_tables(key_service_table("sync", sync_key, R"(["ws_demo1"])", R"(["GET /me", "GET /contacts/**"])"));
+        s.append_tables(key_service_table("all", all_key, R"(["*"])"));
+        s.append_tables(key_service_table("admin", admin_key, R"(["*"])", "[]", true));
     }
 
     void SetUp() override {
         GatewayTest::SetUp();
         start_gateway(with_services);
-    }
-
-    // A browser logged in to `workspace` (which the login connects).
-    TestClient connect(const std::string& workspace) {
-        mock().authorize_workspace(workspace);
-        auto client = browser();
-        login(client);
-        return client;
     }
 
     static HttpResponse call_on(std::uint16_t port, const std::filesystem::path& ca, const std::string& method,
