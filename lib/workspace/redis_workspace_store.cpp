@@ -119,10 +119,11 @@ void RedisWorkspaceStore::note_use(std::string_view workspace_id) {
     const auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(use_mutex_);
-        auto [it, first] = use_written_.try_emplace(std::string(workspace_id), now);
-        if (!first) {
+        if (auto it = use_written_.find(workspace_id); it != use_written_.end()) {
             if (now - it->second < use_note_interval) return;
             it->second = now;
+        } else {
+            use_written_.emplace(std::string(workspace_id), now);
         }
     }
     auto write = [](redis::RedisClient& redis, std::string key, std::string value) -> asio::awaitable<void> {

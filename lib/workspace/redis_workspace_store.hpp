@@ -12,8 +12,10 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace icg::core {
@@ -54,8 +56,13 @@ private:
     core::Random& random_;
     const core::Clock& clock_;
     std::string key_prefix_;
+    // Looked up by string_view on every service call: no key is built unless a workspace is new.
+    struct IdHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+    };
     std::mutex use_mutex_;
-    std::unordered_map<std::string, std::chrono::steady_clock::time_point> use_written_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point, IdHash, std::equal_to<>> use_written_;
 };
 
 }  // namespace icg::workspace
