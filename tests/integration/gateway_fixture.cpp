@@ -77,6 +77,24 @@ Gateway& GatewayTest::start_gateway(const std::function<void(GatewaySettings&)>&
     return *gateway_;
 }
 
+std::unique_ptr<Gateway> GatewayTest::start_replica(const TempDir& replica_dir,
+                                                    const std::function<void(GatewaySettings&)>& customize) {
+    for (int attempt = 1;; ++attempt) {
+        auto s = settings();
+        if (customize) customize(s);
+        s.set_integer("server", "threads", 1);
+        const auto port = free_port();
+        s.set("server", "listen", "127.0.0.1:" + std::to_string(port));
+        s.set("server", "public_url", "https://localhost:" + std::to_string(port));
+        try {
+            return std::make_unique<Gateway>(replica_dir, s);
+        } catch (const std::runtime_error&) {
+            // Another process took the port between free_port() and the bind: pick another.
+            if (attempt >= 3) throw;
+        }
+    }
+}
+
 Gateway& GatewayTest::gateway() {
     if (!gateway_) start_gateway();
     return *gateway_;

@@ -48,6 +48,9 @@ protected:
     Gateway& start_gateway(const std::function<void(GatewaySettings&)>& customize = {},
                            const Environment& environment = {}, bool wait_until_ready = true);
     Gateway& gateway();  // started with the defaults on first use
+    // A second gateway process (a replica) sharing this test's Redis, key prefix and keys, on a
+    // port of its own, with one thread (the first runs two), its files in `dir`.
+    std::unique_ptr<Gateway> start_replica(const TempDir& dir, const std::function<void(GatewaySettings&)>& customize);
     void stop_gateway();
 
     TestClient browser() { return TestClient(gateway().port(), certificates().ca_file); }

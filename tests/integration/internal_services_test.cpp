@@ -5,7 +5,6 @@
 
 #include "crypto/digest.hpp"
 #include "support/eventually.hpp"
-#include "support/ports.hpp"
 #include "support/time_scale.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -437,19 +436,7 @@ protected:
     }
 
     Gateway& start_second() {
-        for (int attempt = 1; !second_; ++attempt) {
-            auto s = settings();
-            with_services(s);
-            s.set_integer("server", "threads", 1);
-            const auto port = free_port();
-            s.set("server", "listen", "127.0.0.1:" + std::to_string(port));
-            s.set("server", "public_url", "https://localhost:" + std::to_string(port));
-            try {
-                second_ = std::make_unique<Gateway>(second_dir_, s);
-            } catch (const std::runtime_error&) {
-                if (attempt >= 3) throw;
-            }
-        }
+        second_ = start_replica(second_dir_, with_services);
         EXPECT_TRUE(second_->process().wait_for_output("cache on (session, workspace)", 10s))
             << second_->process().output();
         return *second_;

@@ -5,7 +5,6 @@
 #include "support/time_scale.hpp"
 
 #include "support/eventually.hpp"
-#include "support/ports.hpp"
 
 #include <chrono>
 #include <string>
@@ -34,19 +33,7 @@ protected:
     void start_both(const std::function<void(GatewaySettings&)>& customize = {}) {
         start_gateway(customize);
         ASSERT_TRUE(gateway().process().wait_for_output("cache on (session", 10s)) << gateway().process().output();
-        for (int attempt = 1; !second_; ++attempt) {
-            auto s = settings();
-            if (customize) customize(s);
-            s.set_integer("server", "threads", 1);  // the first runs two threads, this one one
-            const auto port = free_port();
-            s.set("server", "listen", "127.0.0.1:" + std::to_string(port));
-            s.set("server", "public_url", "https://localhost:" + std::to_string(port));
-            try {
-                second_ = std::make_unique<Gateway>(second_dir_, s);
-            } catch (const std::runtime_error&) {
-                if (attempt >= 3) throw;
-            }
-        }
+        second_ = start_replica(second_dir_, customize);
         ASSERT_TRUE(second_->process().wait_for_output("cache on (session", 10s)) << second_->process().output();
     }
 
