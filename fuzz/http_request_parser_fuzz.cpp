@@ -9,6 +9,7 @@
 //          bits 4-5: body limit 64 << 2n bytes; bit 6: no body limit
 #include "fuzz_check.hpp"
 #include "http/message_parser.hpp"
+#include "two_reads.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
@@ -87,53 +88,7 @@ Outcome parse(std::string_view wire, const Options& options) {
         out.chunked = parser.chunked();
         if (const auto length = parser.content_length()) out.content_length = *length;
     };
-    std::string pending;  // received and not yet consumed, as in a read buffer
-    std::size_t received = 0;
-    std::size_t consumed = 0;
-    const std::size_t reads[2] = {options.split, wire.size()};
-    for (const std::size_t upto : reads) {
-        // A read gives the parser more bytes, never the same ones again: Beast asserts on that.
-        if (upto == received && received != 0) continue;
-        pending.append(wire.substr(received, upto - received));
-        received = upto;
-        for (int round = 0; !parser.is_done(); ++round) {
-            FUZZ_CHECK(round < 100000);
-            // An exact-size copy, so ASan reports any read past what arrived.
-            const std::unique_ptr<char[]> bytes(new char[pending.size()]);
-            std::memcpy(bytes.get(), pending.data(), pending.size());
-            error_code ec;
-            const std::size_t n = parser.put(boost::asio::buffer(bytes.get(), pending.size()), ec);
-            FUZZ_CHECK(n <= pending.size());
-            pending.erase(0, n);
-            consumed += n;
-            if (options.piece != 0) {
-                FUZZ_CHECK(parser.body_filled() <= piece.size());
-                out.body.append(piece.data(), parser.body_filled());
-                parser.body_into(piece);
-            }
-            if (parser.is_header_done() && !out.header_done) {
-                out.header_done = true;
-                out.head_bytes = consumed;
-                capture_head();
-            }
-            if (ec == bhttp::error::need_buffer) continue;
-            if (ec == bhttp::error::need_more) break;
-            if (ec) {
-                out.ec = ec;
-                if (out.header_done) out.keep_alive = parser.keep_alive();
-                return out;
-            }
-            if (n == 0) break;  // nothing more to take from what arrived
-        }
-    }
-    if (!parser.is_done() && parser.got_some()) {
-        error_code ec;
-        parser.put_eof(ec);  // the client closed the connection
-        out.ec = ec;
-    }
-    out.done = parser.is_done();
-    // At the end: a Connection field among chunked trailer fields still counts (as in Beast).
-    if (out.header_done) out.keep_alive = parser.keep_alive();
+    feed_in_two_reads(parser, wire, options.split, piece, out, capture_head);
     return out;
 }
 

@@ -7,6 +7,7 @@
 //   the remaining lines are header fields "Name: value", used both as the browser's request
 //   headers and as Intercom's response headers.
 #include "fuzz_check.hpp"
+#include "fuzz_text.hpp"
 #include "http/message.hpp"
 #include "proxy/allow_list.hpp"
 #include "proxy/header_rules.hpp"
@@ -24,27 +25,11 @@
 
 namespace {
 
+using fuzz_text::hex_value;
+using fuzz_text::split;
 using icg::http::Headers;
 using icg::http::iequals;
 using icg::proxy::AllowList;
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> out;
-    while (true) {
-        const auto at = text.find(separator);
-        out.push_back(text.substr(0, at));
-        if (at == std::string_view::npos) break;
-        text.remove_prefix(at + 1);
-    }
-    return out;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // A segment as a server would see it after decoding once (invalid escapes stay as they are).
 std::string decode_once(std::string_view segment) {

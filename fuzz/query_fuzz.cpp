@@ -6,6 +6,7 @@
 //   key=value lines  encoded (every byte outside the unreserved set as %XX), joined with '&',
 //                    then each key read back: its value when it appears once, nullopt when twice
 #include "fuzz_check.hpp"
+#include "fuzz_text.hpp"
 #include "http/query.hpp"
 
 #include <algorithm>
@@ -21,18 +22,8 @@
 
 namespace {
 
+using fuzz_text::split;
 using icg::http::query_param;
-
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> out;
-    while (true) {
-        const auto at = text.find(separator);
-        out.push_back(text.substr(0, at));
-        if (at == std::string_view::npos) break;
-        text.remove_prefix(at + 1);
-    }
-    return out;
-}
 
 bool unreserved(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||

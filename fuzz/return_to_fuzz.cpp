@@ -4,6 +4,7 @@
 // Input: the (already once percent-decoded) return_to value.
 #include "auth/return_to.hpp"
 #include "fuzz_check.hpp"
+#include "fuzz_text.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -14,18 +15,12 @@
 
 namespace {
 
+using fuzz_text::hex_value;
 using icg::auth::safe_return_to;
 
 // A browser would read "//host" or "/\host" as another origin.
 bool names_another_origin(std::string_view path) {
     return path.size() >= 2 && path[0] == '/' && (path[1] == '/' || path[1] == '\\');
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // One more percent-decoding of the path part (before '?'); nullopt when an escape is malformed.
