@@ -15,7 +15,7 @@
 namespace icg::soak {
 namespace {
 
-constexpr const char* kEstablished = "01";  // TCP_ESTABLISHED in /proc/net/tcp's "st" column
+constexpr unsigned long tcp_established = 1;  // TCP_ESTABLISHED in /proc/net/tcp's "st" column
 
 // VmRSS and RssAnon ("VmRSS:  123 kB"); nullopt when the process is gone.
 std::optional<std::pair<long, long>> resident_kib(pid_t pid) {
@@ -46,26 +46,50 @@ std::optional<long> descriptors(pid_t pid, std::unordered_set<unsigned long>& so
     return count;
 }
 
-// The process's sockets in /proc/<pid>/net/tcp (its network namespace's IPv4 table, both ends of
-// every loopback connection) with the upstream port as their remote end: ESTABLISHED, and not.
-std::pair<long, long> upstream_connections(pid_t pid, std::uint16_t port,
-                                           const std::unordered_set<unsigned long>& inodes) {
+// One row of /proc/<pid>/net/tcp (its network namespace's IPv4 table): addresses as hex
+// "ADDR:PORT", the state as a hex code.
+struct TcpRow {
+    std::string local;
+    std::string remote;
+    unsigned long state = 0;
+    std::string state_code;  // as the table writes it, for states without a name
+    unsigned long inode = 0;
+};
+
+// Calls `row` for each socket of the table whose inode is one of `inodes` (the process's own).
+void for_each_own_tcp_row(pid_t pid, const std::unordered_set<unsigned long>& inodes,
+                          const std::function<void(const TcpRow&)>& row) {
     std::ifstream table("/proc/" + std::to_string(pid) + "/net/tcp");
     std::string line;
     std::getline(table, line);  // the column titles
-    long established = 0, other = 0;
     while (std::getline(table, line)) {
         // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
         std::istringstream fields(line);
-        std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout;
-        unsigned long inode = 0;
-        if (!(fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
+        std::string sl, state, queues, timer, retransmits, uid, timeout;
+        TcpRow r;
+        if (!(fields >> sl >> r.local >> r.remote >> state >> queues >> timer >> retransmits >> uid >> timeout >>
+              r.inode))
             continue;
-        const auto colon = remote.find(':');
-        if (colon == std::string::npos) continue;
-        if (std::strtoul(remote.c_str() + colon + 1, nullptr, 16) != port || !inodes.contains(inode)) continue;
-        ++(state == kEstablished ? established : other);
+        if (!inodes.contains(r.inode)) continue;
+        r.state = std::strtoul(state.c_str(), nullptr, 16);
+        r.state_code = state;
+        row(r);
     }
+}
+
+unsigned long port_of(const std::string& address) {
+    const auto colon = address.find(':');
+    return colon == std::string::npos ? 0UL : std::strtoul(address.c_str() + colon + 1, nullptr, 16);
+}
+
+// The process's sockets with the upstream port as their remote end (both ends of every loopback
+// connection are in the table): ESTABLISHED, and not.
+std::pair<long, long> upstream_connections(pid_t pid, std::uint16_t port,
+                                           const std::unordered_set<unsigned long>& inodes) {
+    long established = 0, other = 0;
+    for_each_own_tcp_row(pid, inodes, [&](const TcpRow& r) {
+        if (port_of(r.remote) == port) ++(r.state == tcp_established ? established : other);
+    });
     return {established, other};
 }
 
@@ -111,33 +135,19 @@ std::map<std::string, long> tcp_sockets(pid_t pid, std::uint16_t own_port, std::
     std::unordered_set<unsigned long> inodes;
     if (!descriptors(pid, inodes)) return {};
     std::map<std::string, long> out;
-    std::ifstream table("/proc/" + std::to_string(pid) + "/net/tcp");
-    std::string line;
-    std::getline(table, line);
-    while (std::getline(table, line)) {
-        std::istringstream fields(line);
-        std::string sl, local, remote, state, queues, timer, retransmits, uid, timeout;
-        unsigned long inode = 0;
-        if (!(fields >> sl >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode))
-            continue;
-        if (!inodes.contains(inode)) continue;
-        const auto port_of = [](const std::string& address) {
-            const auto colon = address.find(':');
-            return colon == std::string::npos ? 0UL : std::strtoul(address.c_str() + colon + 1, nullptr, 16);
-        };
-        const unsigned long code = std::strtoul(state.c_str(), nullptr, 16);
-        const std::string state_name = code < kStates.size() ? kStates[code] : state;
+    for_each_own_tcp_row(pid, inodes, [&](const TcpRow& r) {
+        const std::string state_name = r.state < kStates.size() ? kStates[r.state] : r.state_code;
         std::string peer = "other";
         if (state_name == "LISTEN")
             peer = "listen";
-        else if (port_of(local) == own_port)
+        else if (port_of(r.local) == own_port)
             peer = "client";
-        else if (port_of(remote) == redis_port)
+        else if (port_of(r.remote) == redis_port)
             peer = "redis";
-        else if (port_of(remote) == upstream_port)
+        else if (port_of(r.remote) == upstream_port)
             peer = "upstream";
         ++out[peer + " " + state_name];
-    }
+    });
     return out;
 }
 
