@@ -1,6 +1,7 @@
 // intercom-gateway: reads the command line and the configuration, hands them to the composition
 // root (app::GatewayApp), and runs the event loop, its threads and the signals.
 #include "app/gateway_app.hpp"
+#include "app/startup_checks.hpp"
 #include "config/config_loader.hpp"
 #include "core/process_hardening.hpp"
 #include "core/random.hpp"
@@ -30,7 +31,9 @@ constexpr const char* usage =
     "and gives the browser only an HttpOnly session cookie.\n"
     "\n"
     "  --config FILE    TOML configuration (see conf/gateway.example.toml)\n"
-    "  --check-config   validate the configuration, print it with secrets hidden, and exit\n"
+    "  --check-config   check the configuration as start-up would (TLS pairs, CA files, every rule),\n"
+    "                   print every key with its value and where it came from (secrets hidden),\n"
+    "                   report every problem, and exit\n"
     "  --new-service-key\n"
     "                   print a fresh key for an internal service, and the key_sha256 line\n"
     "                   for its [[internal.services]] entry\n"
@@ -75,10 +78,13 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         }
         if (arg == "--check-config") {
             options.check_only = true;
-        } else if (arg == "--config" && i + 1 < argc) {
-            options.config_file = argv[++i];
-        } else if (arg.starts_with("--config=")) {
-            options.config_file = arg.substr(9);
+        } else if (arg == "--config" || arg.starts_with("--config=")) {
+            options.config_file = arg == "--config" ? (i + 1 < argc ? argv[++i] : "") : arg.substr(9);
+            if (options.config_file.empty() || options.config_file.starts_with("--")) {
+                std::cerr << "intercom-gateway: --config needs a file path (--config FILE)\n";
+                exit_code = 2;
+                return std::nullopt;
+            }
         } else {
             std::cerr << "intercom-gateway: unknown argument '" << arg << "' (try --help)\n";
             exit_code = 2;
@@ -132,6 +138,28 @@ int run(const icg::config::GatewayConfig& config) {
     return 0;
 }
 
+// Every error on its own line; a count when there are several.
+void print_errors(const std::vector<std::string>& errors) {
+    for (const auto& error : errors) std::cerr << "intercom-gateway: " << error << "\n";
+    if (errors.size() > 1) std::cerr << "intercom-gateway: " << errors.size() << " problems in the configuration\n";
+}
+
+// --check-config: everything start-up does short of listening, with every problem reported.
+int check_configuration(const std::string& config_file, icg::config::Environment& environment) {
+    auto check = icg::config::check_config(config_file, environment);
+    icg::config::wipe_secret_environment(environment);
+    auto errors = check.errors;
+    for (auto& problem : icg::app::check_startup(check.config, check.keys_with_errors))
+        errors.push_back(std::move(problem));
+    std::cout << icg::config::describe(check) << std::flush;
+    if (!errors.empty()) {
+        print_errors(errors);
+        return 1;
+    }
+    std::cout << "configuration OK\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,14 +169,16 @@ int main(int argc, char** argv) {
     // Before any secret is read: no core dumps, no ptrace by other processes of the same user.
     if (!icg::core::make_process_undumpable())
         std::cerr << "intercom-gateway: warning: could not mark the process non-dumpable\n";
+    auto environment = icg::config::process_environment();
+    if (options->check_only) return check_configuration(options->config_file, environment);
     try {
-        auto config = icg::config::load_config(options->config_file, icg::config::process_environment());
-        icg::config::wipe_secret_environment();
-        if (options->check_only) {
-            std::cout << icg::config::describe(config) << "configuration OK\n";
-            return 0;
+        auto check = icg::config::check_config(options->config_file, environment);
+        icg::config::wipe_secret_environment(environment);
+        if (!check.errors.empty()) {
+            print_errors(check.errors);
+            return 1;
         }
-        return run(config);
+        return run(check.config);
     } catch (const std::exception& e) {
         std::cerr << "intercom-gateway: " << e.what() << "\n";
         return 1;

@@ -3,6 +3,7 @@
 #include "app/gateway_handler.hpp"
 #include "app/health_routes.hpp"
 #include "app/internal_handler.hpp"
+#include "app/startup_checks.hpp"
 #include "app/static_files.hpp"
 #include "app/workspace_admin_routes.hpp"
 #include "auth/auth_routes.hpp"
@@ -38,8 +39,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <atomic>
 #include <optional>
@@ -48,35 +47,6 @@
 
 namespace icg::app {
 namespace {
-
-// Descriptors a process needs besides client connections: upstream and Redis connections, files,
-// the listener, logs.
-constexpr std::size_t reserved_descriptors = 256;
-
-// The client connection cap: the configured one, or what the descriptor limit (raised to its hard
-// maximum first) leaves room for. A configured cap the limit cannot hold stops start-up.
-std::size_t client_connection_cap(const config::GatewayConfig& config) {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        ::setrlimit(RLIMIT_NOFILE, &limit);
-        ::getrlimit(RLIMIT_NOFILE, &limit);
-    }
-    const std::size_t needed_besides = reserved_descriptors + config.proxy.max_connections;
-    const std::size_t descriptors = limit.rlim_cur == RLIM_INFINITY ? 1'000'000 : limit.rlim_cur;
-    const std::size_t room = descriptors > needed_besides ? descriptors - needed_besides : 0;
-    if (config.server.max_connections == 0) {
-        if (room < 16)
-            throw std::runtime_error("server.max_connections: the descriptor limit (" + std::to_string(descriptors) +
-                                     ", ulimit -n) leaves no room for client connections");
-        return std::min<std::size_t>(room, 10'000);
-    }
-    if (config.server.max_connections > room)
-        throw std::runtime_error("server.max_connections: " + std::to_string(config.server.max_connections) +
-                                 " connections need more descriptors than the limit of " + std::to_string(descriptors) +
-                                 " (ulimit -n) leaves room for (" + std::to_string(room) + ")");
-    return config.server.max_connections;
-}
 
 // The client connections both listeners share: with the internal listener on, it takes a quarter
 // (services are few and keep their connections) and the public one the rest, so together they

@@ -1,5 +1,6 @@
 #include "config/config_loader.hpp"
 
+#include "config/config_keys.hpp"
 #include "core/base64.hpp"
 #include "proxy/allow_list.hpp"
 #include "redis/redis_url.hpp"
@@ -12,188 +13,227 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <map>
+#include <memory>
 #include <sstream>
+
+extern char** environ;
 
 namespace icg::config {
 namespace {
 
-// `tables` is an array of tables ([[section.name]]): read from the document tree, never from the
-// environment, whose flat variables cannot spell it.
-enum class Kind { text, secret, integer, duration, boolean, list, tables };
+std::string printable(std::string text) {
+    for (char& c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return text;
+}
 
-struct KeySpec {
-    const char* section;
-    const char* name;
-    Kind kind;
+// Every problem found, one line each; a key that had one is remembered so that rules built on it
+// stay quiet instead of adding a second, misleading line.
+class Problems {
+public:
+    explicit Problems(ConfigCheck& check) : check_(check) {}
+
+    void add(const std::string& key, const std::string& what) {
+        std::string line = key + ": " + what;
+        // Names come from the file and may hold anything; an error stays one printable line.
+        check_.errors.push_back(printable(std::move(line)));
+        check_.keys_with_errors.insert(key);
+    }
+
+    // A key whose value could not be read, reported under another name (its _FILE variable).
+    void mark(const std::string& key) { check_.keys_with_errors.insert(key); }
+
+    bool any(std::initializer_list<std::string_view> keys) const {
+        return std::any_of(keys.begin(), keys.end(),
+                           [this](std::string_view key) { return check_.keys_with_errors.contains(std::string(key)); });
+    }
+
+private:
+    ConfigCheck& check_;
 };
 
-// Every key the gateway knows; anything else in the file is a typo and stops start-up.
-constexpr KeySpec known_keys[] = {
-    {"server", "listen", Kind::text},
-    {"server", "public_url", Kind::text},
-    {"server", "static_dir", Kind::text},
-    {"server", "threads", Kind::integer},
-    {"server", "read_timeout", Kind::duration},
-    {"server", "idle_timeout", Kind::duration},
-    {"server", "max_connections", Kind::integer},
-    {"server", "handshake_timeout", Kind::duration},
-    {"server", "max_header_bytes", Kind::integer},
-    {"server", "max_auth_body_bytes", Kind::integer},
-    {"server", "access_log", Kind::boolean},
-    {"tls", "cert_file", Kind::text},
-    {"tls", "key_file", Kind::text},
-    {"tls", "min_version", Kind::text},
-    {"redis", "url", Kind::secret},
-    {"redis", "connect_timeout", Kind::duration},
-    {"redis", "command_timeout", Kind::duration},
-    {"redis", "key_prefix", Kind::text},
-    {"intercom", "client_id", Kind::text},
-    {"intercom", "client_secret", Kind::secret},
-    {"intercom", "authorize_url", Kind::text},
-    {"intercom", "token_url", Kind::text},
-    {"intercom", "api_base", Kind::text},
-    {"intercom", "ca_file", Kind::text},
-    {"intercom", "timeout", Kind::duration},
-    {"intercom", "api_version", Kind::text},
-    {"proxy", "allow", Kind::list},
-    {"proxy", "connect_timeout", Kind::duration},
-    {"proxy", "handshake_timeout", Kind::duration},
-    {"proxy", "response_timeout", Kind::duration},
-    {"proxy", "idle_body_timeout", Kind::duration},
-    {"proxy", "pool_size", Kind::integer},
-    {"proxy", "max_connections", Kind::integer},
-    {"proxy", "pool_idle_timeout", Kind::duration},
-    {"proxy", "max_in_flight_per_session", Kind::integer},
-    {"session", "encryption_key", Kind::secret},
-    {"session", "idle_timeout", Kind::duration},
-    {"session", "absolute_timeout", Kind::duration},
-    {"session", "cookie_name", Kind::text},
-    {"session", "login_timeout", Kind::duration},
-    {"session", "max_pending_logins_per_browser", Kind::integer},
-    {"session", "max_pending_logins_per_address", Kind::integer},
-    {"session", "cache", Kind::boolean},
-    {"session", "cache_ttl", Kind::duration},
-    {"session", "cache_max_entries", Kind::integer},
-    {"internal", "listen", Kind::text},
-    {"internal", "tls", Kind::boolean},
-    {"internal", "client_ca_file", Kind::text},
-    {"internal", "services", Kind::tables},
+struct RawValue {
+    std::string text;  // lists: one item per line
+    Origin origin = Origin::file;
+    std::string source;
 };
 
-std::string full_name(const KeySpec& k) {
-    return std::string(k.section) + "." + k.name;
-}
-
-std::string env_name(const KeySpec& k) {
-    std::string out = "GATEWAY_";
-    for (const char* p : {k.section, "_", k.name})
-        for (; *p; ++p) out += char(std::toupper(static_cast<unsigned char>(*p)));
-    return out;
-}
-
-[[noreturn]] void fail(const std::string& key, const std::string& what) {
-    throw ConfigError(key + ": " + what);
-}
-
-// Raw values as text, after the file and the environment; typed conversion comes after.
-using RawValues = std::map<std::string, std::string>;
+using RawValues = std::map<std::string, RawValue>;
 
 // What the file and the environment say, before typing: scalar keys as text (the environment
 // overrides those), and the document tree for structured keys.
 struct ConfigSource {
     RawValues raw;
     toml::table document;
+    ~ConfigSource() {
+        for (auto& [key, value] : raw) std::fill(value.text.begin(), value.text.end(), '\0');
+    }
 };
 
-void read_file(const std::string& path, ConfigSource& source) {
-    auto& raw = source.raw;
-    toml::table& root = source.document;
+std::string known_section_list() {
+    std::string out;
+    for (const auto section : known_sections()) out += (out.empty() ? "" : ", ") + std::string(section);
+    return out;
+}
+
+void read_file(const std::string& path, ConfigSource& source, Problems& problems) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        problems.add(path, "configuration file not found");
+        return;
+    }
+    if (std::filesystem::is_directory(path, ec)) {
+        problems.add(path, "is a directory, not a configuration file");
+        return;
+    }
+    if (std::ifstream probe(path); !probe) {
+        problems.add(path, std::string("configuration file cannot be read: ") + std::strerror(errno));
+        return;
+    }
     try {
-        root = toml::parse_file(path);
+        source.document = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
         std::ostringstream msg;
-        msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-        throw ConfigError(msg.str());
+        msg << path << ":" << e.source().begin.line << ":" << e.source().begin.column;
+        problems.add(msg.str(), std::string(e.description()));
+        return;
     }
-    for (const auto& [section, node] : root) {
+    for (const auto& [section, node] : source.document) {
+        const std::string section_name(section.str());
         const auto* table = node.as_table();
-        if (!table) fail(std::string(section.str()), "expected a [section]");
+        const auto& sections = known_sections();
+        if (std::find(sections.begin(), sections.end(), section_name) == sections.end()) {
+            problems.add("[" + section_name + "]", "unknown section in " + path + " (known: " + known_section_list() + ")");
+            continue;
+        }
+        if (!table) {
+            problems.add(section_name, "expected a [section]");
+            continue;
+        }
         for (const auto& [name, value] : *table) {
-            const std::string key = std::string(section.str()) + "." + std::string(name.str());
-            const auto spec = std::find_if(std::begin(known_keys), std::end(known_keys),
-                                           [&](const KeySpec& k) { return full_name(k) == key; });
-            if (spec == std::end(known_keys)) fail(key, "unknown key in " + path);
-            if (spec->kind == Kind::tables) {
+            const std::string key = section_name + "." + std::string(name.str());
+            const KeySpec* spec = find_key(section_name, name.str());
+            if (!spec) {
+                problems.add(key, "unknown key in " + path);
+                continue;
+            }
+            RawValue raw{.text = {}, .origin = Origin::file, .source = path};
+            if (spec->kind == KeyKind::tables) {
                 const auto* array = value.as_array();
                 if (!array || !array->is_array_of_tables())
-                    fail(key, "must be an array of tables, written [[" + key + "]]");
-            } else if (spec->kind == Kind::list) {
+                    problems.add(key, "must be an array of tables, written [[" + key + "]]");
+                continue;
+            } else if (spec->kind == KeyKind::list) {
                 // Lists are kept one item per line; the environment spells them comma-separated.
                 const auto* array = value.as_array();
-                if (!array) fail(key, "must be an array of strings, e.g. [\"GET /me\"]");
-                std::string joined;
+                if (!array) {
+                    problems.add(key, "must be an array of strings, e.g. [\"GET /me\"]");
+                    continue;
+                }
+                bool all_strings = true;
                 for (const auto& item : *array) {
                     const auto* text = item.as_string();
-                    if (!text) fail(key, "must be an array of strings");
-                    joined += text->get() + "\n";
+                    if (!text) all_strings = false;
+                    else raw.text += text->get() + "\n";
                 }
-                raw[key] = joined;
+                if (!all_strings) {
+                    problems.add(key, "must be an array of strings");
+                    continue;
+                }
             } else if (const auto* s = value.as_string())
-                raw[key] = s->get();
+                raw.text = s->get();
             else if (const auto* i = value.as_integer())
-                raw[key] = std::to_string(i->get());
+                raw.text = std::to_string(i->get());
             else if (const auto* b = value.as_boolean())
-                raw[key] = b->get() ? "true" : "false";
-            else
-                fail(key, "must be a string, an integer or a boolean");
+                raw.text = b->get() ? "true" : "false";
+            else {
+                problems.add(key, "must be a string, an integer or a boolean");
+                continue;
+            }
+            source.raw[key] = std::move(raw);
         }
     }
 }
 
-std::string read_secret_file(const std::string& var, const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) fail(var, "cannot read the file it names");
-    std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// nullopt, with the problem added, when the file cannot be read; the path names no secret.
+std::optional<std::string> read_secret_file(const std::string& var, const std::string& path, Problems& problems) {
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) {
+        problems.add(var, "cannot read " + path + ": " + std::strerror(errno));
+        return std::nullopt;
+    }
+    std::string value;
+    char buffer[4096];
+    while (const auto n = std::fread(buffer, 1, sizeof buffer, file.get())) value.append(buffer, n);
+    std::fill(std::begin(buffer), std::end(buffer), '\0');
+    if (std::ferror(file.get())) {
+        problems.add(var, "cannot read " + path + ": " + std::strerror(errno));
+        std::fill(value.begin(), value.end(), '\0');
+        return std::nullopt;
+    }
     // Mounted secrets usually end with a newline that is not part of the value.
     while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
     return value;
 }
 
-void apply_environment(const EnvLookup& env, RawValues& raw) {
-    for (const auto& k : known_keys) {
-        if (k.kind == Kind::tables) continue;
+void check_variable_names(const Environment& environment, Problems& problems) {
+    std::string unknown;
+    for (const auto& [name, value] : environment) {
+        if (!name.starts_with("GATEWAY_") || is_known_variable(name)) continue;
+        unknown += (unknown.empty() ? "" : ", ") + name;
+        if (const auto near = closest_variable(name); !near.empty()) unknown += " (did you mean " + near + "?)";
+    }
+    if (!unknown.empty())
+        problems.add("environment", "unknown variables " + unknown +
+                                        "; every key is GATEWAY_<SECTION>_<KEY>, secrets also <…>_FILE");
+}
+
+void apply_environment(const Environment& environment, RawValues& raw, Problems& problems) {
+    check_variable_names(environment, problems);
+    for (const auto& k : known_keys()) {
+        if (k.kind == KeyKind::tables) continue;
         const std::string var = env_name(k);
-        if (auto v = env(var)) {
-            if (k.kind == Kind::list) std::replace(v->begin(), v->end(), ',', '\n');
-            raw[full_name(k)] = *v;
+        if (auto it = environment.find(var); it != environment.end()) {
+            std::string text = it->second;
+            if (k.kind == KeyKind::list) std::replace(text.begin(), text.end(), ',', '\n');
+            raw[full_name(k)] = RawValue{.text = std::move(text), .origin = Origin::environment, .source = var};
         }
-        if (k.kind == Kind::secret) {
-            if (auto f = env(var + "_FILE")) {
-                if (env(var)) fail(var, "set both directly and through " + var + "_FILE; keep one");
-                raw[full_name(k)] = read_secret_file(var + "_FILE", *f);
-            }
+        if (k.kind != KeyKind::secret) continue;
+        const auto file = environment.find(var + "_FILE");
+        if (file == environment.end()) continue;
+        if (environment.contains(var)) {
+            problems.add(var, "set both directly and through " + var + "_FILE; keep one");
+            continue;
         }
+        if (auto value = read_secret_file(var + "_FILE", file->second, problems))
+            raw[full_name(k)] =
+                RawValue{.text = std::move(*value), .origin = Origin::environment_file, .source = var + "_FILE"};
+        else
+            problems.mark(full_name(k));
     }
 }
 
 class Reader {
 public:
-    explicit Reader(const RawValues& raw) : raw_(raw) {}
+    Reader(const RawValues& raw, Problems& problems) : raw_(raw), problems_(problems) {}
 
-    bool has(const std::string& key) const { return raw_.contains(key) && !raw_.at(key).empty(); }
+    bool has(const std::string& key) const { return raw_.contains(key) && !raw_.at(key).text.empty(); }
+
+    const std::string& at(const std::string& key) const { return raw_.at(key).text; }
 
     void text(const std::string& key, std::string& out) const {
-        if (auto it = raw_.find(key); it != raw_.end()) out = it->second;
+        if (auto it = raw_.find(key); it != raw_.end()) out = it->second.text;
     }
 
     void secret(const std::string& key, core::Secret& out) const {
-        if (auto it = raw_.find(key); it != raw_.end()) out = core::Secret(it->second);
+        if (auto it = raw_.find(key); it != raw_.end()) out = core::Secret(it->second.text);
     }
 
     template <typename Int>
@@ -201,11 +241,11 @@ public:
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
         long long value = 0;
-        const auto& s = it->second;
+        const auto& s = it->second.text;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-        if (ec != std::errc{} || end != s.data() + s.size()) fail(key, "must be a whole number");
+        if (ec != std::errc{} || end != s.data() + s.size()) return problems_.add(key, "must be a whole number");
         if (value < min || value > max)
-            fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+            return problems_.add(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
         out = static_cast<Int>(value);
     }
 
@@ -213,7 +253,7 @@ public:
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
         out.clear();
-        std::string_view rest = it->second;
+        std::string_view rest = it->second.text;
         while (!rest.empty()) {
             const auto nl = rest.find('\n');
             std::string_view item = rest.substr(0, nl);
@@ -228,12 +268,13 @@ public:
     void boolean(const std::string& key, bool& out) const {
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
-        if (it->second == "true" || it->second == "1")
+        const auto& s = it->second.text;
+        if (s == "true" || s == "1")
             out = true;
-        else if (it->second == "false" || it->second == "0")
+        else if (s == "false" || s == "0")
             out = false;
         else
-            fail(key, "must be true or false");
+            problems_.add(key, "must be true or false");
     }
 
     // A number with a unit (500ms, 30s, 15m, 8h, 7d); a bare number is seconds.
@@ -241,10 +282,11 @@ public:
     void duration(const std::string& key, Duration& out) const {
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
-        const auto& s = it->second;
+        const auto& s = it->second.text;
         long long value = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-        if (ec != std::errc{} || value <= 0) fail(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
+        if (ec != std::errc{} || value <= 0)
+            return problems_.add(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
         const std::string unit(end, s.data() + s.size());
         long long unit_ms = 0;
         if (unit == "ms")
@@ -258,22 +300,26 @@ public:
         else if (unit == "d")
             unit_ms = 86'400'000;
         else
-            fail(key, "unknown unit '" + unit + "' (use ms, s, m, h or d)");
+            return problems_.add(key, "unknown unit '" + unit + "' (use ms, s, m, h or d)");
         // Checked before multiplying: a huge number must be an error, not an overflow.
         constexpr long long hundred_years_ms = 100LL * 365 * 86'400'000;
-        if (value > hundred_years_ms / unit_ms) fail(key, "is longer than 100 years");
-        const std::chrono::milliseconds ms(value * unit_ms);
-        out = std::chrono::duration_cast<Duration>(ms);
-        if (out.count() <= 0) fail(key, "is too short for its unit");
+        if (value > hundred_years_ms / unit_ms) return problems_.add(key, "is longer than 100 years");
+        const auto converted = std::chrono::duration_cast<Duration>(std::chrono::milliseconds(value * unit_ms));
+        if (converted.count() <= 0) return problems_.add(key, "is too short for its unit");
+        out = converted;
     }
 
 private:
     const RawValues& raw_;
+    Problems& problems_;
 };
 
-HostPort parse_host_port(const std::string& key, const std::string& value) {
+std::optional<HostPort> parse_host_port(const std::string& key, const std::string& value, Problems& problems) {
     const auto colon = value.rfind(':');
-    if (colon == std::string::npos || colon == 0) fail(key, "must be host:port, e.g. 0.0.0.0:8443");
+    if (colon == std::string::npos || colon == 0) {
+        problems.add(key, "must be host:port, e.g. 0.0.0.0:8443");
+        return std::nullopt;
+    }
     HostPort hp;
     hp.host = value.substr(0, colon);
     if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']')
@@ -281,27 +327,38 @@ HostPort parse_host_port(const std::string& key, const std::string& value) {
     const std::string port = value.substr(colon + 1);
     unsigned p = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (ec != std::errc{} || end != port.data() + port.size() || p > 65535)
-        fail(key, "port must be a number from 0 to 65535");
+    if (ec != std::errc{} || end != port.data() + port.size() || p > 65535) {
+        problems.add(key, "port must be a number from 0 to 65535");
+        return std::nullopt;
+    }
     hp.port = static_cast<std::uint16_t>(p);
     return hp;
 }
 
-// An absolute https URL; with `origin_only`, nothing after the authority is allowed.
-std::string check_https_url(const std::string& key, std::string value, bool origin_only) {
+// An absolute https URL; with `origin_only`, nothing after the authority is allowed. Empty, with
+// the problem added, when it is not one.
+std::string check_https_url(const std::string& key, std::string value, bool origin_only, Problems& problems) {
     auto url = boost::urls::parse_absolute_uri(value);
-    if (!url) fail(key, "is not an absolute URL");
-    if (url->scheme() != "https") fail(key, "must be an https:// URL");
-    if (url->host().empty()) fail(key, "has no host");
-    if (url->has_userinfo()) fail(key, "must not carry user information");
-    if (url->has_fragment()) fail(key, "must not have a #fragment");
-    if (origin_only) {
-        if (!(url->path().empty() || url->path() == "/") || url->has_query())
-            fail(key, "must be an origin only (https://host[:port]), without path or query");
-        if (value.back() == '/') value.pop_back();
-    } else if (url->has_query()) {
-        fail(key, "must not have a query");
+    const char* why = nullptr;
+    if (!url)
+        why = "is not an absolute URL";
+    else if (url->scheme() != "https")
+        why = "must be an https:// URL";
+    else if (url->host().empty())
+        why = "has no host";
+    else if (url->has_userinfo())
+        why = "must not carry user information";
+    else if (url->has_fragment())
+        why = "must not have a #fragment";
+    else if (origin_only && (!(url->path().empty() || url->path() == "/") || url->has_query()))
+        why = "must be an origin only (https://host[:port]), without path or query";
+    else if (!origin_only && url->has_query())
+        why = "must not have a query";
+    if (why) {
+        problems.add(key, why);
+        return {};
     }
+    if (origin_only && value.back() == '/') value.pop_back();
     return value;
 }
 
@@ -317,11 +374,11 @@ HttpsOrigin parse_https_origin(const std::string& url) {
     return origin;
 }
 
-void check_readable_file(const std::string& key, const std::string& path) {
+void check_readable_file(const std::string& key, const std::string& path, Problems& problems) {
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) fail(key, "file not found: " + path);
-    std::ifstream in(path);
-    if (!in) fail(key, "file cannot be read: " + path);
+    if (!std::filesystem::is_regular_file(path, ec)) return problems.add(key, "file not found: " + path);
+    if (std::ifstream in(path); !in) return problems.add(key, "file cannot be read: " + path);
+    if (std::filesystem::file_size(path, ec) == 0) problems.add(key, "file is empty: " + path);
 }
 
 bool is_loopback(const std::string& host) {
@@ -330,109 +387,141 @@ bool is_loopback(const std::string& host) {
     return (!ec && address.is_loopback()) || host == "localhost";
 }
 
-std::string service_key(std::size_t index, const char* field) {
-    return "internal.services[" + std::to_string(index) + "]." + field;
+// A workspace id as Intercom writes it (app.id_code): short, no spaces or separators.
+bool is_workspace_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 && id.find_first_of(" \t\r\n,*") == std::string_view::npos;
 }
 
-std::vector<std::string> string_array(const std::string& key, const toml::node* node) {
+std::string service_key(std::size_t index, std::string_view field) {
+    return "internal.services[" + std::to_string(index) + "]." + std::string(field);
+}
+
+// nullopt, with the problem added, when the node is not an array of strings.
+std::optional<std::vector<std::string>> string_array(const std::string& key, const toml::node* node,
+                                                     Problems& problems) {
     std::vector<std::string> out;
     if (!node) return out;
     const auto* array = node->as_array();
-    if (!array) fail(key, "must be an array of strings");
-    for (const auto& item : *array) {
-        const auto* text = item.as_string();
-        if (!text) fail(key, "must be an array of strings");
-        out.push_back(text->get());
+    if (array)
+        for (const auto& item : *array) {
+            const auto* text = item.as_string();
+            if (!text) {
+                array = nullptr;
+                break;
+            }
+            out.push_back(text->get());
+        }
+    if (!array) {
+        problems.add(key, "must be an array of strings");
+        return std::nullopt;
     }
     return out;
 }
 
-std::string text_field(const std::string& key, const toml::node* node) {
+std::string text_field(const std::string& key, const toml::node* node, Problems& problems) {
     if (!node) return {};
     const auto* text = node->as_string();
-    if (!text) fail(key, "must be a string");
+    if (!text) {
+        problems.add(key, "must be a string");
+        return {};
+    }
     return text->get();
 }
 
-// [[internal.services]]: each table checked whole, with a message naming the entry and field.
-std::vector<ServiceSettings> parse_services(const toml::table& document) {
-    std::vector<ServiceSettings> services;
-    const auto* array = document["internal"]["services"].as_array();
-    if (!array) return services;
+bool is_service_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    });
+}
+
+// key_sha256 as 32 raw bytes; empty, with the problem added, when it is not 64 hex digits.
+std::string key_digest(const std::string& key, const std::string& hex, Problems& problems) {
+    if (hex.size() != 64 ||
+        !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+        problems.add(key, "must be 64 hex digits (intercom-gateway --new-service-key prints one)");
+        return {};
+    }
+    std::string digest;
+    for (std::size_t b = 0; b < 32; ++b) digest += static_cast<char>(std::stoi(hex.substr(2 * b, 2), nullptr, 16));
+    return digest;
+}
+
+// One [[internal.services]] table, checked whole; every message names the entry and the field.
+ServiceSettings parse_service(std::size_t i, const toml::table& table, const std::vector<ServiceSettings>& earlier,
+                              Problems& problems) {
     constexpr std::string_view fields[] = {"name", "key_sha256", "peer", "workspaces", "allow", "admin"};
-    for (std::size_t i = 0; i < array->size(); ++i) {
-        const auto& table = *array->get(i)->as_table();
-        for (const auto& [field, value] : table)
-            if (std::find(std::begin(fields), std::end(fields), field.str()) == std::end(fields))
-                fail(service_key(i, std::string(field.str()).c_str()), "unknown key");
-        ServiceSettings s;
-        s.name = text_field(service_key(i, "name"), table.get("name"));
-        if (s.name.empty() || s.name.size() > 64 || !std::all_of(s.name.begin(), s.name.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-            }))
-            fail(service_key(i, "name"), "is required: 1 to 64 letters, digits, '-', '_' or '.'");
-        for (const auto& other : services)
-            if (other.name == s.name) fail(service_key(i, "name"), "\"" + s.name + "\" is used twice");
-        const std::string hash = text_field(service_key(i, "key_sha256"), table.get("key_sha256"));
-        if (!hash.empty()) {
-            if (hash.size() != 64 || !std::all_of(hash.begin(), hash.end(), [](char c) {
-                    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-                }))
-                fail(service_key(i, "key_sha256"),
-                     "must be 64 hex digits (intercom-gateway --new-service-key prints one)");
-            for (std::size_t b = 0; b < 32; ++b)
-                s.key_sha256 += static_cast<char>(std::stoi(hash.substr(2 * b, 2), nullptr, 16));
-        }
-        s.peer = text_field(service_key(i, "peer"), table.get("peer"));
-        if (s.key_sha256.empty() && s.peer.empty())
-            fail(service_key(i, "key_sha256"), "or peer is required: a service must be identified");
-        if (!s.key_sha256.empty() && !s.peer.empty())
-            fail(service_key(i, "peer"), "and key_sha256 are both set; a service is identified by one");
-        for (const auto& other : services)
-            if (!s.key_sha256.empty() && other.key_sha256 == s.key_sha256)
-                fail(service_key(i, "key_sha256"), "is the same as service \"" + other.name + "\"'s");
-            else if (!s.peer.empty() && other.peer == s.peer)
-                fail(service_key(i, "peer"), "is the same as service \"" + other.name + "\"'s");
-        if (!table.contains("workspaces"))
-            fail(service_key(i, "workspaces"), "is required: the workspace ids it may act for, or [\"*\"]");
-        for (auto& id : string_array(service_key(i, "workspaces"), table.get("workspaces"))) {
+    for (const auto& [field, value] : table)
+        if (std::find(std::begin(fields), std::end(fields), field.str()) == std::end(fields))
+            problems.add(service_key(i, field.str()), "unknown key");
+    ServiceSettings s;
+    s.name = text_field(service_key(i, "name"), table.get("name"), problems);
+    if (!is_service_name(s.name))
+        problems.add(service_key(i, "name"), "is required: 1 to 64 letters, digits, '-', '_' or '.'");
+    for (const auto& other : earlier)
+        if (other.name == s.name) problems.add(service_key(i, "name"), "\"" + s.name + "\" is used twice");
+    if (const auto hex = text_field(service_key(i, "key_sha256"), table.get("key_sha256"), problems); !hex.empty())
+        s.key_sha256 = key_digest(service_key(i, "key_sha256"), hex, problems);
+    s.peer = text_field(service_key(i, "peer"), table.get("peer"), problems);
+    if (!table.contains("key_sha256") && !table.contains("peer"))
+        problems.add(service_key(i, "key_sha256"), "or peer is required: a service must be identified");
+    if (table.contains("key_sha256") && table.contains("peer"))
+        problems.add(service_key(i, "peer"), "and key_sha256 are both set; a service is identified by one");
+    for (const auto& other : earlier)
+        if (!s.key_sha256.empty() && other.key_sha256 == s.key_sha256)
+            problems.add(service_key(i, "key_sha256"), "is the same as service \"" + other.name + "\"'s");
+        else if (!s.peer.empty() && other.peer == s.peer)
+            problems.add(service_key(i, "peer"), "is the same as service \"" + other.name + "\"'s");
+    if (!table.contains("workspaces"))
+        problems.add(service_key(i, "workspaces"), "is required: the workspace ids it may act for, or [\"*\"]");
+    else if (auto ids = string_array(service_key(i, "workspaces"), table.get("workspaces"), problems)) {
+        for (auto& id : *ids) {
             if (id == "*")
                 s.any_workspace = true;
-            else if (id.empty() || id.size() > 64 || id.find_first_of(" \t\r\n,") != std::string::npos)
-                fail(service_key(i, "workspaces"), "holds a malformed workspace id");
-            else
+            else if (is_workspace_id(id))
                 s.workspaces.push_back(std::move(id));
+            else
+                problems.add(service_key(i, "workspaces"), "holds a malformed workspace id");
         }
         if (s.any_workspace && !s.workspaces.empty())
-            fail(service_key(i, "workspaces"), "mixes \"*\" with workspace ids");
-        s.allow = string_array(service_key(i, "allow"), table.get("allow"));
-        std::string why;
-        auto allow = proxy::AllowList::parse(s.allow, &why);
-        if (!allow) fail(service_key(i, "allow"), why);
-        s.allow_list = std::move(*allow);
-        if (const auto* admin = table.get("admin")) {
-            if (!admin->is_boolean()) fail(service_key(i, "admin"), "must be true or false");
-            s.admin = admin->as_boolean()->get();
-        }
-        services.push_back(std::move(s));
+            problems.add(service_key(i, "workspaces"), "mixes \"*\" with workspace ids");
     }
+    if (auto allow = string_array(service_key(i, "allow"), table.get("allow"), problems)) {
+        s.allow = std::move(*allow);
+        std::string why;
+        if (auto rules = proxy::AllowList::parse(s.allow, &why))
+            s.allow_list = std::move(*rules);
+        else
+            problems.add(service_key(i, "allow"), why);
+    }
+    if (const auto* admin = table.get("admin")) {
+        if (admin->is_boolean())
+            s.admin = admin->as_boolean()->get();
+        else
+            problems.add(service_key(i, "admin"), "must be true or false");
+    }
+    return s;
+}
+
+std::vector<ServiceSettings> parse_services(const toml::table& document, Problems& problems) {
+    std::vector<ServiceSettings> services;
+    const auto* array = document["internal"]["services"].as_array();
+    if (!array || !array->is_array_of_tables()) return services;  // the shape is checked when read
+    for (std::size_t i = 0; i < array->size(); ++i)
+        services.push_back(parse_service(i, *array->get(i)->as_table(), services, problems));
     return services;
 }
 
-GatewayConfig build(const ConfigSource& source) {
-    const RawValues& raw = source.raw;
-    Reader r(raw);
-    GatewayConfig c;
-
-    if (r.has("server.listen")) c.server.listen = parse_host_port("server.listen", raw.at("server.listen"));
-    if (!r.has("server.public_url")) fail("server.public_url", "is required (the https origin browsers use)");
-    c.server.public_url = check_https_url("server.public_url", raw.at("server.public_url"), true);
+void build_server(const Reader& r, GatewayConfig& c, Problems& problems) {
+    if (r.has("server.listen"))
+        if (auto listen = parse_host_port("server.listen", r.at("server.listen"), problems))
+            c.server.listen = *listen;
+    if (!r.has("server.public_url"))
+        problems.add("server.public_url", "is required (the https origin browsers use)");
+    else
+        c.server.public_url = check_https_url("server.public_url", r.at("server.public_url"), true, problems);
     r.text("server.static_dir", c.server.static_dir);
-    if (!c.server.static_dir.empty()) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(c.server.static_dir, ec))
-            fail("server.static_dir", "directory not found: " + c.server.static_dir);
-    }
+    if (std::error_code ec; !c.server.static_dir.empty() && !std::filesystem::is_directory(c.server.static_dir, ec))
+        problems.add("server.static_dir", "directory not found: " + c.server.static_dir);
     r.integer("server.threads", c.server.threads, 0, 256);
     r.duration("server.read_timeout", c.server.read_timeout);
     r.duration("server.idle_timeout", c.server.idle_timeout);
@@ -442,134 +531,226 @@ GatewayConfig build(const ConfigSource& source) {
     r.integer("server.max_auth_body_bytes", c.server.max_auth_body_bytes, 0, 1024 * 1024);
     r.boolean("server.access_log", c.server.access_log);
 
-    if (!r.has("tls.cert_file")) fail("tls.cert_file", "is required (PEM certificate chain)");
-    if (!r.has("tls.key_file")) fail("tls.key_file", "is required (PEM private key)");
+    if (!r.has("tls.cert_file")) problems.add("tls.cert_file", "is required (PEM certificate chain)");
+    if (!r.has("tls.key_file")) problems.add("tls.key_file", "is required (PEM private key)");
     r.text("tls.cert_file", c.tls.cert_file);
     r.text("tls.key_file", c.tls.key_file);
-    check_readable_file("tls.cert_file", c.tls.cert_file);
-    check_readable_file("tls.key_file", c.tls.key_file);
+    if (!c.tls.cert_file.empty()) check_readable_file("tls.cert_file", c.tls.cert_file, problems);
+    if (!c.tls.key_file.empty()) check_readable_file("tls.key_file", c.tls.key_file, problems);
     r.text("tls.min_version", c.tls.min_version);
-    if (c.tls.min_version != "1.2" && c.tls.min_version != "1.3") fail("tls.min_version", "must be \"1.2\" or \"1.3\"");
+    if (c.tls.min_version != "1.2" && c.tls.min_version != "1.3")
+        problems.add("tls.min_version", "must be \"1.2\" or \"1.3\"");
+}
 
+void build_redis(const Reader& r, GatewayConfig& c, Problems& problems) {
     c.redis.url = core::Secret(std::string("redis://127.0.0.1:6379/0"));
     r.secret("redis.url", c.redis.url);
-    {
-        std::string why;
-        auto endpoint = redis::parse_redis_url(c.redis.url.expose(), &why);
-        if (!endpoint) fail("redis.url", why);
+    std::string why;
+    if (auto endpoint = redis::parse_redis_url(c.redis.url.expose(), &why))
         c.redis.endpoint = std::move(*endpoint);
-    }
+    else
+        problems.add("redis.url", why);
     r.duration("redis.connect_timeout", c.redis.connect_timeout);
     r.duration("redis.command_timeout", c.redis.command_timeout);
     r.text("redis.key_prefix", c.redis.key_prefix);
+}
 
+void build_intercom(const Reader& r, GatewayConfig& c, Problems& problems) {
     if (!r.has("intercom.client_id"))
-        fail("intercom.client_id", "is required (from your Intercom app's Basic information)");
+        problems.add("intercom.client_id", "is required (from your Intercom app's Basic information)");
     r.text("intercom.client_id", c.intercom.client_id);
-    if (!r.has("intercom.client_secret")) fail("intercom.client_secret", "is required");
+    if (!r.has("intercom.client_secret") && !problems.any({"intercom.client_secret"}))
+        problems.add("intercom.client_secret", "is required");
     r.secret("intercom.client_secret", c.intercom.client_secret);
     r.text("intercom.authorize_url", c.intercom.authorize_url);
     r.text("intercom.token_url", c.intercom.token_url);
     r.text("intercom.api_base", c.intercom.api_base);
-    c.intercom.authorize_url = check_https_url("intercom.authorize_url", c.intercom.authorize_url, false);
-    c.intercom.token_url = check_https_url("intercom.token_url", c.intercom.token_url, false);
-    c.intercom.api_base = check_https_url("intercom.api_base", c.intercom.api_base, false);
+    c.intercom.authorize_url = check_https_url("intercom.authorize_url", c.intercom.authorize_url, false, problems);
+    c.intercom.token_url = check_https_url("intercom.token_url", c.intercom.token_url, false, problems);
+    c.intercom.api_base = check_https_url("intercom.api_base", c.intercom.api_base, false, problems);
     while (c.intercom.api_base.ends_with('/')) c.intercom.api_base.pop_back();
-    c.intercom.api = parse_https_origin(c.intercom.api_base);
+    if (!c.intercom.api_base.empty()) c.intercom.api = parse_https_origin(c.intercom.api_base);
     r.text("intercom.ca_file", c.intercom.ca_file);
-    if (!c.intercom.ca_file.empty()) check_readable_file("intercom.ca_file", c.intercom.ca_file);
+    if (!c.intercom.ca_file.empty()) check_readable_file("intercom.ca_file", c.intercom.ca_file, problems);
     r.duration("intercom.timeout", c.intercom.timeout);
     r.text("intercom.api_version", c.intercom.api_version);
     if (c.intercom.api_version.find_first_of("\r\n") != std::string::npos)
-        fail("intercom.api_version", "must be a single line, e.g. \"2.14\"");
+        problems.add("intercom.api_version", "must be a single line, e.g. \"2.14\"");
+    r.list("intercom.allowed_workspaces", c.intercom.allowed_workspaces);
+    for (const auto& id : c.intercom.allowed_workspaces)
+        if (!is_workspace_id(id)) {
+            problems.add("intercom.allowed_workspaces", "holds a malformed workspace id (Intercom's app.id_code)");
+            break;
+        }
+}
 
+void build_proxy(const Reader& r, GatewayConfig& c, Problems& problems) {
     r.list("proxy.allow", c.proxy.allow);
-    {
-        std::string why;
-        auto allow = proxy::AllowList::parse(c.proxy.allow, &why);
-        if (!allow) fail("proxy.allow", why);
+    std::string why;
+    if (auto allow = proxy::AllowList::parse(c.proxy.allow, &why))
         c.proxy.allow_list = std::move(*allow);
-    }
+    else
+        problems.add("proxy.allow", why);
     r.duration("proxy.connect_timeout", c.proxy.connect_timeout);
     r.duration("proxy.handshake_timeout", c.proxy.handshake_timeout);
     r.duration("proxy.response_timeout", c.proxy.response_timeout);
     r.duration("proxy.idle_body_timeout", c.proxy.idle_body_timeout);
     r.integer("proxy.pool_size", c.proxy.pool_size, 0, 10'000);
     r.integer("proxy.max_connections", c.proxy.max_connections, 1, 100'000);
-    if (c.proxy.pool_size > c.proxy.max_connections)
-        fail("proxy.pool_size", "must not be larger than proxy.max_connections");
+    if (!problems.any({"proxy.pool_size", "proxy.max_connections"}) && c.proxy.pool_size > c.proxy.max_connections)
+        problems.add("proxy.pool_size", "must not be larger than proxy.max_connections");
     r.duration("proxy.pool_idle_timeout", c.proxy.pool_idle_timeout);
     if (r.has("proxy.max_in_flight_per_session")) {
         r.integer("proxy.max_in_flight_per_session", c.proxy.max_in_flight_per_session, 1, 100'000);
-        if (c.proxy.max_in_flight_per_session > c.proxy.max_connections)
-            fail("proxy.max_in_flight_per_session", "must not be larger than proxy.max_connections");
+        if (!problems.any({"proxy.max_in_flight_per_session", "proxy.max_connections"}) &&
+            c.proxy.max_in_flight_per_session > c.proxy.max_connections)
+            problems.add("proxy.max_in_flight_per_session", "must not be larger than proxy.max_connections");
     } else {  // the default never asks for more than the upstream bound allows
         c.proxy.max_in_flight_per_session = std::min(c.proxy.max_in_flight_per_session, c.proxy.max_connections);
     }
+}
 
-    if (!r.has("session.encryption_key"))
-        fail("session.encryption_key", "is required: 32 random bytes in base64 (openssl rand -base64 32)");
-    {
+void build_session(const Reader& r, GatewayConfig& c, Problems& problems) {
+    if (!r.has("session.encryption_key")) {
+        if (!problems.any({"session.encryption_key"}))
+            problems.add("session.encryption_key", "is required: 32 random bytes in base64 (openssl rand -base64 32)");
+    } else {
         core::Secret encoded;
         r.secret("session.encryption_key", encoded);
         auto key = core::base64_decode(encoded.expose());
-        if (!key || key->size() != 32) {
-            if (key) std::fill(key->begin(), key->end(), '\0');
-            fail("session.encryption_key", "must be exactly 32 bytes in base64 (openssl rand -base64 32)");
-        }
-        c.session.encryption_key = core::Secret(std::move(*key));
+        if (key && key->size() == 32)
+            c.session.encryption_key = core::Secret(std::move(*key));
+        else
+            problems.add("session.encryption_key", "must be exactly 32 bytes in base64 (openssl rand -base64 32)");
+        if (key) std::fill(key->begin(), key->end(), '\0');
     }
     r.duration("session.idle_timeout", c.session.idle_timeout);
     r.duration("session.absolute_timeout", c.session.absolute_timeout);
-    if (c.session.absolute_timeout < c.session.idle_timeout)
-        fail("session.absolute_timeout", "must not be shorter than session.idle_timeout");
+    if (!problems.any({"session.idle_timeout", "session.absolute_timeout"}) &&
+        c.session.absolute_timeout < c.session.idle_timeout)
+        problems.add("session.absolute_timeout", "must not be shorter than session.idle_timeout");
     r.text("session.cookie_name", c.session.cookie_name);
     if (c.session.cookie_name.empty() ||
         c.session.cookie_name.find_first_of(" ;,=\t\"()<>@:/[]?{}\\") != std::string::npos)
-        fail("session.cookie_name", "must be a non-empty cookie token");
+        problems.add("session.cookie_name", "must be a non-empty cookie token");
     r.duration("session.login_timeout", c.session.login_timeout);
     r.integer("session.max_pending_logins_per_browser", c.session.max_pending_logins_per_browser, 1, 10'000);
     r.integer("session.max_pending_logins_per_address", c.session.max_pending_logins_per_address, 1, 1'000'000);
-    if (c.session.max_pending_logins_per_address < c.session.max_pending_logins_per_browser)
-        fail("session.max_pending_logins_per_address",
-             "must not be smaller than session.max_pending_logins_per_browser");
+    if (!problems.any({"session.max_pending_logins_per_browser", "session.max_pending_logins_per_address"}) &&
+        c.session.max_pending_logins_per_address < c.session.max_pending_logins_per_browser)
+        problems.add("session.max_pending_logins_per_address",
+                     "must not be smaller than session.max_pending_logins_per_browser");
     r.boolean("session.cache", c.session.cache);
     r.duration("session.cache_ttl", c.session.cache_ttl);
     r.integer("session.cache_max_entries", c.session.cache_max_entries, 1, 100'000'000);
+}
 
-    if (r.has("internal.listen")) c.internal.listen = parse_host_port("internal.listen", raw.at("internal.listen"));
+void build_internal(const Reader& r, const toml::table& document, GatewayConfig& c, Problems& problems) {
+    if (r.has("internal.listen")) c.internal.listen = parse_host_port("internal.listen", r.at("internal.listen"), problems);
     r.boolean("internal.tls", c.internal.tls);
     r.text("internal.client_ca_file", c.internal.client_ca_file);
-    c.internal.services = parse_services(source.document);
+    c.internal.services = parse_services(document, problems);
     if (c.internal.listen) {
         if (!c.internal.tls && !is_loopback(c.internal.listen->host))
-            fail("internal.tls", "may be false only when internal.listen is a loopback address (127.0.0.1, ::1)");
+            problems.add("internal.tls",
+                         "may be false only when internal.listen is a loopback address (127.0.0.1, ::1)");
         if (c.server.listen.host == c.internal.listen->host && c.server.listen.port == c.internal.listen->port &&
             c.server.listen.port != 0)
-            fail("internal.listen", "must differ from server.listen");
+            problems.add("internal.listen", "must differ from server.listen");
     }
     if (!c.internal.client_ca_file.empty()) {
-        if (!c.internal.tls) fail("internal.client_ca_file", "needs internal.tls (client certificates come with TLS)");
-        check_readable_file("internal.client_ca_file", c.internal.client_ca_file);
+        if (!c.internal.tls)
+            problems.add("internal.client_ca_file", "needs internal.tls (client certificates come with TLS)");
+        check_readable_file("internal.client_ca_file", c.internal.client_ca_file, problems);
     }
-    for (std::size_t i = 0; i < c.internal.services.size(); ++i)
-        if (!c.internal.services[i].peer.empty() && c.internal.client_ca_file.empty())
-            fail(service_key(i, "peer"), "needs internal.client_ca_file (peers are known by client certificates)");
+    const auto& allowed = c.intercom.allowed_workspaces;
+    for (std::size_t i = 0; i < c.internal.services.size(); ++i) {
+        auto& s = c.internal.services[i];
+        // "*" is every workspace that may log in: with a list, a connection kept from before it
+        // stays out of reach too.
+        if (s.any_workspace && !allowed.empty()) {
+            s.any_workspace = false;
+            s.workspaces = allowed;
+        }
+        if (!s.peer.empty() && c.internal.client_ca_file.empty())
+            problems.add(service_key(i, "peer"), "needs internal.client_ca_file (peers are known by client certificates)");
+        // A service listed for a workspace that may not log in would wait for a connection that never comes.
+        for (const auto& id : s.workspaces)
+            if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), id) == allowed.end())
+                problems.add(service_key(i, "workspaces"),
+                             "names workspace \"" + id + "\", which intercom.allowed_workspaces leaves out");
+    }
+}
+
+GatewayConfig build(const ConfigSource& source, Problems& problems) {
+    const Reader r(source.raw, problems);
+    GatewayConfig c;
+    build_server(r, c, problems);
+    build_redis(r, c, problems);
+    build_intercom(r, c, problems);
+    build_proxy(r, c, problems);
+    build_session(r, c, problems);
+    build_internal(r, source.document, c, problems);
     return c;
+}
+
+std::string quoted_list(std::string_view lines) {
+    std::string out = "[";
+    while (!lines.empty()) {
+        const auto nl = lines.find('\n');
+        if (const auto item = lines.substr(0, nl); !item.empty())
+            out += (out.size() > 1 ? ", \"" : "\"") + std::string(item) + "\"";
+        if (nl == std::string_view::npos) break;
+        lines.remove_prefix(nl + 1);
+    }
+    return out + "]";
+}
+
+std::string shown_value(const KeySpec& k, const RawValue& raw) {
+    if (k.section == "redis" && k.name == "url") {
+        auto endpoint = redis::parse_redis_url(raw.text, nullptr);
+        return endpoint ? endpoint->redacted() : "(set, not a valid URL)";
+    }
+    if (k.kind == KeyKind::secret) return raw.text.empty() ? "(empty)" : "(set)";
+    if (k.kind == KeyKind::list) return quoted_list(raw.text);
+    return raw.text;
+}
+
+std::vector<EffectiveSetting> effective_settings(const ConfigSource& source, const GatewayConfig& c) {
+    std::vector<EffectiveSetting> out;
+    for (const auto& k : known_keys()) {
+        const std::string key = full_name(k);
+        if (k.kind == KeyKind::tables) {
+            const bool any = !c.internal.services.empty();
+            out.push_back({key, any ? std::to_string(c.internal.services.size()) + " services" : std::string(k.default_text),
+                           any ? Origin::file : Origin::default_value, {}});
+            continue;
+        }
+        if (auto it = source.raw.find(key); it != source.raw.end())
+            out.push_back({key, printable(shown_value(k, it->second)), it->second.origin, it->second.source});
+        else
+            out.push_back({key, std::string(k.default_text), Origin::default_value, {}});
+    }
+    return out;
 }
 
 }  // namespace
 
-EnvLookup process_environment() {
-    return [](const std::string& name) -> std::optional<std::string> {
-        if (const char* v = std::getenv(name.c_str())) return std::string(v);
-        return std::nullopt;
-    };
+Environment process_environment() {
+    Environment out;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        const std::string_view text(*entry);
+        const auto eq = text.find('=');
+        if (eq == std::string_view::npos || !text.starts_with("GATEWAY_")) continue;
+        out.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+    }
+    return out;
 }
 
-void wipe_secret_environment() {
-    for (const auto& k : known_keys) {
-        if (k.kind != Kind::secret) continue;
+void wipe_secret_environment(Environment& environment) {
+    for (auto& [name, value] : environment) std::fill(value.begin(), value.end(), '\0');
+    for (const auto& k : known_keys()) {
+        if (k.kind != KeyKind::secret) continue;
         const std::string var = env_name(k);
         // The value lives in the environment block the kernel shows in /proc/<pid>/environ;
         // unsetenv alone would only drop the pointer to it.
@@ -578,70 +759,46 @@ void wipe_secret_environment() {
     }
 }
 
-GatewayConfig load_config(const std::string& path, const EnvLookup& env) {
+ConfigCheck check_config(const std::string& path, const Environment& environment) {
+    ConfigCheck check;
+    Problems problems(check);
     ConfigSource source;
-    if (!path.empty()) read_file(path, source);
-    apply_environment(env, source.raw);
-    auto config = build(source);
-    for (auto& [key, value] : source.raw) std::fill(value.begin(), value.end(), '\0');
-    return config;
+    if (!path.empty()) read_file(path, source, problems);
+    apply_environment(environment, source.raw, problems);
+    check.config = build(source, problems);
+    check.settings = effective_settings(source, check.config);
+    return check;
 }
 
-std::string describe(const GatewayConfig& c) {
-    auto secret = [](const core::Secret& s) { return s.empty() ? "(not set)" : "(set)"; };
-    auto seconds = [](auto d) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
-    };
-    auto redis = redis::parse_redis_url(c.redis.url.expose(), nullptr);
+GatewayConfig load_config(const std::string& path, const Environment& environment) {
+    auto check = check_config(path, environment);
+    if (check.errors.empty()) return std::move(check.config);
+    std::string message;
+    for (const auto& error : check.errors) message += (message.empty() ? "" : "\n") + error;
+    throw ConfigError(message);
+}
+
+std::string describe(const ConfigCheck& check) {
+    std::size_t width = 0;
+    for (const auto& s : check.settings) width = std::max(width, s.key.size() + 3 + s.value.size());
     std::ostringstream out;
-    out << "server.listen = " << c.server.listen.host << ":" << c.server.listen.port << "\n"
-        << "server.public_url = " << c.server.public_url << "\n"
-        << "server.static_dir = " << (c.server.static_dir.empty() ? "(none)" : c.server.static_dir) << "\n"
-        << "server.threads = "
-        << (c.server.threads == 0 ? std::string("(one per core)") : std::to_string(c.server.threads)) << "\n"
-        << "server.max_connections = "
-        << (c.server.max_connections == 0 ? std::string("(from the descriptor limit)")
-                                          : std::to_string(c.server.max_connections))
-        << "\n"
-        << "server.handshake_timeout = " << c.server.handshake_timeout.count() << "ms\n"
-        << "tls.cert_file = " << c.tls.cert_file << "\n"
-        << "tls.key_file = " << c.tls.key_file << "\n"
-        << "tls.min_version = " << c.tls.min_version << "\n"
-        << "redis.url = " << (redis ? redis->redacted() : std::string("(invalid)")) << "\n"
-        << "intercom.client_id = " << c.intercom.client_id << "\n"
-        << "intercom.client_secret = " << secret(c.intercom.client_secret) << "\n"
-        << "intercom.authorize_url = " << c.intercom.authorize_url << "\n"
-        << "intercom.token_url = " << c.intercom.token_url << "\n"
-        << "intercom.api_base = " << c.intercom.api_base << "\n"
-        << "intercom.ca_file = " << (c.intercom.ca_file.empty() ? "(system CAs only)" : c.intercom.ca_file) << "\n"
-        << "intercom.api_version = " << (c.intercom.api_version.empty() ? "(none)" : c.intercom.api_version) << "\n"
-        << "proxy.allow = "
-        << (c.proxy.allow.empty() ? std::string("(every API path)") : std::to_string(c.proxy.allow.size()) + " rules")
-        << "\n"
-        << "proxy.pool_size = " << c.proxy.pool_size << "\n"
-        << "proxy.max_connections = " << c.proxy.max_connections << "\n"
-        << "proxy.max_in_flight_per_session = " << c.proxy.max_in_flight_per_session << "\n"
-        << "session.encryption_key = " << secret(c.session.encryption_key) << "\n"
-        << "session.idle_timeout = " << seconds(c.session.idle_timeout) << "\n"
-        << "session.absolute_timeout = " << seconds(c.session.absolute_timeout) << "\n"
-        << "session.cookie_name = " << c.session.cookie_name << "\n"
-        << "session.max_pending_logins_per_browser = " << c.session.max_pending_logins_per_browser << "\n"
-        << "session.max_pending_logins_per_address = " << c.session.max_pending_logins_per_address << "\n"
-        << "session.cache = " << (c.session.cache ? "true" : "false") << "\n"
-        << "session.cache_ttl = " << c.session.cache_ttl.count() << "ms\n"
-        << "session.cache_max_entries = " << c.session.cache_max_entries << "\n"
-        << "internal.listen = "
-        << (c.internal.listen ? c.internal.listen->host + ":" + std::to_string(c.internal.listen->port)
-                              : std::string("(off)"))
-        << "\n"
-        << "internal.tls = " << (c.internal.tls ? "true" : "false") << "\n"
-        << "internal.client_ca_file = " << (c.internal.client_ca_file.empty() ? "(none)" : c.internal.client_ca_file)
-        << "\n";
-    for (const auto& s : c.internal.services)
-        out << "internal.services: " << s.name << " (" << (s.peer.empty() ? "key" : "peer " + s.peer) << ", "
-            << (s.any_workspace ? std::string("every workspace") : std::to_string(s.workspaces.size()) + " workspaces")
+    for (const auto& s : check.settings) {
+        const std::string line = s.key + " = " + s.value;
+        out << line << std::string(width - line.size() + 2, ' ');
+        switch (s.origin) {
+            case Origin::default_value: out << "(default)"; break;
+            case Origin::file: out << "(file)"; break;
+            case Origin::environment:
+            case Origin::environment_file: out << "(" << s.source << ")"; break;
+        }
+        out << "\n";
+    }
+    for (const auto& s : check.config.internal.services)
+        out << "  service " << s.name << ": " << (s.peer.empty() ? "key" : "peer " + s.peer) << ", "
+            << (s.any_workspace ? std::string("every workspace")
+                                : std::to_string(s.workspaces.size()) + " workspaces")
             << ", " << (s.allow.empty() ? std::string("every call") : std::to_string(s.allow.size()) + " rules")
-            << (s.admin ? ", admin" : "") << ")\n";
+            << (s.admin ? ", admin" : "") << "\n";
     return out.str();
 }
 

@@ -67,6 +67,9 @@ struct IntercomSettings {
     std::string ca_file;  // extra CA trusted for upstream TLS, besides the system store
     std::chrono::milliseconds timeout{10'000};
     std::string api_version = "2.14";  // Intercom-Version sent when the client sends none; empty: none
+    // Workspaces (app.id_code) that may log in; empty: any. For a company running the gateway for
+    // its own workspaces only.
+    std::vector<std::string> allowed_workspaces;
 };
 
 struct ProxySettings {

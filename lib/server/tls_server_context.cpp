@@ -1,8 +1,11 @@
 #include "server/tls_server_context.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <stdexcept>
 
@@ -28,6 +31,10 @@ std::shared_ptr<boost::asio::ssl::context> make_tls_server_context(const std::st
         throw std::runtime_error("tls.cert_file: cannot load the certificate chain from " + cert_file + ": " +
                                  ec.message());
     ctx->use_private_key_file(key_file, ssl::context::pem, ec);
+    // OpenSSL checks the pair as it loads the key; its own words for that are cryptic.
+    if (ec && ec.category() == boost::asio::error::get_ssl_category() &&
+        ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH)
+        throw std::runtime_error("tls.key_file: the private key does not match the certificate in tls.cert_file");
     if (ec)
         throw std::runtime_error("tls.key_file: cannot load the private key from " + key_file + ": " + ec.message());
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)

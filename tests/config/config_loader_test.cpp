@@ -75,15 +75,8 @@ protected:
         return dir.write_file("gateway.toml", toml).string();
     }
 
-    EnvLookup env_lookup() const {
-        return [this](const std::string& name) -> std::optional<std::string> {
-            auto it = env.find(name);
-            if (it == env.end()) return std::nullopt;
-            return it->second;
-        };
-    }
-
-    GatewayConfig load() { return load_config(write(), env_lookup()); }
+    GatewayConfig load() { return load_config(write(), env); }
+    ConfigCheck check() { return check_config(write(), env); }
 
     // The ConfigError message; fails the test when loading succeeds.
     std::string error() {
@@ -218,21 +211,21 @@ TEST_F(ConfigLoaderTest, UnknownKeyIsRejected) {
 
 TEST_F(ConfigLoaderTest, UnknownSectionIsRejected) {
     set("sesion", "idle_timeout", q("1h"));
-    EXPECT_STARTS_WITH(error(), "sesion.idle_timeout");
+    EXPECT_STARTS_WITH(error(), "[sesion]: unknown section in ");
 }
 
 TEST_F(ConfigLoaderTest, KeyOutsideASectionIsRejected) {
     const auto path = dir.write_file("top.toml", "public_url = \"https://x.example.com\"\n");
-    EXPECT_THROW(load_config(path.string(), env_lookup()), ConfigError);
+    EXPECT_THROW(load_config(path.string(), env), ConfigError);
 }
 
 TEST_F(ConfigLoaderTest, MalformedTomlIsAConfigError) {
     const auto path = dir.write_file("broken.toml", "[server\npublic_url = \n");
-    EXPECT_THROW(load_config(path.string(), env_lookup()), ConfigError);
+    EXPECT_THROW(load_config(path.string(), env), ConfigError);
 }
 
 TEST_F(ConfigLoaderTest, MissingFileIsAConfigError) {
-    EXPECT_THROW(load_config((dir / "nowhere.toml").string(), env_lookup()), ConfigError);
+    EXPECT_THROW(load_config((dir / "nowhere.toml").string(), env), ConfigError);
 }
 
 TEST_F(ConfigLoaderTest, EnvironmentOverridesTheFile) {
@@ -251,7 +244,7 @@ TEST_F(ConfigLoaderTest, EnvironmentAloneIsEnoughWithoutAFile) {
         {"GATEWAY_TLS_KEY_FILE", (dir / "key.pem").string()},    {"GATEWAY_INTERCOM_CLIENT_ID", "env-client"},
         {"GATEWAY_INTERCOM_CLIENT_SECRET", client_secret},       {"GATEWAY_SESSION_ENCRYPTION_KEY", encryption_key},
     };
-    const auto c = load_config("", env_lookup());
+    const auto c = load_config("", env);
     EXPECT_EQ(c.server.public_url, "https://gw.example.com");
     EXPECT_EQ(c.intercom.client_id, "env-client");
     EXPECT_EQ(c.intercom.client_secret.expose(), client_secret);
@@ -278,15 +271,19 @@ TEST_F(ConfigLoaderTest, SecretSetBothDirectlyAndThroughAFileIsAnError) {
     EXPECT_STARTS_WITH(error(), "GATEWAY_SESSION_ENCRYPTION_KEY");
 }
 
-TEST_F(ConfigLoaderTest, UnreadableSecretFileIsAnError) {
+TEST_F(ConfigLoaderTest, UnreadableSecretFileIsAnErrorNamingThePathAndTheReason) {
+    erase("intercom", "client_secret");
     env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = (dir / "missing").string();
-    EXPECT_STARTS_WITH(error(), "GATEWAY_INTERCOM_CLIENT_SECRET_FILE");
+    EXPECT_EQ(error(), "GATEWAY_INTERCOM_CLIENT_SECRET_FILE: cannot read " + (dir / "missing").string() +
+                           ": No such file or directory")
+        << "one line: no second 'is required' for the secret the file was meant to give";
 }
 
 TEST_F(ConfigLoaderTest, FileVariantExistsOnlyForSecrets) {
-    // client_id is not a secret: GATEWAY_INTERCOM_CLIENT_ID_FILE means nothing and changes nothing.
+    // client_id is not a secret: GATEWAY_INTERCOM_CLIENT_ID_FILE is not a variable the gateway reads.
     env["GATEWAY_INTERCOM_CLIENT_ID_FILE"] = dir.write_file("id", "from-file\n").string();
-    EXPECT_EQ(load().intercom.client_id, "client-abc");
+    const auto e = error();
+    EXPECT_STARTS_WITH(e, "environment: unknown variables GATEWAY_INTERCOM_CLIENT_ID_FILE");
 }
 
 TEST_F(ConfigLoaderTest, DurationsAcceptEveryUnit) {
@@ -503,7 +500,7 @@ TEST_F(ConfigLoaderTest, SyntaxErrorNextToASecretDoesNotQuoteIt) {
     // An unterminated string: the parser's message must not echo the line it choked on.
     const auto path = dir.write_file("leak.toml", "[intercom]\nclient_secret = \"" + client_secret + "\n");
     try {
-        load_config(path.string(), env_lookup());
+        load_config(path.string(), env);
         FAIL() << "expected a ConfigError";
     } catch (const ConfigError& e) {
         check_no_secret(e.what());
@@ -511,7 +508,7 @@ TEST_F(ConfigLoaderTest, SyntaxErrorNextToASecretDoesNotQuoteIt) {
 }
 
 TEST_F(ConfigLoaderTest, DescribeShowsSettingsButNeverSecrets) {
-    const auto summary = describe(load());
+    const auto summary = describe(check());
     check_no_secret(summary);
     EXPECT_NE(summary.find("intercom.client_secret = (set)"), std::string::npos) << summary;
     EXPECT_NE(summary.find("session.encryption_key = (set)"), std::string::npos) << summary;
@@ -524,7 +521,7 @@ TEST_F(ConfigLoaderTest, DescribeOfSecretsFromEnvironmentAndFilesHidesThemToo) {
     erase("intercom", "client_secret");
     env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = dir.write_file("client_secret", client_secret + "\n").string();
     env["GATEWAY_REDIS_URL"] = "redis://admin:" + redis_password + "@127.0.0.1:6379/0";
-    const auto summary = describe(load());
+    const auto summary = describe(check());
     check_no_secret(summary);
     EXPECT_NE(summary.find("redis.url = redis://admin:***@127.0.0.1:6379/0"), std::string::npos) << summary;
 }
@@ -567,8 +564,9 @@ TEST_F(ConfigLoaderTest, ServicesAreReadFromArraysOfTables) {
     EXPECT_EQ(ops.workspaces, (std::vector<std::string>{"ws1", "ws2"}));
     EXPECT_FALSE(ops.allow_list.restricts());
     EXPECT_TRUE(ops.admin);
-    const auto summary = describe(c);
-    EXPECT_NE(summary.find("internal.services: billing-sync (key, every workspace, 2 rules)"), std::string::npos)
+    const auto summary = describe(check());
+    EXPECT_NE(summary.find("service billing-sync: key, every workspace, 2 rules"), std::string::npos) << summary;
+    EXPECT_NE(summary.find("service ops: peer spiffe://corp/ops, 2 workspaces, every call, admin"), std::string::npos)
         << summary;
     EXPECT_EQ(summary.find(k_hash), std::string::npos) << "the hash is not shown either";
 }
@@ -620,6 +618,170 @@ TEST_F(ConfigLoaderTest, PlainInternalListenerOnlyOnLoopback) {
 TEST_F(ConfigLoaderTest, InternalListenCanComeFromTheEnvironment) {
     env["GATEWAY_INTERNAL_LISTEN"] = "127.0.0.1:9444";
     EXPECT_EQ(load().internal.listen->port, 9444);
+}
+
+TEST_F(ConfigLoaderTest, EveryErrorIsReportedNotJustTheFirst) {
+    set("server", "threads", "\"many\"");
+    set("redis", "command_timeout", q("5x"));
+    erase("intercom", "client_id");
+    set("session", "cookie_name", q("bad name;"));
+    env["GATEWAY_PROXY_POOL_SIZE"] = "-1";
+    const auto c = check();
+    ASSERT_EQ(c.errors.size(), 5u) << ::testing::PrintToString(c.errors);
+    EXPECT_STARTS_WITH(c.errors[0], "server.threads: must be a whole number");
+    EXPECT_STARTS_WITH(c.errors[1], "redis.command_timeout: unknown unit 'x'");
+    EXPECT_STARTS_WITH(c.errors[2], "intercom.client_id: is required");
+    EXPECT_STARTS_WITH(c.errors[3], "proxy.pool_size: must be between 0 and 10000");
+    EXPECT_STARTS_WITH(c.errors[4], "session.cookie_name: must be a non-empty cookie token");
+}
+
+TEST_F(ConfigLoaderTest, ARuleBuiltOnABadKeyStaysQuiet) {
+    set("proxy", "max_connections", q("lots"));
+    set("proxy", "pool_size", "100");  // larger than the default max_connections, but that one is broken
+    const auto c = check();
+    ASSERT_EQ(c.errors.size(), 1u) << ::testing::PrintToString(c.errors);
+    EXPECT_STARTS_WITH(c.errors[0], "proxy.max_connections: must be a whole number");
+    EXPECT_TRUE(c.keys_with_errors.contains("proxy.max_connections"));
+}
+
+TEST_F(ConfigLoaderTest, LoadConfigThrowsEveryErrorOneLineEach) {
+    set("server", "threads", "1000");
+    set("tls", "min_version", q("1.1"));
+    const std::string e = error();
+    EXPECT_EQ(e, "server.threads: must be between 0 and 256\ntls.min_version: must be \"1.2\" or \"1.3\"");
+}
+
+TEST_F(ConfigLoaderTest, UnknownGatewayVariablesStopStartUpWithOneLineNamingThem) {
+    env["GATEWAY_REDIS_ULR"] = "redis://127.0.0.1:6379/0";
+    env["GATEWAY_NOTHING_LIKE_IT"] = "x";
+    env["OTHER_VARIABLE"] = "not ours";
+    const auto c = check();
+    ASSERT_EQ(c.errors.size(), 1u) << ::testing::PrintToString(c.errors);
+    EXPECT_STARTS_WITH(c.errors[0], "environment: unknown variables GATEWAY_NOTHING_LIKE_IT, GATEWAY_REDIS_ULR "
+                                    "(did you mean GATEWAY_REDIS_URL?)");
+}
+
+TEST_F(ConfigLoaderTest, KubernetesServiceLinksAreNotMistakenForSettings) {
+    // A Service named "gateway" gives every pod of the namespace these.
+    env["GATEWAY_SERVICE_HOST"] = "10.0.0.7";
+    env["GATEWAY_SERVICE_PORT"] = "443";
+    env["GATEWAY_SERVICE_PORT_HTTPS"] = "443";
+    env["GATEWAY_PORT"] = "tcp://10.0.0.7:443";
+    env["GATEWAY_PORT_443_TCP_ADDR"] = "10.0.0.7";
+    EXPECT_NO_THROW(load());
+}
+
+TEST_F(ConfigLoaderTest, TheFileProblemsEachHaveTheirOwnMessage) {
+    const auto missing = (dir / "nowhere.toml").string();
+    auto c = check_config(missing, env);
+    ASSERT_FALSE(c.errors.empty());
+    EXPECT_EQ(c.errors[0], missing + ": configuration file not found");
+    c = check_config(dir.path().string(), env);
+    EXPECT_EQ(c.errors[0], dir.path().string() + ": is a directory, not a configuration file");
+    const auto path = dir.write_file("sections.toml", "[sever]\nlisten = \"0.0.0.0:1\"\n");
+    c = check_config(path.string(), env);
+    EXPECT_EQ(c.errors[0], "[sever]: unknown section in " + path.string() +
+                               " (known: server, tls, redis, intercom, proxy, session, internal)");
+}
+
+TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
+    env["GATEWAY_SESSION_IDLE_TIMEOUT"] = "45m";
+    erase("intercom", "client_secret");
+    env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = dir.write_file("client_secret", client_secret + "\n").string();
+    set("proxy", "allow", "[\"GET /me\", \"POST /contacts/search\"]");
+    const auto c = check();
+    ASSERT_TRUE(c.errors.empty()) << ::testing::PrintToString(c.errors);
+    const auto summary = describe(c);
+    check_no_secret(summary);
+    std::size_t lines = 0;
+    for (const char ch : summary) lines += ch == '\n';
+    EXPECT_EQ(c.settings.size(), 50u) << "every known key, services included";
+    EXPECT_EQ(lines, c.settings.size());
+    const auto line_of = [&](const std::string& key) {
+        const auto at = summary.find("\n" + key + " = ");
+        if (at == std::string::npos) return std::string("(missing)");
+        return summary.substr(at + 1, summary.find('\n', at + 1) - at - 1);
+    };
+    const auto squeezed = [](std::string line) {  // alignment spaces to one
+        std::string out;
+        for (const char ch : line)
+            if (!(ch == ' ' && !out.empty() && out.back() == ' ')) out += ch;
+        return out;
+    };
+    EXPECT_EQ(squeezed(line_of("redis.command_timeout")), "redis.command_timeout = 300ms (file)");
+    EXPECT_EQ(squeezed(line_of("session.idle_timeout")), "session.idle_timeout = 45m (GATEWAY_SESSION_IDLE_TIMEOUT)");
+    EXPECT_EQ(squeezed(line_of("intercom.client_secret")),
+              "intercom.client_secret = (set) (GATEWAY_INTERCOM_CLIENT_SECRET_FILE)");
+    EXPECT_EQ(squeezed(line_of("proxy.response_timeout")), "proxy.response_timeout = 30s (default)");
+    EXPECT_EQ(squeezed(line_of("proxy.allow")), "proxy.allow = [\"GET /me\", \"POST /contacts/search\"] (file)");
+    EXPECT_EQ(squeezed(line_of("server.threads")), "server.threads = 2 (file)");
+}
+
+TEST_F(ConfigLoaderTest, DefaultsShownByDescribeAreTheDefaultsUsed) {
+    // The key table's default texts are written by hand beside gateway_config.hpp: setting every
+    // key to the text --check-config shows for it must change nothing.
+    const auto plain = load();
+    const auto c = check();
+    std::size_t applied = 0;
+    for (const auto& s : c.settings) {
+        if (s.origin != Origin::default_value || s.value.starts_with("(") || s.value.starts_with("[")) continue;
+        std::string name = "GATEWAY_" + s.key;
+        for (char& ch : name) ch = ch == '.' ? '_' : char(std::toupper(static_cast<unsigned char>(ch)));
+        env[name] = s.value.substr(0, s.value.find(' '));
+        ++applied;
+    }
+    EXPECT_GE(applied, 25u);
+    const auto e = load();
+    EXPECT_EQ(e.server.listen.host, plain.server.listen.host);
+    EXPECT_EQ(e.server.listen.port, plain.server.listen.port);
+    EXPECT_EQ(e.server.threads, plain.server.threads);
+    EXPECT_EQ(e.server.read_timeout, plain.server.read_timeout);
+    EXPECT_EQ(e.server.idle_timeout, plain.server.idle_timeout);
+    EXPECT_EQ(e.server.max_connections, plain.server.max_connections);
+    EXPECT_EQ(e.server.handshake_timeout, plain.server.handshake_timeout);
+    EXPECT_EQ(e.server.max_header_bytes, plain.server.max_header_bytes);
+    EXPECT_EQ(e.server.max_auth_body_bytes, plain.server.max_auth_body_bytes);
+    EXPECT_EQ(e.server.access_log, plain.server.access_log);
+    EXPECT_EQ(e.tls.min_version, plain.tls.min_version);
+    EXPECT_EQ(e.redis.connect_timeout, plain.redis.connect_timeout);
+    EXPECT_EQ(e.redis.key_prefix, plain.redis.key_prefix);
+    EXPECT_EQ(e.intercom.authorize_url, plain.intercom.authorize_url);
+    EXPECT_EQ(e.intercom.token_url, plain.intercom.token_url);
+    EXPECT_EQ(e.intercom.api_base, plain.intercom.api_base);
+    EXPECT_EQ(e.intercom.api_version, plain.intercom.api_version);
+    EXPECT_EQ(e.proxy.connect_timeout, plain.proxy.connect_timeout);
+    EXPECT_EQ(e.proxy.handshake_timeout, plain.proxy.handshake_timeout);
+    EXPECT_EQ(e.proxy.response_timeout, plain.proxy.response_timeout);
+    EXPECT_EQ(e.proxy.idle_body_timeout, plain.proxy.idle_body_timeout);
+    EXPECT_EQ(e.proxy.pool_size, plain.proxy.pool_size);
+    EXPECT_EQ(e.proxy.max_connections, plain.proxy.max_connections);
+    EXPECT_EQ(e.proxy.pool_idle_timeout, plain.proxy.pool_idle_timeout);
+    EXPECT_EQ(e.proxy.max_in_flight_per_session, plain.proxy.max_in_flight_per_session);
+    EXPECT_EQ(e.session.absolute_timeout, plain.session.absolute_timeout);
+    EXPECT_EQ(e.session.cookie_name, plain.session.cookie_name);
+    EXPECT_EQ(e.session.login_timeout, plain.session.login_timeout);
+    EXPECT_EQ(e.session.max_pending_logins_per_browser, plain.session.max_pending_logins_per_browser);
+    EXPECT_EQ(e.session.max_pending_logins_per_address, plain.session.max_pending_logins_per_address);
+    EXPECT_EQ(e.session.cache, plain.session.cache);
+    EXPECT_EQ(e.session.cache_ttl, plain.session.cache_ttl);
+    EXPECT_EQ(e.session.cache_max_entries, plain.session.cache_max_entries);
+    EXPECT_EQ(e.internal.tls, plain.internal.tls);
+}
+
+TEST_F(ConfigLoaderTest, AllowedWorkspacesAreReadAndChecked) {
+    set("intercom", "allowed_workspaces", "[\"abc123\", \"def456\"]");
+    EXPECT_EQ(load().intercom.allowed_workspaces, (std::vector<std::string>{"abc123", "def456"}));
+    env["GATEWAY_INTERCOM_ALLOWED_WORKSPACES"] = "abc123, xyz";
+    EXPECT_EQ(load().intercom.allowed_workspaces, (std::vector<std::string>{"abc123", "xyz"}));
+    env.clear();
+    set("intercom", "allowed_workspaces", "[\"has space\"]");
+    EXPECT_STARTS_WITH(error(), "intercom.allowed_workspaces: holds a malformed workspace id");
+    set("intercom", "allowed_workspaces", "[\"abc123\"]");
+    set("internal", "listen", q("127.0.0.1:9443"));
+    extra_toml = std::string("[[internal.services]]\nname = \"s\"\nkey_sha256 = \"") + std::string(k_hash) +
+                 "\"\nworkspaces = [\"abc123\", \"other\"]\n";
+    EXPECT_EQ(error(),
+              "internal.services[0].workspaces: names workspace \"other\", which intercom.allowed_workspaces leaves out");
 }
 
 }  // namespace

@@ -221,8 +221,9 @@ TEST_F(InternalMtlsConfigTest, APeerWithoutAClientCaIsRefusedNamingTheService) {
         s.append_tables(peer_service_table("ops", "spiffe://corp/ops"));
     }));
     EXPECT_FALSE(result.status.success()) << result.output;
-    EXPECT_NE(result.output.find("internal.services[0].peer"), std::string::npos) << result.output;
-    EXPECT_EQ(trimmed(result.output).find('\n'), std::string::npos) << "expected one line:\n" << result.output;
+    const auto errors = gateway_error_lines(result.output);
+    ASSERT_EQ(errors.size(), 1u) << "expected one error line:\n" << result.output;
+    EXPECT_TRUE(errors[0].starts_with("internal.services[0].peer: needs internal.client_ca_file")) << errors[0];
 }
 
 TEST_F(InternalMtlsConfigTest, AClientCaOnAPlainListenerIsRefused) {
@@ -231,8 +232,9 @@ TEST_F(InternalMtlsConfigTest, AClientCaOnAPlainListenerIsRefused) {
         s.set_literal("internal", "tls", "false");
     }));
     EXPECT_FALSE(result.status.success()) << result.output;
-    EXPECT_NE(result.output.find("internal.client_ca_file"), std::string::npos) << result.output;
-    EXPECT_EQ(trimmed(result.output).find('\n'), std::string::npos) << "expected one line:\n" << result.output;
+    const auto errors = gateway_error_lines(result.output);
+    ASSERT_EQ(errors.size(), 1u) << "expected one error line:\n" << result.output;
+    EXPECT_TRUE(errors[0].starts_with("internal.client_ca_file: needs internal.tls")) << errors[0];
 }
 
 TEST_F(InternalMtlsConfigTest, AClientCaFileWithoutACertificateStopsTheStart) {
@@ -252,6 +254,12 @@ TEST_F(InternalMtlsConfigTest, AClientCaFileWithoutACertificateStopsTheStart) {
         EXPECT_NE(result.output.find("internal.client_ca_file"), std::string::npos) << name << ": " << result.output;
         EXPECT_EQ(trimmed(result.output).find('\n'), std::string::npos) << name << ", expected one line:\n"
                                                                         << result.output;
+        // --check-config loads the file as start-up does, so it finds the same problem.
+        const auto checked = check(config);
+        EXPECT_FALSE(checked.status.success()) << name << ": " << checked.output;
+        const auto errors = gateway_error_lines(checked.output);
+        ASSERT_EQ(errors.size(), 1u) << name << ": " << checked.output;
+        EXPECT_TRUE(errors[0].starts_with("internal.client_ca_file: ")) << name << ": " << errors[0];
     }
 }
 

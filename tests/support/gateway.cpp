@@ -119,4 +119,17 @@ RunResult run_gateway_command(std::vector<std::string> args, Environment environ
     return run_to_completion(gateway_binary().string(), std::move(args), std::move(options));
 }
 
+std::vector<std::string> gateway_error_lines(std::string_view output) {
+    constexpr std::string_view prefix = "intercom-gateway: ";
+    std::vector<std::string> out;
+    while (!output.empty()) {
+        const auto nl = output.find('\n');
+        const auto line = output.substr(0, nl);
+        if (line.starts_with(prefix)) out.emplace_back(line.substr(prefix.size()));
+        if (nl == std::string_view::npos) break;
+        output.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
 }  // namespace icg::testing

@@ -81,4 +81,7 @@ private:
 // Runs the gateway binary with `args` to completion (for --check-config, --help, --version).
 RunResult run_gateway_command(std::vector<std::string> args, Environment environment = {});
 
+// The lines a gateway's output gives as errors ("intercom-gateway: …"), without that prefix.
+std::vector<std::string> gateway_error_lines(std::string_view output);
+
 }  // namespace icg::testing
