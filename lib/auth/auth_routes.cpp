@@ -93,9 +93,14 @@ AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, 
       random_(random),
       clock_(clock) {}
 
+bool AuthRoutes::workspace_allowed(std::string_view workspace_id) const {
+    const auto& allowed = settings_.allowed_workspaces;
+    return allowed.empty() || std::find(allowed.begin(), allowed.end(), workspace_id) != allowed.end();
+}
+
 http::Response AuthRoutes::too_many_logins(std::chrono::seconds retry_after) const {
-    auto r = http::html_page(429, "Too many sign-in attempts",
-                             "Too many sign-ins were started from this browser or network. Please wait a few "
+    auto r = http::html_page(429, "Too many log-in attempts",
+                             "Too many log-ins were started from this browser or network. Please wait a few "
                              "minutes and try again.");
     r.headers.add("Retry-After", std::to_string(retry_after.count()));
     return with_note(std::move(r), "login_throttled");
@@ -104,7 +109,7 @@ http::Response AuthRoutes::too_many_logins(std::chrono::seconds retry_after) con
 http::Response AuthRoutes::session_store_unavailable_page() const {
     auto r =
         http::html_page(503, "Temporarily unavailable",
-                        "Sign-in is unavailable for a moment (the session store does not answer). Please try again.");
+                        "Log-in is unavailable for a moment (the session store does not answer). Please try again.");
     r.headers.add("Retry-After", "5");
     return with_note(std::move(r), "session_store_unavailable");
 }
@@ -149,16 +154,16 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
         // state cancel that browser's login, and without a code it can never complete anyway.
         if (*error == "access_denied")
             co_return with_note(http::html_page(403, "Access was denied",
-                                                "Intercom access was not granted, so you are not signed in. "
+                                                "Intercom access was not granted, so you are not logged in. "
                                                 "You can try again from the application."),
                                 "login_denied");
-        co_return with_note(http::html_page(400, "Sign-in failed", "Intercom reported an error during sign-in."),
+        co_return with_note(http::html_page(400, "Log-in failed", "Intercom reported an error during the log-in."),
                             "login_error_from_intercom");
     }
 
     auto bad_request = [](std::string note) {
-        return with_note(http::html_page(400, "Sign-in link not valid",
-                                         "This sign-in link is invalid, expired or was already used, or it was "
+        return with_note(http::html_page(400, "Log-in link not valid",
+                                         "This log-in link is invalid, expired or was already used, or it was "
                                          "started in another browser. Please start again from the application."),
                          std::move(note));
     };
@@ -173,13 +178,21 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     if (!pending) co_return session_store_unavailable_page();
     if (!*pending) co_return bad_request("callback_unknown_state_or_other_browser");
     // The record is sealed, but where a browser is sent is checked again all the same.
-    const std::string return_to = safe_return_to((*pending)->return_to);
+    const std::string return_to = safe_return_to((*pending)->login.return_to);
+    // From here the login is spent, whatever the outcome: its binding cookie goes with it, unless
+    // another tab of this browser still waits for its own callback.
+    const bool clear_binding = !(*pending)->others_pending;
+    auto finished = [&](http::Response response) {
+        if (clear_binding)
+            response.headers.add("Set-Cookie", http::make_clearing_cookie(settings_.login_cookie, cookie_attributes({})));
+        return response;
+    };
 
-    auto exchange_failed = [](const boost::system::error_code& ec, std::string note) {
+    auto exchange_failed = [&](const boost::system::error_code& ec, std::string note) {
         observability::log_event("warn", note + ": " + ec.message());
-        return with_note(http::html_page(502, "Sign-in failed",
-                                         "Intercom did not complete the sign-in. Please try again in a moment."),
-                         std::move(note));
+        return finished(with_note(http::html_page(502, "Log-in failed",
+                                         "Intercom did not complete the log-in. Please try again in a moment."),
+                         std::move(note)));
     };
     const core::Secret code_secret(*code);
     auto token = co_await intercom_.exchange_code(code_secret);
@@ -188,12 +201,18 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     if (!admin) co_return exchange_failed(admin.error(), "me_lookup_failed");
     if (!workspace::looks_like_workspace_id(admin->workspace_id))
         co_return exchange_failed(make_error_code(upstream::UpstreamErrc::malformed_body), "me_workspace_malformed");
+    if (!workspace_allowed(admin->workspace_id))
+        co_return finished(with_note(http::html_page(403, "This workspace cannot log in here",
+                                                     "This application is open to its own Intercom workspaces only, "
+                                                     "and the workspace you chose is not one of them. Log in with "
+                                                     "another workspace, or ask the application's operators."),
+                                     "login_workspace_not_allowed"));
 
     // A fresh id on every login; the session the browser carried before is ended (no fixation).
     if (auto old = http::find_cookie(request.headers, settings_.session_cookie)) {
         const core::Secret old_id{std::string(*old)};
         auto erased = co_await sessions_.erase(old_id);
-        if (!erased) co_return session_store_unavailable_page();
+        if (!erased) co_return finished(session_store_unavailable_page());
     }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
     // The workspace's connection first: services use the newest token, and a session never
@@ -206,7 +225,7 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
                                                     .admin_name = admin->name,
                                                     .connected_at = now};
     auto connected = co_await connections_.save(connection);
-    if (!connected) co_return session_store_unavailable_page();
+    if (!connected) co_return finished(session_store_unavailable_page());
     session::SessionRecord record{
         .access_token = std::move(*token),
         .admin_id = admin->id,
@@ -218,12 +237,12 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
         .expires_at = now + settings_.absolute_timeout.count(),
     };
     auto id = co_await sessions_.create(record);
-    if (!id) co_return session_store_unavailable_page();
+    if (!id) co_return finished(session_store_unavailable_page());
 
     auto response = http::redirect(return_to);
     response.headers.add("Set-Cookie", http::make_set_cookie(settings_.session_cookie, id->expose(),
                                                              cookie_attributes(settings_.absolute_timeout)));
-    co_return with_note(std::move(response), "login_succeeded");
+    co_return finished(with_note(std::move(response), "login_succeeded"));
 }
 
 asio::awaitable<http::Response> AuthRoutes::session(const http::Request& request) {
@@ -254,9 +273,14 @@ asio::awaitable<http::Response> AuthRoutes::logout(const http::Request& request)
     if (auto cookie = http::find_cookie(request.headers, settings_.session_cookie)) {
         const core::Secret id{std::string(*cookie)};
         auto erased = co_await sessions_.erase(id);
-        if (!erased)
-            co_return with_note(http::json_response(503, R"({"error":"session_store_unavailable"})"),
-                                "session_store_unavailable");
+        if (!erased) {
+            // The record cannot be ended now (it ends by its idle timeout), but this browser is
+            // logged out all the same: on a shared computer, the next user must not inherit it.
+            auto r = http::json_response(503, R"({"error":"session_store_unavailable","logged_out_here":true})");
+            r.headers.add("Set-Cookie",
+                          http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
+            co_return with_note(std::move(r), "logged_out_here_store_unavailable");
+        }
         response.headers.add("Set-Cookie", http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
     }
     co_return with_note(std::move(response), "logged_out");

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace icg::core {
 class Clock;
@@ -37,6 +39,7 @@ struct AuthSettings {
     std::string login_cookie = "__Host-icg-login";
     std::chrono::seconds login_timeout{600};
     std::chrono::seconds absolute_timeout{7 * 24 * 3600};
+    std::vector<std::string> allowed_workspaces;  // empty: any workspace may log in
 };
 
 class AuthRoutes {
@@ -57,6 +60,7 @@ public:
     const AuthSettings& settings() const noexcept { return settings_; }
 
 private:
+    bool workspace_allowed(std::string_view workspace_id) const;
     http::Response session_store_unavailable_page() const;
     http::Response too_many_logins(std::chrono::seconds retry_after) const;
 

@@ -15,6 +15,13 @@ struct PendingLogin {
     std::string return_to;
 };
 
+// A pending login taken for its callback, and whether the same browser has other logins still
+// pending: its binding cookie is cleared only once none is (two tabs may log in at once).
+struct TakenLogin {
+    PendingLogin login;
+    bool others_pending = false;
+};
+
 // A pending login is found only with its state and the binding of the browser that started it:
 // a callback from another browser finds nothing and leaves the login usable by its owner.
 
@@ -25,7 +32,7 @@ public:
                                                                     std::chrono::seconds ttl) = 0;
     // Removes and returns the pending login this browser started, so a state works once; nullopt
     // when unknown, used, or started by another browser (whose login is then left alone).
-    virtual boost::asio::awaitable<boost::system::result<std::optional<PendingLogin>>> take(
+    virtual boost::asio::awaitable<boost::system::result<std::optional<TakenLogin>>> take(
         const std::string& state, std::string_view browser_binding) = 0;
 };
 

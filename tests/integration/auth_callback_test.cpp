@@ -178,7 +178,8 @@ TEST_F(AuthCallbackTest, LoginsStartedBeyondTheBoundAreRefusedWith429) {
     auto second = browser();
     begin_login(second);
     EXPECT_EQ(second.get("/auth/login").status, 429u);
-    EXPECT_LE(gateway_keys().size(), 3u + 3u) << "three pending logins and three counters, nothing more";
+    EXPECT_LE(gateway_keys().size(), 3u + 3u + 2u)
+        << "three pending logins, three counters and each browser's list of its pending logins, nothing more";
 }
 
 TEST_F(AuthCallbackTest, CallbackWithoutTheLoginCookieIsRejected) {
@@ -320,6 +321,58 @@ TEST_F(AuthCallbackTest, TwoLoginsFinishedInReverseOrderBothSucceed) {
     EXPECT_EQ(client.fetch(second).status, 302u);
     EXPECT_EQ(client.fetch(first).status, 302u);
     EXPECT_EQ(client.get("/auth/session").status, 200u);
+}
+
+// The binding cookie ties a callback to the browser that started the login; once the login is
+// done it has no use left, unless another tab of the browser still waits for its callback.
+TEST_F(AuthCallbackTest, TheLoginCookieIsClearedOnceNoLoginOfTheBrowserWaits) {
+    auto client = browser();
+    const auto first = approve(begin_login(client));
+    const auto second = approve(begin_login(client));
+    const auto a = client.fetch(first);
+    ASSERT_EQ(a.status, 302u) << a.body;
+    EXPECT_FALSE(find_set_cookie(a, login_cookie).has_value()) << "the second tab still needs it";
+    const auto b = client.fetch(second);
+    ASSERT_EQ(b.status, 302u) << b.body;
+    const auto cleared = find_set_cookie(b, login_cookie);
+    ASSERT_TRUE(cleared.has_value()) << "the last login of this browser is done";
+    EXPECT_TRUE(cleared->value.empty()) << cleared->raw;
+    EXPECT_EQ(cleared->max_age().value_or(-1), 0) << cleared->raw;
+    EXPECT_FALSE(client.cookie(login_cookie).has_value());
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+}
+
+TEST_F(AuthCallbackTest, AFailedExchangeSpendsTheLoginAndClearsItsCookieToo) {
+    auto client = browser();
+    const auto callback = approve(begin_login(client));
+    mock().set_token_mode("error500");
+    const auto r = client.fetch(callback);
+    EXPECT_EQ(r.status, 502u) << r.body;
+    const auto cleared = find_set_cookie(r, login_cookie);
+    ASSERT_TRUE(cleared.has_value());
+    EXPECT_TRUE(cleared->value.empty());
+}
+
+TEST_F(AuthCallbackTest, AWorkspaceOutsideTheAllowListGetsA403PageAndNoSessionNorConnection) {
+    start_gateway([](GatewaySettings& s) { s.set_literal("intercom", "allowed_workspaces", "[\"ws_other\"]"); });
+    auto client = browser();
+    const auto callback = approve(begin_login(client));
+    const auto r = client.fetch(callback);
+    EXPECT_EQ(r.status, 403u) << r.body;
+    expect_html(r);
+    EXPECT_NE(r.body.find("This workspace cannot log in here"), std::string::npos) << r.body;
+    expect_no_session_cookie(r);
+    EXPECT_EQ(client.get("/auth/session").status, 401u);
+    EXPECT_TRUE(gateway_keys("workspace").empty()) << "the refused workspace's token was kept";
+    EXPECT_TRUE(gateway_keys("session").empty());
+
+    start_gateway([](GatewaySettings& s) {
+        s.set_literal("intercom", "allowed_workspaces",
+                      std::string("[\"ws_other\", \"") + MockIntercom::default_workspace_id + "\"]");
+    });
+    auto allowed = browser();
+    ASSERT_TRUE(login(allowed).session_set_cookie.has_value());
+    EXPECT_EQ(allowed.get("/auth/session").status, 200u);
 }
 
 }  // namespace

@@ -226,14 +226,51 @@ TEST_F(RedisSessionStoreTest, PendingLoginsAreSingleUseAndExpire) {
     auto first = loop_.run(logins_.take("state-1", pending.browser_binding));
     ASSERT_TRUE(first);
     ASSERT_TRUE(*first);
-    EXPECT_EQ((*first)->browser_binding, pending.browser_binding);
-    EXPECT_EQ((*first)->return_to, "/after?x=1");
+    EXPECT_EQ((*first)->login.browser_binding, pending.browser_binding);
+    EXPECT_EQ((*first)->login.return_to, "/after?x=1");
+    EXPECT_FALSE((*first)->others_pending);
     auto replay = loop_.run(logins_.take("state-1", pending.browser_binding));
     ASSERT_TRUE(replay);
     EXPECT_FALSE(*replay);
     auto unknown = loop_.run(logins_.take("never-issued", pending.browser_binding));
     ASSERT_TRUE(unknown);
     EXPECT_FALSE(*unknown);
+}
+
+// A browser's binding cookie may go once none of its logins waits any more; another browser's
+// logins do not count.
+TEST_F(RedisSessionStoreTest, TakingALoginTellsWhetherTheSameBrowserHasOthersPending) {
+    const PendingLogin tab_a{std::string(64, 'a'), "/a"}, tab_b{std::string(64, 'a'), "/b"};
+    const PendingLogin other_browser{std::string(64, 'c'), "/c"};
+    ASSERT_TRUE(loop_.run(logins_.put("state-a", tab_a, 600s)));
+    ASSERT_TRUE(loop_.run(logins_.put("state-b", tab_b, 600s)));
+    ASSERT_TRUE(loop_.run(logins_.put("state-c", other_browser, 600s)));
+    auto first = loop_.run(logins_.take("state-b", tab_b.browser_binding));
+    ASSERT_TRUE(first && *first);
+    EXPECT_TRUE((*first)->others_pending) << "tab a still waits";
+    auto second = loop_.run(logins_.take("state-a", tab_a.browser_binding));
+    ASSERT_TRUE(second && *second);
+    EXPECT_FALSE((*second)->others_pending) << "browser c's login is not this browser's";
+    t::RedisProbe probe(redis_.port());
+    EXPECT_TRUE(probe.keys("test:login-pending:" + std::string(64, 'a')).empty()) << "an empty list is gone";
+    EXPECT_GT(probe.ttl("test:login-pending:" + std::string(64, 'c')), 590) << "lists lapse with their logins";
+}
+
+// A login that lapsed without its callback does not keep the cookie forever.
+TEST_F(RedisSessionStoreTest, ALapsedLoginDoesNotCountAsPending) {
+    const PendingLogin lapsed{std::string(64, 'd'), "/old"}, current{std::string(64, 'd'), "/new"};
+    ASSERT_TRUE(loop_.run(logins_.put("state-old", lapsed, 600s)));
+    ASSERT_TRUE(loop_.run(logins_.put("state-new", current, 600s)));
+    t::RedisProbe probe(redis_.port());
+    // As if both had been started long ago: their lapse times are in the past. The one taken is
+    // unlisted anyway; the other no longer counts.
+    const auto key = "test:login-pending:" + std::string(64, 'd');
+    const auto members = probe.command({"ZRANGE", key, "0", "-1"});
+    ASSERT_EQ(members.elements.size(), 2u);
+    for (const auto& member : members.elements) probe.command({"ZADD", key, "XX", "1", member.text});
+    auto taken = loop_.run(logins_.take("state-new", current.browser_binding));
+    ASSERT_TRUE(taken && *taken);
+    EXPECT_FALSE((*taken)->others_pending);
 }
 
 // Another browser's callback with a stolen state finds nothing, and leaves the login to its owner.
@@ -246,7 +283,7 @@ TEST_F(RedisSessionStoreTest, APendingLoginIsSpentOnlyByTheBrowserThatStartedIt)
     auto owner = loop_.run(logins_.take("state-2", pending.browser_binding));
     ASSERT_TRUE(owner);
     ASSERT_TRUE(*owner) << "the stranger's attempt spent the owner's login";
-    EXPECT_EQ((*owner)->return_to, "/owner");
+    EXPECT_EQ((*owner)->login.return_to, "/owner");
 }
 
 // Whoever can write to Redis cannot read where a login returns to, nor plant or alter one.
