@@ -108,9 +108,10 @@ int run(const icg::config::GatewayConfig& config) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
+        // Readiness turns 503 first: whoever reads this line may rely on it.
+        gateway.drain([&io] { io.stop(); });
         observability::log_event("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                                              "; finishing in-flight requests");
-        gateway.drain([&io] { io.stop(); });
     });
 
     observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
