@@ -26,8 +26,8 @@ void add_security_headers(http::Response& r) {
                 "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 }
 
+// HEAD goes wherever GET does (RFC 9110 §9.3.2), answered the same without the body.
 const std::string allow_get = "GET, HEAD";
-const std::string allow_get_only = "GET";
 const std::string allow_post = "POST";
 // Intercom's Uninstall URL for the app points here.
 constexpr std::string_view uninstall_notice_path = "/auth/intercom/uninstalled";
@@ -76,15 +76,15 @@ asio::awaitable<http::Response> GatewayHandler::route(http::Request& request) {
 
     if (auto health = co_await health_.serve(request)) co_return std::move(*health);
     if (path == "/auth/login") {
-        if (method != "GET") co_return method_not_allowed(allow_get_only);
+        if (!get) co_return method_not_allowed(allow_get);
         co_return co_await auth_.login(request);
     }
     if (path == "/auth/callback") {
-        if (method != "GET") co_return method_not_allowed(allow_get_only);
+        if (!get) co_return method_not_allowed(allow_get);
         co_return co_await auth_.callback(request);
     }
     if (path == "/auth/session") {
-        if (method != "GET") co_return method_not_allowed(allow_get_only);
+        if (!get) co_return method_not_allowed(allow_get);
         co_return co_await auth_.session(request);
     }
     if (path == "/auth/logout") {

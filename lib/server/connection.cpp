@@ -1,6 +1,7 @@
 // One client connection: the TLS handshake (when the listener speaks TLS), then keep-alive
 // requests read, handled and answered in turn. Written once for both streams, as Beast's
 // server-flex does: Connection<net::TlsStream> and Connection<net::PlainStream>.
+#include "http/http_date.hpp"
 #include "http/message_parser.hpp"
 #include "net/peer_names.hpp"
 #include "net/plain_stream.hpp"
@@ -250,8 +251,8 @@ private:
             out.body() = std::move(response.body);
             if (response.chunked)
                 out.chunked(true);
-            else
-                out.prepare_payload();
+            else if (!http::status_has_no_content(response.status))
+                out.prepare_payload();  // a 204 gets no Content-Length: 0 either
             ok = co_await send(out, head);
         }
         log_request(request ? *request : http::Request{}, response.status, bytes_in_, bytes_out, response.log_note);
@@ -283,6 +284,7 @@ private:
     template <class Message>
     static void fill_headers(Message& out, const http::Response& response, bool keep_alive) {
         for (const auto& field : response.headers) out.insert(field.name, field.value);
+        if (out.find(bhttp::field::date) == out.end()) out.set(bhttp::field::date, http::http_date_now());
         out.keep_alive(keep_alive);
     }
 

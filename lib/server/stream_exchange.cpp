@@ -1,5 +1,7 @@
 #include "server/stream_exchange.hpp"
 
+#include "http/http_date.hpp"
+
 #include "server/handler.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -81,9 +83,11 @@ void StreamExchange<Stream>::prepare_response(ResponseHead& head) {
     begin_response(head);
     response_.emplace(bhttp::status(head.status), 11);
     for (const auto& field : head.headers) response_->insert(field.name, field.value);
+    // Intercom's own Date is relayed as it came; an answer without one gets ours.
+    if (response_->find(bhttp::field::date) == response_->end()) response_->set(bhttp::field::date, http::http_date_now());
     if (head.content_length)
         response_->content_length(*head.content_length);
-    else if (!no_body_)
+    else if (!no_body_ && !http::status_has_no_content(head.status))
         response_->chunked(true);
     response_->keep_alive(keeps_alive());
 }
@@ -92,7 +96,7 @@ void StreamExchange<Stream>::prepare_response(ResponseHead& head) {
 // fields or serializer, and goes with the body in one buffer (one TLS record, one send).
 template <class Stream>
 asio::awaitable<error_code> StreamExchange<Stream>::write_response(ResponseHead head, std::span<const char> body) {
-    if (!head.no_body) head.content_length = body.size();
+    if (!head.no_body && !http::status_has_no_content(head.status)) head.content_length = body.size();
     begin_response(head);
     const std::span<const char> sent = no_body_ ? std::span<const char>() : body;
 
@@ -101,6 +105,7 @@ asio::awaitable<error_code> StreamExchange<Stream>::write_response(ResponseHead 
     out.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ");
     out.append(bhttp::obsolete_reason(bhttp::int_to_status(head.status))).append("\r\n");
     http::append_fields(out, head.headers);
+    if (!head.headers.contains("Date")) out.append("Date: ").append(http::http_date_now()).append("\r\n");
     if (head.content_length) out.append("Content-Length: ").append(std::to_string(*head.content_length)).append("\r\n");
     if (!keeps_alive()) out.append("Connection: close\r\n");
     out.append("\r\n");
