@@ -140,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (check.errors.empty()) {
         const icg::config::GatewayConfig& config = check.config;
         // A loaded configuration holds what the loader promises.
-        FUZZ_CHECK(config.session.encryption_key.size() == 32);
+        FUZZ_CHECK(!config.session.encryption_keys.empty() && config.session.encryption_keys.size() <= 8);
+        for (const auto& key : config.session.encryption_keys) FUZZ_CHECK(key.key.size() == 32 && !key.id.empty());
         FUZZ_CHECK(!config.intercom.client_id.empty());
         FUZZ_CHECK(!config.intercom.client_secret.empty());
         FUZZ_CHECK(config.server.public_url.starts_with("https://") && !config.server.public_url.ends_with("/"));

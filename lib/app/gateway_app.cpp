@@ -4,6 +4,7 @@
 #include "app/health_routes.hpp"
 #include "app/internal_handler.hpp"
 #include "app/startup_checks.hpp"
+#include "app/unopened_record_log.hpp"
 #include "app/static_files.hpp"
 #include "app/workspace_admin_routes.hpp"
 #include "auth/auth_routes.hpp"
@@ -125,8 +126,6 @@ struct InternalListener {
     server::HttpsServer server;
 };
 
-namespace {}  // namespace
-
 // Members in dependency order: each is built from the ones above it, and destroyed before them.
 struct GatewayApp::Parts {
     Parts(boost::asio::io_context& io_, const config::GatewayConfig& c, unsigned threads)
@@ -134,7 +133,8 @@ struct GatewayApp::Parts {
           listen(c.server.listen),
           max_client_connections(client_connection_cap(c)),
           connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
-          cipher(c.session.encryption_key),
+          unopened_records(clock),
+          cipher(c.session.encryption_keys, &unopened_records),
           redis_client(io.get_executor(), c.redis.endpoint, redis_options(c)),
           redis_sessions(redis_client, cipher, random, clock, c.redis.key_prefix, c.session.idle_timeout),
           // The hot path reads sessions from memory; Redis tells every gateway when one changes.
@@ -205,6 +205,7 @@ struct GatewayApp::Parts {
     core::SystemRandom random;
     core::SystemClock clock;
     core::DrainSignal drain;
+    UnopenedRecordLog unopened_records;
     crypto::SessionCipher cipher;
     redis::RedisClient redis_client;
     session::RedisSessionStore redis_sessions;

@@ -48,7 +48,8 @@ constexpr KeySpec table[] = {
     {"proxy", "max_connections", integer, "64"},
     {"proxy", "pool_idle_timeout", duration, "30s"},
     {"proxy", "max_in_flight_per_session", integer, "8 (at most proxy.max_connections)"},
-    {"session", "encryption_key", secret, "(not set; required)"},
+    {"session", "encryption_key", secret, "(not set)"},
+    {"session", "encryption_keys", secret_list, "(not set)"},
     {"session", "idle_timeout", duration, "8h"},
     {"session", "absolute_timeout", duration, "7d"},
     {"session", "cookie_name", text, "__Host-icg-session"},
@@ -77,7 +78,7 @@ std::vector<std::string> variable_names() {
     for (const auto& key : table) {
         if (key.kind == tables) continue;
         names.push_back(env_name(key));
-        if (key.kind == secret) names.push_back(env_name(key) + "_FILE");
+        if (key.kind == secret || key.kind == secret_list) names.push_back(env_name(key) + "_FILE");
     }
     return names;
 }

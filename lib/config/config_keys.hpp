@@ -10,7 +10,8 @@ namespace icg::config {
 
 // `tables` is an array of tables ([[section.name]]): read from the document tree, never from the
 // environment, whose flat variables cannot spell it.
-enum class KeyKind { text, secret, integer, duration, boolean, list, tables };
+// `secret_list` is a list of secrets (e.g. the session key ring): read as a list, shown as a secret.
+enum class KeyKind { text, secret, secret_list, integer, duration, boolean, list, tables };
 
 struct KeySpec {
     std::string_view section;

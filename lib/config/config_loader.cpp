@@ -130,7 +130,7 @@ void read_file(const std::string& path, ConfigSource& source, Problems& problems
                 if (!array || !array->is_array_of_tables())
                     problems.add(key, "must be an array of tables, written [[" + key + "]]");
                 continue;
-            } else if (spec->kind == KeyKind::list) {
+            } else if (spec->kind == KeyKind::list || spec->kind == KeyKind::secret_list) {
                 // Lists are kept one item per line; the environment spells them comma-separated.
                 const auto* array = value.as_array();
                 if (!array) {
@@ -202,21 +202,24 @@ void apply_environment(const Environment& environment, RawValues& raw, Problems&
         const std::string var = env_name(k);
         if (auto it = environment.find(var); it != environment.end()) {
             std::string text = it->second;
-            if (k.kind == KeyKind::list) std::replace(text.begin(), text.end(), ',', '\n');
+            if (k.kind == KeyKind::list || k.kind == KeyKind::secret_list) std::replace(text.begin(), text.end(), ',', '\n');
             raw[full_name(k)] = RawValue{.text = std::move(text), .origin = Origin::environment, .source = var};
         }
-        if (k.kind != KeyKind::secret) continue;
+        if (k.kind != KeyKind::secret && k.kind != KeyKind::secret_list) continue;
         const auto file = environment.find(var + "_FILE");
         if (file == environment.end()) continue;
         if (environment.contains(var)) {
             problems.add(var, "set both directly and through " + var + "_FILE; keep one");
             continue;
         }
-        if (auto value = read_secret_file(var + "_FILE", file->second, problems))
+        if (auto value = read_secret_file(var + "_FILE", file->second, problems)) {
+            // A file of several secrets holds one per line (or comma-separated, as the variable).
+            if (k.kind == KeyKind::secret_list) std::replace(value->begin(), value->end(), ',', '\n');
             raw[full_name(k)] =
                 RawValue{.text = std::move(*value), .origin = Origin::environment_file, .source = var + "_FILE"};
-        else
+        } else {
             problems.mark(full_name(k));
+        }
     }
 }
 
@@ -610,20 +613,69 @@ void build_proxy(const Reader& r, GatewayConfig& c, Problems& problems) {
     }
 }
 
-void build_session(const Reader& r, GatewayConfig& c, Problems& problems) {
-    if (!r.has("session.encryption_key")) {
-        if (!problems.any({"session.encryption_key"}))
-            problems.add("session.encryption_key", "is required: 32 random bytes in base64 (openssl rand -base64 32)");
-    } else {
+// 32 bytes from base64; nullopt otherwise. The decoded bytes are wiped when not kept.
+std::optional<core::Secret> decode_key(std::string_view encoded) {
+    auto key = core::base64_decode(encoded);
+    if (!key) return std::nullopt;
+    if (key->size() != crypto::SessionCipher::key_size) {
+        std::fill(key->begin(), key->end(), '\0');
+        return std::nullopt;
+    }
+    return core::Secret(std::move(*key));
+}
+
+// session.encryption_keys ("id:<base64>", the first seals) or session.encryption_key (a ring of
+// one key). Messages name an entry by its place and id, never by its value.
+void build_key_ring(const Reader& r, GatewayConfig& c, Problems& problems) {
+    constexpr const char* how = "32 random bytes in base64 (openssl rand -base64 32)";
+    const bool one = r.has("session.encryption_key"), ring = r.has("session.encryption_keys");
+    if (one && ring)
+        return problems.add("session.encryption_keys",
+                            "and session.encryption_key are both set; keep the ring (encryption_keys) only");
+    if (!one && !ring) {
+        if (!problems.any({"session.encryption_key", "session.encryption_keys"}))
+            problems.add("session.encryption_key",
+                         std::string("is required (or session.encryption_keys, a key ring): ") + how);
+        return;
+    }
+    if (one) {
         core::Secret encoded;
         r.secret("session.encryption_key", encoded);
-        auto key = core::base64_decode(encoded.expose());
-        if (key && key->size() == 32)
-            c.session.encryption_key = core::Secret(std::move(*key));
+        if (auto key = decode_key(encoded.expose()))
+            c.session.encryption_keys.push_back({std::string(crypto::SessionCipher::default_key_id), std::move(*key)});
         else
-            problems.add("session.encryption_key", "must be exactly 32 bytes in base64 (openssl rand -base64 32)");
-        if (key) std::fill(key->begin(), key->end(), '\0');
+            problems.add("session.encryption_key", std::string("must be exactly ") + how);
+        return;
     }
+    std::vector<std::string> entries;
+    r.list("session.encryption_keys", entries);
+    if (entries.empty() || entries.size() > crypto::SessionCipher::max_keys)
+        problems.add("session.encryption_keys", "must list 1 to 8 keys, each \"id:<base64>\"");
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const std::string name = "session.encryption_keys[" + std::to_string(i) + "]";
+        const auto colon = entries[i].find(':');
+        const std::string id = colon == std::string::npos ? std::string() : entries[i].substr(0, colon);
+        if (colon == std::string::npos || !crypto::SessionCipher::is_key_id(id)) {
+            problems.add(name, "must be \"id:<base64 key>\", the id 1 to 32 letters, digits, '-', '_' or '.'");
+            continue;
+        }
+        auto key = decode_key(std::string_view(entries[i]).substr(colon + 1));
+        if (!key) {
+            problems.add(name, "(id \"" + id + "\") must hold exactly " + how);
+            continue;
+        }
+        if (std::any_of(c.session.encryption_keys.begin(), c.session.encryption_keys.end(),
+                        [&](const crypto::SealingKey& k) { return k.id == id; })) {
+            problems.add(name, "reuses the id \"" + id + "\"; every key needs its own");
+            continue;
+        }
+        c.session.encryption_keys.push_back({id, std::move(*key)});
+    }
+    for (auto& e : entries) std::fill(e.begin(), e.end(), '\0');
+}
+
+void build_session(const Reader& r, GatewayConfig& c, Problems& problems) {
+    build_key_ring(r, c, problems);
     r.duration("session.idle_timeout", c.session.idle_timeout);
     r.duration("session.absolute_timeout", c.session.absolute_timeout);
     if (!problems.any({"session.idle_timeout", "session.absolute_timeout"}) &&
@@ -712,6 +764,24 @@ std::string shown_value(const KeySpec& k, const RawValue& raw) {
         return endpoint ? endpoint->redacted() : "(set, not a valid URL)";
     }
     if (k.kind == KeyKind::secret) return raw.text.empty() ? "(empty)" : "(set)";
+    if (k.kind == KeyKind::secret_list) {  // the ids are not secret and tell which key seals
+        std::string ids;
+        std::size_t count = 0;
+        std::string_view rest = raw.text;
+        while (!rest.empty()) {
+            const auto nl = rest.find('\n');
+            auto item = rest.substr(0, nl);
+            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+            if (!item.empty()) {
+                const auto colon = item.find(':');
+                const auto id = colon == std::string_view::npos ? std::string_view() : item.substr(0, colon);
+                ids += (count++ ? ", " : "") + (crypto::SessionCipher::is_key_id(id) ? std::string(id) : "?");
+            }
+            if (nl == std::string_view::npos) break;
+            rest.remove_prefix(nl + 1);
+        }
+        return "(set: " + std::to_string(count) + (count == 1 ? " key, " : " keys, ") + ids + ")";
+    }
     if (k.kind == KeyKind::list) return quoted_list(raw.text);
     return raw.text;
 }
@@ -750,7 +820,7 @@ Environment process_environment() {
 void wipe_secret_environment(Environment& environment) {
     for (auto& [name, value] : environment) std::fill(value.begin(), value.end(), '\0');
     for (const auto& k : known_keys()) {
-        if (k.kind != KeyKind::secret) continue;
+        if (k.kind != KeyKind::secret && k.kind != KeyKind::secret_list) continue;
         const std::string var = env_name(k);
         // The value lives in the environment block the kernel shows in /proc/<pid>/environ;
         // unsetenv alone would only drop the pointer to it.

@@ -1,6 +1,7 @@
 #pragma once
 // The gateway's settings, copied out of the config file and environment into plain validated values.
 #include "core/secret.hpp"
+#include "crypto/session_cipher.hpp"
 #include "proxy/allow_list.hpp"
 #include "proxy/service_policy.hpp"
 #include "redis/redis_url.hpp"
@@ -89,7 +90,9 @@ struct ProxySettings {
 };
 
 struct SessionSettings {
-    core::Secret encryption_key;  // 32 raw bytes (decoded from base64)
+    // The key ring, decoded: the first seals, every one opens. session.encryption_key alone is a
+    // ring of one key named "default".
+    std::vector<crypto::SealingKey> encryption_keys;
     std::chrono::seconds idle_timeout{8 * 3600};
     std::chrono::seconds absolute_timeout{7 * 24 * 3600};
     std::string cookie_name = "__Host-icg-session";

@@ -40,6 +40,13 @@ constexpr const char* index_select_script =
     "  end "
     "end "
     "return selected";
+
+// Seals a record again under the current key, only if it is still the one read (ARGV[1]): a
+// logout or a newer write in between wins. Its expiry is kept.
+constexpr const char* reseal_script =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') "
+    "return 1";
 }  // namespace
 
 bool looks_like_session_id(std::string_view v) noexcept {
@@ -108,10 +115,17 @@ asio::awaitable<Result<std::optional<SessionRecord>>> RedisSessionStore::load(co
     if (!reply->is_string()) co_return make_error_code(redis::RedisErrc::unexpected_reply);
 
     // A record that does not open (other key, tampered) is treated as no session.
-    auto plain = cipher_.open(reply->text, key);
-    if (!plain) co_return std::optional<SessionRecord>{};
-    auto record = deserialize(plain->expose());
+    auto opened = cipher_.open_record(reply->text, key);
+    if (!opened) co_return std::optional<SessionRecord>{};
+    auto record = deserialize(opened->plaintext.expose());
     if (!record) co_return std::optional<SessionRecord>{};
+    // Opened by an older key of the ring: sealed again under the current one, so that the old key
+    // can go. Best effort: the session is good either way.
+    if (!opened->sealed_with_current_key) {
+        auto reseal_command = redis::command("EVAL", reseal_script, "1", key, reply->text,
+                                             cipher_.seal(opened->plaintext.expose(), key, random_));
+        co_await redis_.exec(std::move(reseal_command));
+    }
 
     const auto now = unix_seconds(clock_.now());
     if (record->expires_at <= now) {

@@ -31,6 +31,13 @@ constexpr const char* erase_script =
     "redis.call('SREM', KEYS[2], ARGV[2]) "
     "return 1";
 
+// Seals a connection again under the current key, only if it still holds the record read
+// (ARGV[1]): a login that replaced it in between wins.
+constexpr const char* reseal_script =
+    "if redis.call('HGET', KEYS[1], 'sealed') ~= ARGV[1] then return 0 end "
+    "redis.call('HSET', KEYS[1], 'sealed', ARGV[2]) "
+    "return 1";
+
 // result<bool> cannot tell an error_code from a bool by conversion.
 Result<bool> failed(boost::system::error_code ec) {
     return {boost::system::in_place_error, ec};
@@ -71,10 +78,16 @@ asio::awaitable<Result<std::optional<WorkspaceConnection>>> RedisWorkspaceStore:
     if (reply->is_nil()) co_return std::optional<WorkspaceConnection>{};
     if (!reply->is_string()) co_return make_error_code(redis::RedisErrc::unexpected_reply);
     // A record that does not open (other key, tampered) is treated as no connection.
-    auto plain = cipher_.open(reply->text, key);
-    if (!plain) co_return std::optional<WorkspaceConnection>{};
-    auto connection = deserialize_connection(plain->expose());
+    auto opened = cipher_.open_record(reply->text, key);
+    if (!opened) co_return std::optional<WorkspaceConnection>{};
+    auto connection = deserialize_connection(opened->plaintext.expose());
     if (!connection || connection->workspace_id != workspace_id) co_return std::optional<WorkspaceConnection>{};
+    // Opened by an older key of the ring: sealed again under the current one (best effort).
+    if (!opened->sealed_with_current_key) {
+        auto reseal_command = redis::command("EVAL", reseal_script, "1", key, reply->text,
+                                             cipher_.seal(opened->plaintext.expose(), key, random_));
+        co_await redis_.exec(std::move(reseal_command));
+    }
     co_return std::move(connection);
 }
 

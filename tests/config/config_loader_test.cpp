@@ -130,7 +130,9 @@ TEST_F(ConfigLoaderTest, LoadsACompleteFile) {
     EXPECT_FALSE(c.proxy.allow_list.restricts());
     EXPECT_EQ(c.intercom.ca_file, (dir / "ca.pem").string());
     EXPECT_EQ(c.intercom.timeout, 2s);
-    EXPECT_EQ(c.session.encryption_key.expose(), key_bytes) << "the key is stored decoded";
+    ASSERT_EQ(c.session.encryption_keys.size(), 1u) << "one key is a ring of one";
+    EXPECT_EQ(c.session.encryption_keys[0].id, "default");
+    EXPECT_EQ(c.session.encryption_keys[0].key.expose(), key_bytes) << "the key is stored decoded";
     EXPECT_EQ(c.session.idle_timeout, 8h);
     EXPECT_EQ(c.session.absolute_timeout, std::chrono::hours(7 * 24));
 }
@@ -256,7 +258,7 @@ TEST_F(ConfigLoaderTest, SecretFileIsReadAndItsTrailingNewlineDropped) {
     env["GATEWAY_SESSION_ENCRYPTION_KEY_FILE"] = dir.write_file("key.b64", encryption_key + "\n").string();
     env["GATEWAY_INTERCOM_CLIENT_SECRET_FILE"] = dir.write_file("client_secret", client_secret + "\r\n").string();
     const auto c = load();
-    EXPECT_EQ(c.session.encryption_key.expose(), key_bytes);
+    EXPECT_EQ(c.session.encryption_keys.at(0).key.expose(), key_bytes);
     EXPECT_EQ(c.intercom.client_secret.expose(), client_secret);
 }
 
@@ -695,7 +697,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 50u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 51u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");
@@ -782,6 +784,60 @@ TEST_F(ConfigLoaderTest, AllowedWorkspacesAreReadAndChecked) {
                  "\"\nworkspaces = [\"abc123\", \"other\"]\n";
     EXPECT_EQ(error(),
               "internal.services[0].workspaces: names workspace \"other\", which intercom.allowed_workspaces leaves out");
+}
+
+TEST_F(ConfigLoaderTest, AKeyRingIsReadInOrderTheFirstSealing) {
+    erase("session", "encryption_key");
+    const std::string k2 = core::base64_encode(std::string(32, 'n'));
+    set("session", "encryption_keys", "[\"k2:" + k2 + "\", \"k1:" + encryption_key + "\"]");
+    auto c = load();
+    ASSERT_EQ(c.session.encryption_keys.size(), 2u);
+    EXPECT_EQ(c.session.encryption_keys[0].id, "k2");
+    EXPECT_EQ(c.session.encryption_keys[0].key.expose(), std::string(32, 'n'));
+    EXPECT_EQ(c.session.encryption_keys[1].id, "k1");
+    EXPECT_EQ(c.session.encryption_keys[1].key.expose(), key_bytes);
+    const auto summary = describe(check());
+    check_no_secret(summary);
+    EXPECT_EQ(summary.find(k2), std::string::npos) << summary;
+    EXPECT_NE(summary.find("session.encryption_keys = (set: 2 keys, k2, k1)"), std::string::npos) << summary;
+
+    // The environment spells it comma-separated, a file one key per line.
+    erase("session", "encryption_keys");
+    env["GATEWAY_SESSION_ENCRYPTION_KEYS"] = "a:" + encryption_key + ", b:" + k2;
+    EXPECT_EQ(load().session.encryption_keys.at(1).id, "b");
+    env.clear();
+    env["GATEWAY_SESSION_ENCRYPTION_KEYS_FILE"] =
+        dir.write_file("ring", "new:" + k2 + "\nold:" + encryption_key + "\n").string();
+    c = load();
+    ASSERT_EQ(c.session.encryption_keys.size(), 2u);
+    EXPECT_EQ(c.session.encryption_keys[0].id, "new");
+    EXPECT_EQ(c.session.encryption_keys[1].key.expose(), key_bytes);
+}
+
+TEST_F(ConfigLoaderTest, AMalformedKeyRingIsRefusedEntryByEntryWithoutShowingAKey) {
+    erase("session", "encryption_key");
+    const std::string short_key = core::base64_encode(std::string(16, 's'));
+    set("session", "encryption_keys",
+        "[\"k1:" + encryption_key + "\", \"" + encryption_key + "\", \"k1:" + encryption_key + "\", \"k3:" + short_key +
+            "\", \"bad id:" + encryption_key + "\"]");
+    const auto c = check();
+    ASSERT_EQ(c.errors.size(), 4u) << ::testing::PrintToString(c.errors);
+    EXPECT_STARTS_WITH(c.errors[0], "session.encryption_keys[1]: must be \"id:<base64 key>\"");
+    EXPECT_STARTS_WITH(c.errors[1], "session.encryption_keys[2]: reuses the id \"k1\"");
+    EXPECT_STARTS_WITH(c.errors[2], "session.encryption_keys[3]: (id \"k3\") must hold exactly 32 random bytes");
+    EXPECT_STARTS_WITH(c.errors[3], "session.encryption_keys[4]: must be \"id:<base64 key>\"");
+    for (const auto& e : c.errors) {
+        check_no_secret(e);
+        EXPECT_EQ(e.find(short_key), std::string::npos) << e;
+    }
+    check_no_secret(describe(c));
+
+    set("session", "encryption_key", q(encryption_key));
+    set("session", "encryption_keys", "[\"k1:" + encryption_key + "\"]");
+    EXPECT_STARTS_WITH(error(), "session.encryption_keys: and session.encryption_key are both set");
+    erase("session", "encryption_key");
+    set("session", "encryption_keys", "[]");
+    EXPECT_STARTS_WITH(error(), "session.encryption_key: is required (or session.encryption_keys");
 }
 
 }  // namespace

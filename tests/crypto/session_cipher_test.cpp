@@ -4,14 +4,20 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace icg::crypto {
 namespace {
 
-constexpr std::size_t header_size = 1 + 12;  // version byte and nonce
+// Version byte 2, the id's length, the id ("default" for a ring of one key), then the nonce.
+constexpr std::size_t id_size = 7;
+constexpr std::size_t nonce_offset = 2 + id_size;
+constexpr std::size_t header_size = nonce_offset + 12;
 constexpr std::size_t tag_size = 16;
 
 // Repeatable "random" bytes: shows exactly where the nonce comes from.
@@ -59,8 +65,11 @@ TEST_F(SessionCipherTest, OutputIsVersionNonceCiphertextTag) {
     CountingRandom counting;
     const auto sealed = cipher.seal(plaintext, aad, counting);
     ASSERT_EQ(sealed.size(), header_size + plaintext.size() + tag_size);
-    EXPECT_EQ(std::uint8_t(sealed[0]), 1);
-    for (std::size_t i = 0; i < 12; ++i) EXPECT_EQ(std::uint8_t(sealed[1 + i]), i + 1) << "nonce byte " << i;
+    EXPECT_EQ(std::uint8_t(sealed[0]), 2);
+    EXPECT_EQ(std::uint8_t(sealed[1]), id_size);
+    EXPECT_EQ(sealed.substr(2, id_size), "default");
+    for (std::size_t i = 0; i < 12; ++i)
+        EXPECT_EQ(std::uint8_t(sealed[nonce_offset + i]), i + 1) << "nonce byte " << i;
     EXPECT_EQ(sealed.find(plaintext), std::string::npos);
     EXPECT_EQ(sealed.find("ada@example.com"), std::string::npos);
     EXPECT_EQ(sealed.find("tok_abc"), std::string::npos);
@@ -70,7 +79,7 @@ TEST_F(SessionCipherTest, TwoSealsOfTheSameTextDiffer) {
     const auto a = cipher.seal(plaintext, aad, random);
     const auto b = cipher.seal(plaintext, aad, random);
     EXPECT_NE(a, b);
-    EXPECT_NE(a.substr(1, 12), b.substr(1, 12)) << "each seal must use a fresh nonce";
+    EXPECT_NE(a.substr(nonce_offset, 12), b.substr(nonce_offset, 12)) << "each seal must use a fresh nonce";
 }
 
 TEST_F(SessionCipherTest, WrongKeyDoesNotOpen) {
@@ -90,7 +99,7 @@ TEST_F(SessionCipherTest, WrongAadDoesNotOpen) {
 
 TEST_F(SessionCipherTest, AnyFlippedBitIsDetected) {
     const auto sealed = cipher.seal(plaintext, aad, random);
-    // Every byte of every part: version, nonce, ciphertext and tag; each of its eight bits.
+    // Every byte of every part: version, key id, nonce, ciphertext and tag; each of its eight bits.
     for (std::size_t i = 0; i < sealed.size(); ++i) {
         for (int bit = 0; bit < 8; ++bit) {
             auto altered = sealed;
@@ -110,7 +119,7 @@ TEST_F(SessionCipherTest, TruncatedOrExtendedInputDoesNotOpen) {
 
 TEST_F(SessionCipherTest, UnknownVersionDoesNotOpen) {
     auto sealed = cipher.seal(plaintext, aad, random);
-    for (int version : {0, 2, 0x81, 0xff}) {
+    for (int version : {0, 3, 0x81, 0xff}) {
         sealed[0] = char(version);
         EXPECT_EQ(cipher.open(sealed, aad), std::nullopt) << version;
     }
@@ -135,6 +144,111 @@ TEST(SessionCipherKey, TheErrorDoesNotContainTheKey) {
     } catch (const std::invalid_argument& e) {
         EXPECT_EQ(std::string(e.what()).find("short-key-material-XYZ"), std::string::npos);
     }
+}
+
+// Records sealed before key ids (format 1: version, nonce, ciphertext, tag; no id, the id not
+// authenticated) still open, with whichever key of the ring sealed them.
+std::string seal_format_1(const std::string& key, std::string_view plaintext, std::string_view aad) {
+    std::string out(1 + 12 + plaintext.size() + 16, '\0');
+    out[0] = 1;
+    for (std::size_t i = 0; i < 12; ++i) out[1 + i] = char(i * 7);
+    auto* nonce = reinterpret_cast<unsigned char*>(out.data() + 1);
+    auto* text = nonce + 12;
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    int len = 0;
+    EXPECT_EQ(EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                                 nonce), 1);
+    EXPECT_EQ(EVP_EncryptUpdate(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())), 1);
+    EXPECT_EQ(EVP_EncryptUpdate(ctx, text, &len, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                                int(plaintext.size())), 1);
+    EXPECT_EQ(EVP_EncryptFinal_ex(ctx, text + len, &len), 1);
+    EXPECT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, text + plaintext.size()), 1);
+    EVP_CIPHER_CTX_free(ctx);
+    return out;
+}
+
+std::vector<SealingKey> ring(std::initializer_list<std::pair<const char*, char>> keys) {
+    std::vector<SealingKey> out;
+    for (const auto& [id, fill] : keys) out.push_back({id, key_of(fill)});
+    return out;
+}
+
+class RecordingObserver final : public UnopenedRecordObserver {
+public:
+    void record_unopened(std::string_view named_key_id) override { named.emplace_back(named_key_id); }
+    std::vector<std::string> named;
+};
+
+TEST(SessionKeyRing, TheFirstKeySealsAndEveryKeyOpens) {
+    core::SystemRandom random;
+    const SessionCipher old_ring(ring({{"k1", 'a'}}));
+    const SessionCipher both(ring({{"k2", 'b'}, {"k1", 'a'}}));
+    const auto by_old = old_ring.seal("old", "aad", random);
+    const auto by_new = both.seal("new", "aad", random);
+    EXPECT_EQ(by_new.substr(2, 2), "k2");
+
+    const auto a = both.open_record(by_old, "aad");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->plaintext.expose(), "old");
+    EXPECT_FALSE(a->sealed_with_current_key) << "k1 is not the sealing key any more";
+    const auto b = both.open_record(by_new, "aad");
+    ASSERT_TRUE(b);
+    EXPECT_TRUE(b->sealed_with_current_key);
+    // Both orders of the same two keys open both records: the ring can be reordered at any time.
+    const SessionCipher reordered(ring({{"k1", 'a'}, {"k2", 'b'}}));
+    EXPECT_TRUE(reordered.open(by_old, "aad"));
+    EXPECT_TRUE(reordered.open(by_new, "aad"));
+}
+
+TEST(SessionKeyRing, ARecordNamingAnUnknownIdIsStillTriedWithEveryKey) {
+    core::SystemRandom random;
+    const auto sealed = SessionCipher(ring({{"old-name", 'a'}})).seal("text", "aad", random);
+    const auto opened = SessionCipher(ring({{"k2", 'b'}, {"renamed", 'a'}})).open_record(sealed, "aad");
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->plaintext.expose(), "text");
+    EXPECT_FALSE(opened->sealed_with_current_key);
+}
+
+TEST(SessionKeyRing, FirstFormatRecordsOpenAndAreMarkedForResealing) {
+    const auto sealed = seal_format_1(std::string(32, 'a'), "legacy", "icg:session:x");
+    const SessionCipher single(key_of('a'));
+    const auto opened = single.open_record(sealed, "icg:session:x");
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->plaintext.expose(), "legacy");
+    EXPECT_FALSE(opened->sealed_with_current_key) << "a record without an id is sealed again";
+    EXPECT_TRUE(SessionCipher(ring({{"k2", 'b'}, {"k1", 'a'}})).open(sealed, "icg:session:x"));
+    EXPECT_FALSE(single.open(sealed, "icg:session:y"));
+}
+
+TEST(SessionKeyRing, TheKeyIdIsAuthenticated) {
+    core::SystemRandom random;
+    const SessionCipher cipher(ring({{"k1", 'a'}, {"k2", 'a'}}));  // one key under two names
+    auto sealed = cipher.seal("text", "aad", random);
+    sealed[3] = '2';  // "k1" -> "k2": the key that opens it is the same, the id is not
+    EXPECT_FALSE(cipher.open(sealed, "aad"));
+}
+
+TEST(SessionKeyRing, ARecordNoKeyOpensIsReportedWithTheIdItNamesOnly) {
+    core::SystemRandom random;
+    RecordingObserver observer;
+    const SessionCipher now(ring({{"k3", 'c'}}), &observer);
+    const auto gone = SessionCipher(ring({{"k1", 'a'}})).seal("secret-text", "aad", random);
+    EXPECT_FALSE(now.open(gone, "aad"));
+    EXPECT_FALSE(now.open(seal_format_1(std::string(32, 'a'), "x", "aad"), "aad"));
+    EXPECT_FALSE(now.open("not a record", "aad")) << "garbage is not a record: not reported";
+    EXPECT_EQ(observer.named, (std::vector<std::string>{"k1", ""}));
+}
+
+TEST(SessionKeyRing, BadRingsAreRefusedWithoutNamingKeyMaterial) {
+    EXPECT_THROW(SessionCipher(std::vector<SealingKey>{}), std::invalid_argument);
+    EXPECT_THROW(SessionCipher(ring({{"a", 'a'}, {"a", 'b'}})), std::invalid_argument);
+    EXPECT_THROW(SessionCipher(ring({{"", 'a'}})), std::invalid_argument);
+    EXPECT_THROW(SessionCipher(ring({{"has space", 'a'}})), std::invalid_argument);
+    std::vector<SealingKey> nine;
+    for (int i = 0; i < 9; ++i) nine.push_back({"k" + std::to_string(i), key_of('a')});
+    EXPECT_THROW(SessionCipher(std::move(nine)), std::invalid_argument);
+    EXPECT_TRUE(SessionCipher::is_key_id("k2.2026-11_a"));
+    EXPECT_FALSE(SessionCipher::is_key_id(std::string(33, 'k')));
 }
 
 }  // namespace

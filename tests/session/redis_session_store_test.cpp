@@ -344,5 +344,40 @@ TEST_F(RedisSessionStoreTest, LoginStartsAreBoundedPerBrowserAndPerAddress) {
     }
 }
 
+// Key rotation: a session sealed under a key that is no longer the first is sealed again under
+// the current one when it is read, keeping its expiry; the old key can then go.
+TEST_F(RedisSessionStoreTest, ASessionOpenedByAnOlderKeyIsSealedAgainUnderTheCurrentOne) {
+    const auto id = create(record());  // sealed by the fixture's one key, "default"
+    t::RedisProbe probe(redis_.port());
+    const auto keys = probe.keys("test:session:*");
+    ASSERT_EQ(keys.size(), 1u);
+    const auto before = probe.get(keys[0]);
+    ASSERT_TRUE(before);
+    EXPECT_EQ(before->substr(2, 7), "default");
+
+    std::vector<crypto::SealingKey> rotated;
+    rotated.push_back({"k2", core::Secret(std::string(32, 'n'))});
+    rotated.push_back({"default", core::Secret(std::string(32, 'k'))});
+    const crypto::SessionCipher both(std::move(rotated));
+    RedisSessionStore rotating(client_, both, random_, clock_, "test:", idle_);
+    auto loaded = loop_.run(rotating.load(id));
+    ASSERT_TRUE(loaded && *loaded);
+    EXPECT_EQ((*loaded)->admin_name, "Ada Lovelace");
+    const auto after = probe.get(keys[0]);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->substr(1, 3), std::string("\x02k2"));
+    EXPECT_GT(probe.ttl(keys[0]), 3590) << "the idle expiry is kept";
+
+    // The old key gone, the session still opens.
+    std::vector<crypto::SealingKey> new_only;
+    new_only.push_back({"k2", core::Secret(std::string(32, 'n'))});
+    const crypto::SessionCipher ring_of_new(std::move(new_only));
+    RedisSessionStore rotated_store(client_, ring_of_new, random_, clock_, "test:", idle_);
+    auto again = loop_.run(rotated_store.load(id));
+    ASSERT_TRUE(again && *again);
+    EXPECT_EQ((*again)->workspace_id, "ws_1");
+    EXPECT_EQ(*probe.get(keys[0]), *after) << "a record under the current key is not written again";
+}
+
 }  // namespace
 }  // namespace icg::session

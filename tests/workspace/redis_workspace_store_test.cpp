@@ -188,5 +188,27 @@ TEST_F(RedisWorkspaceStoreTest, TheCachedStoreServesFromMemoryAndDropsItsOwnChan
     EXPECT_FALSE(load(cached, "ws_acme"));
 }
 
+// Key rotation: a connection opened by an older key is sealed again under the current one, unless
+// a login replaced it meanwhile.
+TEST_F(RedisWorkspaceStoreTest, AConnectionOpenedByAnOlderKeyIsSealedAgainUnderTheCurrentOne) {
+    save(store_, connection("ws_acme", "tok_1"));
+    t::RedisProbe probe(redis_.port());
+    const auto key = store_.key_for("ws_acme");
+    std::vector<crypto::SealingKey> keys;
+    keys.push_back({"k2", core::Secret(std::string(32, 'n'))});
+    keys.push_back({"default", core::Secret(std::string(32, 'k'))});
+    const crypto::SessionCipher rotated(std::move(keys));
+    RedisWorkspaceStore rotating(loop_.io().get_executor(), client_, rotated, random_, clock_, "test:");
+    const auto loaded = load(rotating, "ws_acme");
+    ASSERT_TRUE(loaded);
+    EXPECT_EQ(loaded->access_token.expose(), "tok_1");
+    const auto sealed = probe.command({"HGET", key, "sealed"});
+    EXPECT_EQ(sealed.text.substr(1, 3), std::string("\x02k2"));
+    EXPECT_EQ(probe.command({"HGET", key, "token"}).type, t::RedisValue::Type::string) << "the fingerprint stays";
+    EXPECT_EQ(probe.ttl(key), -1);
+    const auto again = load(store_, "ws_acme");
+    EXPECT_FALSE(again) << "the old one-key ring no longer opens it: it really was sealed again";
+}
+
 }  // namespace
 }  // namespace icg::workspace
