@@ -64,9 +64,9 @@ http::Response plain_error(unsigned status, std::string_view text) {
 }
 
 template <class Stream>
-Stream make_stream(asio::ip::tcp::socket socket, const HttpsServer::State& state) {
+Stream make_stream(asio::ip::tcp::socket socket, const ConnectionSettings& settings) {
     if constexpr (std::is_same_v<Stream, net::TlsStream>)
-        return Stream(std::move(socket), state.tls->native_handle(), net::TlsRole::server);
+        return Stream(std::move(socket), settings.tls->native_handle(), net::TlsRole::server);
     else
         return Stream(std::move(socket));
 }
@@ -80,11 +80,12 @@ public:
     Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
         : remote_(remote_of(socket)),
           state_(std::move(state)),
-          stream_(make_stream<Stream>(std::move(socket), *state_)),
-          buffer_(state_->limits.max_read_buffer_bytes()) {}
+          settings_(state_->connection_settings()),
+          stream_(make_stream<Stream>(std::move(socket), *settings_)),
+          buffer_(settings_->limits.max_read_buffer_bytes()) {}
 
     asio::awaitable<void> run() {
-        const auto& limits = state_->limits;
+        const auto& limits = settings_->limits;
         if constexpr (tls) {
             // Only a client that has spoken queues for a place, so connections that stay silent
             // (scanners, slowloris) never hold one; and a place is waited for a second at most,
@@ -109,7 +110,7 @@ public:
 private:
     // Returns whether the connection stays open for another request.
     asio::awaitable<bool> serve_one(bool first) {
-        const auto& limits = state_->limits;
+        const auto& limits = settings_->limits;
         RequestParser parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         parser.eager(false);
@@ -149,17 +150,21 @@ private:
         }
 
         const bool wants_keep_alive = parser.keep_alive();
+        // Taken once: the whole request is served by it, whatever a reload does meanwhile.
+        const std::shared_ptr<Handler> handler = state_->handlers.current();
         // Each kind of request has its own coroutine, so its parser, exchange and response exist
         // only while it runs: a connection waiting for its next request holds just this frame.
-        if (state_->handler.streams(request)) co_return co_await serve_streamed(request, parser, wants_keep_alive);
-        co_return co_await serve_buffered(request, parser, wants_keep_alive);
+        if (handler->streams(request)) co_return co_await serve_streamed(*handler, request, parser, wants_keep_alive);
+        co_return co_await serve_buffered(*handler, request, parser, wants_keep_alive);
     }
 
     // A route that relays bodies in pieces (the proxy). Returns whether the connection stays open.
-    asio::awaitable<bool> serve_streamed(http::Request& request, RequestParser& parser, bool wants_keep_alive) {
+    asio::awaitable<bool> serve_streamed(Handler& handler, http::Request& request, RequestParser& parser,
+                                         bool wants_keep_alive) {
         const bool keep_alive = wants_keep_alive && !state_->draining;
-        StreamExchange<Stream> exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD", state_->limits);
-        co_await state_->handler.handle_stream(request, exchange);
+        StreamExchange<Stream> exchange(stream_, buffer_, parser, keep_alive, request.method == "HEAD",
+                                        settings_->limits);
+        co_await handler.handle_stream(request, exchange);
         if (!exchange.response_started()) {
             // A request body that broke mid-relay is the client's doing, not the gateway's.
             const auto body_ec = exchange.request_body_error();
@@ -179,9 +184,10 @@ private:
 
     // A route that takes its whole (bounded) body and answers at once. Returns whether the
     // connection stays open.
-    asio::awaitable<bool> serve_buffered(http::Request& request, RequestParser& parser, bool wants_keep_alive) {
-        const auto& limits = state_->limits;
-        const std::size_t limit = state_->handler.body_limit(request.method, request.path());
+    asio::awaitable<bool> serve_buffered(Handler& handler, http::Request& request, RequestParser& parser,
+                                         bool wants_keep_alive) {
+        const auto& limits = settings_->limits;
+        const std::size_t limit = handler.body_limit(request.method, request.path());
         if (auto length = parser.content_length(); length && *length > limit) {
             co_await reply_error(413, "Request body too large", &request);
             co_return false;
@@ -205,7 +211,7 @@ private:
         }
 
         const bool keep_alive = wants_keep_alive && !state_->draining;
-        http::Response response = co_await state_->handler.handle(request);
+        http::Response response = co_await handler.handle(request);
         const bool written = co_await reply_and_log(std::move(response), &request, keep_alive);
         co_return written&& keep_alive;
     }
@@ -263,7 +269,7 @@ private:
     void log_request(const http::Request& request, unsigned status, std::uint64_t bytes_in, std::uint64_t bytes_out,
                      std::string_view note, std::string_view request_id = {},
                      std::optional<std::chrono::microseconds> upstream_time = std::nullopt) {
-        if (!state_->limits.access_log) return;
+        if (!settings_->limits.access_log) return;
         observability::write_access_log({
             .remote = remote_,
             .method = request.method.empty() ? std::string_view("-") : std::string_view(request.method),
@@ -290,7 +296,7 @@ private:
 
     template <class Message>
     asio::awaitable<bool> send(Message& message, bool head_only) {
-        stream_.expires_after(state_->limits.write_timeout);
+        stream_.expires_after(settings_->limits.write_timeout);
         if (head_only) {
             bhttp::serializer<false, typename Message::body_type> serializer(message);
             auto [ec, n] = co_await bhttp::async_write_header(stream_, serializer, nothrow);
@@ -303,6 +309,7 @@ private:
     std::string remote_;
     std::shared_ptr<const std::vector<std::string>> peer_names_;  // a verified client certificate's names
     std::shared_ptr<HttpsServer::State> state_;
+    std::shared_ptr<const ConnectionSettings> settings_;  // this connection's, whatever reloads come
     Stream stream_;
     beast::flat_buffer buffer_;
     std::chrono::steady_clock::time_point started_;
@@ -318,7 +325,7 @@ asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared
         std::shared_ptr<HttpsServer::State> s;
         ~Open() { s->open_connections.fetch_sub(1, std::memory_order_relaxed); }
     } open{state};
-    if (state->tls) {
+    if (!state->plain) {
         Connection<net::TlsStream> connection(std::move(socket), std::move(state));
         co_await connection.run();
     } else {

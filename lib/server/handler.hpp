@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string_view>
 
 namespace icg::server {
@@ -26,6 +27,14 @@ public:
     // handle_stream with the request head only, and body_limit does not apply.
     virtual bool streams(const http::Request& /*head*/) const { return false; }
     virtual boost::asio::awaitable<void> handle_stream(http::Request& head, Exchange& exchange);
+};
+
+// Where a server finds its handler: asked once per request, which keeps that handler (and what it
+// was built from) for the whole request, so a reload never shows one request two configurations.
+class HandlerSource {
+public:
+    virtual ~HandlerSource() = default;
+    virtual std::shared_ptr<Handler> current() const = 0;
 };
 
 }  // namespace icg::server

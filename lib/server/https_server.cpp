@@ -21,12 +21,15 @@ namespace icg::server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_, Handler& handler_,
+HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_,
+                          std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_,
                           ServerLimits limits_)
     : io(io_),
-      tls(std::move(tls_)),
-      handler(handler_),
+      plain(!tls_),
+      fixed_handler(std::move(fixed_handler_)),
+      handlers(handlers_),
       limits(limits_),
+      settings(std::make_shared<const ConnectionSettings>(ConnectionSettings{std::move(tls_), limits_})),
       acceptor(asio::make_strand(io_)),
       handshakes(limits_.max_handshakes_in_progress),
       reserve_descriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
@@ -110,9 +113,37 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
 
 }  // namespace
 
-HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler& handler,
+namespace {
+
+// The same handler for every request; it outlives the server.
+class FixedHandler final : public HandlerSource {
+public:
+    explicit FixedHandler(Handler& handler) : handler_(std::shared_ptr<Handler>(), &handler) {}
+    std::shared_ptr<Handler> current() const override { return handler_; }
+
+private:
+    std::shared_ptr<Handler> handler_;  // aliasing, owning nothing
+};
+
+}  // namespace
+
+HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, const HandlerSource& handlers,
                          ServerLimits limits)
-    : state_(std::make_shared<State>(io, std::move(tls), handler, limits)) {}
+    : state_(std::make_shared<State>(io, std::move(tls), nullptr, handlers, limits)) {}
+
+HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler& handler,
+                         ServerLimits limits) {
+    auto fixed = std::make_shared<const FixedHandler>(handler);
+    const HandlerSource& source = *fixed;
+    state_ = std::make_shared<State>(io, std::move(tls), std::move(fixed), source, limits);
+}
+
+void HttpsServer::reconfigure(std::shared_ptr<asio::ssl::context> tls, ServerLimits limits) {
+    auto next = std::make_shared<const ConnectionSettings>(
+        ConnectionSettings{state_->plain ? nullptr : std::move(tls), limits});
+    const std::lock_guard lock(state_->settings_mutex);
+    state_->settings = std::move(next);
+}
 
 HttpsServer::~HttpsServer() = default;
 

@@ -18,10 +18,15 @@ class context;
 namespace icg::server {
 
 class Handler;
+class HandlerSource;
 
 class HttpsServer {
 public:
     // A null `tls` serves plain HTTP (for loopback listeners); the same connection code serves both.
+    // Each request is served by the handler `handlers` gives when it begins.
+    HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
+                const HandlerSource& handlers, ServerLimits limits);
+    // One handler for the server's life.
     HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, Handler& handler,
                 ServerLimits limits);
     ~HttpsServer();
@@ -31,6 +36,11 @@ public:
     // Binds and listens; returns the bound port (useful with port 0). Throws when it cannot bind.
     std::uint16_t listen(const std::string& host, std::uint16_t port);
     void start();
+
+    // Connections accepted from now on use this TLS context and these timeouts and sizes; those
+    // already open keep theirs. A plain server stays plain (`tls` is then ignored), and the
+    // connection cap, handshake places and threading stay as built.
+    void reconfigure(std::shared_ptr<boost::asio::ssl::context> tls, ServerLimits limits);
 
     // Stops accepting and closes keep-alive connections after their current response;
     // `on_drained` runs once no request is in flight.

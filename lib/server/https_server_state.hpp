@@ -1,5 +1,6 @@
 #pragma once
 // Shared between the acceptor and the connections it starts; private to server/.
+#include "server/handler.hpp"
 #include "server/handshake_gate.hpp"
 #include "server/https_server.hpp"
 
@@ -13,11 +14,20 @@
 
 namespace icg::server {
 
+// What a connection is served with, fixed when it is accepted.
+struct ConnectionSettings {
+    std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
+    ServerLimits limits;
+};
+
 struct HttpsServer::State {
     boost::asio::io_context& io;
-    std::shared_ptr<boost::asio::ssl::context> tls;
-    Handler& handler;
-    ServerLimits limits;
+    const bool plain;
+    std::shared_ptr<const HandlerSource> fixed_handler;  // set when built with one handler
+    const HandlerSource& handlers;
+    const ServerLimits limits;  // as built: the cap, handshake places and threading never change
+    mutable std::mutex settings_mutex;
+    std::shared_ptr<const ConnectionSettings> settings;
     boost::asio::ip::tcp::acceptor acceptor;
     HandshakeGate handshakes;
 
@@ -31,8 +41,13 @@ struct HttpsServer::State {
     std::mutex drained_mutex;
     std::function<void()> on_drained;
 
-    State(boost::asio::io_context& io_, std::shared_ptr<boost::asio::ssl::context> tls_, Handler& handler_,
-          ServerLimits limits_);
+    State(boost::asio::io_context& io_, std::shared_ptr<boost::asio::ssl::context> tls_,
+          std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_, ServerLimits limits_);
+
+    std::shared_ptr<const ConnectionSettings> connection_settings() const {
+        const std::lock_guard lock(settings_mutex);
+        return settings;
+    }
     ~State();
 
     // Called when a request finishes; fires on_drained once the last one is done.
