@@ -128,6 +128,8 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
                         !is_text(reply.elements[0], "subscribe"))
                         co_return "unexpected reply to SUBSCRIBE";
                     subscribed = true;
+                    // A PING the last connection never saw answered says nothing about this one.
+                    ping_unanswered = false;
                     last_logged.clear();
                     log_once("subscribed", "info");
                     asio::co_spawn(strand, ping_loop(shared_from_this(), gen),

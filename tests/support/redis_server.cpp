@@ -1,5 +1,7 @@
 #include "support/redis_server.hpp"
 
+#include <csignal>
+
 #include "support/ports.hpp"
 
 #include "redis/codec.hpp"
@@ -71,6 +73,14 @@ void RedisServer::stop() {
     if (!process_) return;
     process_->stop();
     process_.reset();
+}
+
+void RedisServer::pause() {
+    if (!process_ || !process_->send_signal(SIGSTOP)) throw std::runtime_error("redis-server could not be paused");
+}
+
+void RedisServer::resume() {
+    if (!process_ || !process_->send_signal(SIGCONT)) throw std::runtime_error("redis-server could not be resumed");
 }
 
 namespace {

@@ -27,6 +27,9 @@ public:
 
     void start();  // waits for "Ready to accept connections"
     void stop();   // SIGTERM and wait; Redis closes every client connection
+    // SIGSTOP / SIGCONT: a stall, as in a long fork or a stuck disk; connections stay open unanswered.
+    void pause();
+    void resume();
 
 private:
     void start_once();
