@@ -1,7 +1,7 @@
-// The demo SPA: shows who is logged in through the gateway, logs in and out, disconnects the
-// workspace, and calls the Intercom API through the gateway's /intercom/ proxy. The Intercom token
-// stays in the gateway; this page only ever sees the HttpOnly session cookie travel with its
-// same-origin requests. Data from the server is shown with textContent only.
+// The demo SPA: shows who is logged in through the gateway, logs in and out (after a confirm step),
+// disconnects the workspace, and calls the Intercom API through the gateway's /intercom/ proxy. The
+// Intercom token stays in the gateway; this page only ever sees the HttpOnly session cookie travel
+// with its same-origin requests. Data from the server is shown with textContent only.
 'use strict';
 
 (() => {
@@ -22,6 +22,9 @@
     error: byId('error'),
     login: byId('login'),
     logout: byId('logout'),
+    confirmLogout: byId('confirm-logout'),
+    logoutConfirm: byId('logout-confirm'),
+    logoutCancel: byId('logout-cancel'),
     disconnect: byId('disconnect'),
     confirmDisconnect: byId('confirm-disconnect'),
     confirmDisconnectMessage: byId('confirm-disconnect-message'),
@@ -73,16 +76,22 @@
       : 'Your session has ended — log in again.';
   }
 
-  // The disconnect confirm step; closing it also re-enables the session buttons a disconnect disabled.
+  // Closes both confirm steps (log out, disconnect); also re-enables the session buttons a logout or
+  // a disconnect in progress disabled.
   function closeConfirm() {
+    ui.confirmLogout.hidden = true;
+    ui.logout.setAttribute('aria-expanded', 'false');
     ui.confirmDisconnect.hidden = true;
     ui.disconnect.setAttribute('aria-expanded', 'false');
-    setDisconnecting(false);
+    setBusy(false);
   }
 
-  function setDisconnecting(busy) {
+  // While a logout or a disconnect is on its way, no other session button can start a second one.
+  function setBusy(busy) {
     ui.logout.disabled = busy;
     ui.disconnect.disabled = busy;
+    ui.logoutConfirm.disabled = busy;
+    ui.logoutCancel.disabled = busy;
     ui.disconnectConfirm.disabled = busy;
     ui.disconnectCancel.disabled = busy;
   }
@@ -177,28 +186,51 @@
     }
   }
 
+  // The confirm step first, so a stray click does not end the session.
+  function askLogout() {
+    clearError();
+    closeConfirm();
+    ui.confirmLogout.hidden = false;
+    ui.logout.setAttribute('aria-expanded', 'true');
+    ui.logoutConfirm.focus();
+  }
+
+  function cancelLogout() {
+    closeConfirm();
+    ui.logout.focus();
+  }
+
   async function logout() {
     clearError();
-    ui.logout.disabled = true;
+    setBusy(true);
     let response;
     try {
       response = await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
     } catch {
-      ui.logout.disabled = false;
+      closeConfirm();
       showError('Log out failed: the gateway could not be reached.');
       return;
     }
-    if (response.status !== 204) {
-      ui.logout.disabled = false;
+    // The session store did not answer: the gateway cleared this browser's cookie anyway, and the
+    // session itself ends on its own once idle.
+    const loggedOutHere = response.status === 503
+      && (await response.json().catch(() => ({}))).logged_out_here === true;
+    if (response.status !== 204 && !loggedOutHere) {
+      closeConfirm();
       showError(`Log out failed: POST /auth/logout answered HTTP ${response.status}.`);
       return;
     }
     await refresh();
+    if (loggedOutHere) {
+      showError('Logged out on this browser. The gateway could not reach its session store just now, '
+        + 'so the session itself ends on its own after its idle timeout.');
+    }
   }
 
   // The confirm step first: a disconnect ends every session of the workspace, not just this one.
   function askDisconnect() {
     clearError();
+    closeConfirm();
     const which = currentWorkspace === '' ? 'this workspace' : `the workspace “${currentWorkspace}”`;
     ui.confirmDisconnectMessage.textContent = `Disconnect ${which}? This uninstalls the app from it at `
       + 'Intercom and logs out everyone using it through this gateway.';
@@ -215,7 +247,7 @@
 
   async function disconnect() {
     clearError();
-    setDisconnecting(true);
+    setBusy(true);
     const workspace = currentWorkspace;
     let response;
     try {
@@ -300,7 +332,16 @@
     callMe();
   });
   ui.logout.addEventListener('click', () => {
+    askLogout();
+  });
+  ui.logoutConfirm.addEventListener('click', () => {
     logout();
+  });
+  ui.logoutCancel.addEventListener('click', () => {
+    cancelLogout();
+  });
+  ui.confirmLogout.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !ui.logoutCancel.disabled) cancelLogout();
   });
   ui.disconnect.addEventListener('click', () => {
     askDisconnect();

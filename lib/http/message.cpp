@@ -136,11 +136,32 @@ Response html_page(unsigned status, std::string_view title, std::string_view mes
     r.headers.add("Cache-Control", "no-store");
     // The page's only active content is its own inline style block.
     r.headers.add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    r.body = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + html_escape(title) +
-             "</title><style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}"
-             "</style></head><body><h1>" +
-             html_escape(title) + "</h1><p>" + html_escape(message) +
-             "</p><p><a href=\"/\">Back to the application</a></p></body></html>";
+    // The demo SPA's look (gateway/static/style.css), inline: the policy above allows nothing else.
+    static constexpr std::string_view style =
+        ":root{color-scheme:light dark;--bg:#f6f7f9;--card:#fff;--text:#1b1f24;--border:#d0d7de;"
+        "--accent:#1f5fbf;--accent-text:#fff;--focus:#f2a900}"
+        "@media (prefers-color-scheme:dark){:root{--bg:#14171b;--card:#1e2228;--text:#e6e9ed;"
+        "--border:#3a414a;--accent:#5b9cf5;--accent-text:#0b0d10}}"
+        "body{margin:0;background:var(--bg);color:var(--text);"
+        "font:1rem/1.5 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif}"
+        "main{max-width:40rem;margin:0 auto;padding:0 1rem}h1{margin:2rem 0 1rem;font-size:1.6rem}"
+        ".card{background:var(--card);border:1px solid var(--border);border-radius:.5rem;padding:1.25rem 1.5rem}"
+        ".card p{margin:0 0 1rem}.card p:last-child{margin:0}"
+        "a{display:inline-block;padding:.5rem 1rem;border:1px solid var(--accent);border-radius:.375rem;"
+        "background:var(--accent);color:var(--accent-text);text-decoration:none}"
+        "a:focus-visible{outline:3px solid var(--focus);outline-offset:2px}";
+    const std::string escaped_title = html_escape(title);
+    r.body =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>";
+    r.body += escaped_title;
+    r.body += "</title><style>";
+    r.body += style;
+    r.body += "</style></head><body><main><h1>";
+    r.body += escaped_title;
+    r.body += "</h1><div class=\"card\"><p>";
+    r.body += html_escape(message);
+    r.body += "</p><p><a href=\"/\">Back to the application</a></p></div></main></body></html>";
     return r;
 }
 

@@ -1,7 +1,8 @@
-// The demo SPA in a real browser: log in through the mock Intercom, call /intercom/me through the
-// gateway, lose the token, log in again, log out; disconnect the workspace (every browser of it is
-// logged out), and see a disconnect Intercom refuses leave the user logged in. Debian's Chromium,
-// driven by playwright-core.
+// The demo SPA in a real browser: its stand-in notice and favicon; log in through the mock
+// Intercom, call /intercom/me through the gateway, lose the token, log in again, log out after a
+// confirm step; disconnect the workspace (every browser of it is logged out), and see a disconnect
+// Intercom refuses leave the user logged in; the callback's error pages in the demo's look and
+// words. Debian's Chromium, driven by playwright-core.
 //
 // Starts its own redis-server, mock-intercom and intercom-gateway on free loopback ports and stops
 // each by PID afterwards, pass or fail. Set by CTest (tests/CMakeLists.txt):
@@ -416,10 +417,29 @@ describe('demo SPA through the gateway', () => {
     const context = await browser.newContext();
     const { page, errors: pageErrors } = await openPage(context);
 
-    // 1. Logged out at first.
+    // 1. Logged out at first. The page says its login is a stand-in, and has a favicon.
     await page.goto(`${gatewayUrl}/`);
     await waitForSession(page, 'anonymous');
     assert.equal(await page.locator('#api').isHidden(), true, 'no API card without a session');
+    const standIn = page.locator('#stand-in');
+    assert.equal(await standIn.isVisible(), true, 'the stand-in notice is shown');
+    const standInText = (await standIn.textContent()).replace(/\s+/g, ' ');
+    assert.ok(standInText.includes('stand-in for Intercom'), standInText);
+    assert.ok(standInText.includes('approves at once'), standInText);
+    assert.ok(standInText.includes("Intercom's own log-in and consent screen"), standInText);
+    const icon = await page.evaluate(async () => {
+      const link = document.querySelector('link[rel="icon"]');
+      if (!link) return null;
+      const response = await fetch(link.href, { cache: 'no-store' });
+      const svg = new DOMParser().parseFromString(await response.text(), 'image/svg+xml');
+      return {
+        path: new URL(link.href).pathname,
+        status: response.status,
+        type: response.headers.get('content-type'),
+        root: svg.documentElement.localName,
+      };
+    });
+    assert.deepEqual(icon, { path: '/favicon.svg', status: 200, type: 'image/svg+xml', root: 'svg' });
 
     // 2. Log in through the mock's consent screen, which approves at once.
     await logIn(page, 'Log in with Intercom');
@@ -475,9 +495,35 @@ describe('demo SPA through the gateway', () => {
     assert.equal(await page.locator('#api-status').getAttribute('data-state'), 'done');
     assert.equal(JSON.parse(await page.locator('#api-result').textContent()).email, ADMIN_EMAIL);
 
-    // 7. Log out: back to the logged-out view, and the cookie is gone.
-    await page.getByRole('button', { name: 'Log out' }).click();
+    // 7. Log out asks first; Cancel keeps the session and sends nothing.
+    const logouts = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/auth/logout') logouts.push(request.method());
+    });
+    const logoutButton = page.getByRole('button', { name: 'Log out', exact: true });
+    const confirmLogout = page.locator('#confirm-logout');
+    await logoutButton.click();
+    await confirmLogout.waitFor({ state: 'visible' });
+    assert.equal(await logoutButton.getAttribute('aria-expanded'), 'true');
+    assert.ok((await confirmLogout.textContent()).includes('Log out?'));
+    await confirmLogout.getByRole('button', { name: 'Cancel' }).click();
+    await confirmLogout.waitFor({ state: 'hidden' });
+    assert.equal(await logoutButton.getAttribute('aria-expanded'), 'false');
+    assert.equal(await sessionState(page), 'authenticated');
+    assert.equal(await sessionStatus(page), 200, 'still logged in at the gateway');
+    assert.deepEqual(logouts, [], 'Cancel sent no logout');
+
+    // 8. Log out, confirmed: one POST, back to the logged-out view, and the cookie is gone.
+    await logoutButton.click();
+    await confirmLogout.waitFor({ state: 'visible' });
+    const [logoutResponse] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/logout'),
+      page.getByRole('button', { name: 'Yes, log out' }).click(),
+    ]);
+    assert.equal(logoutResponse.status(), 204);
     await waitForSession(page, 'anonymous');
+    assert.deepEqual(logouts, ['POST']);
+    assert.equal(await confirmLogout.isHidden(), true);
     await page.getByRole('button', { name: 'Log in with Intercom' }).waitFor({ state: 'visible' });
     assert.equal(await page.locator('#who').isHidden(), true);
     assert.equal(await page.locator('#api').isHidden(), true);
@@ -519,7 +565,7 @@ describe('demo SPA through the gateway', () => {
     await confirm.waitFor({ state: 'visible' });
     assert.equal(await disconnectButton.getAttribute('aria-expanded'), 'true');
     assert.ok((await confirm.textContent()).includes(`Disconnect the workspace “${workspaceName}”?`));
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
     await confirm.waitFor({ state: 'hidden' });
     assert.equal(await sessionState(page), 'authenticated');
 
@@ -617,7 +663,106 @@ describe('demo SPA through the gateway', () => {
     await context.close();
   }));
 
+  it('the callback error pages have the demo\'s look and words', TEST_OPTIONS, counted(async () => {
+    // What the demo page and an error page look like, read from the styles the browser applied.
+    const look = (page) => page.evaluate(() => {
+      const style = (selector) => getComputedStyle(document.querySelector(selector));
+      const body = style('body');
+      const h1 = style('h1');
+      const card = style('.card');
+      const button = style(document.querySelector('a') ? 'a' : 'button.primary');
+      return {
+        background: body.backgroundColor,
+        text: body.color,
+        font: body.fontFamily,
+        heading: h1.fontSize,
+        card: [card.backgroundColor, card.borderTopColor, card.borderTopLeftRadius],
+        button: [button.backgroundColor, button.color, button.borderTopLeftRadius],
+      };
+    });
+    const pages = [
+      { path: '/auth/callback?code=not-a-code&state=not-a-state', status: 400, title: 'Log-in link not valid',
+        says: 'This log-in link is invalid, expired or was already used' },
+      { path: '/auth/callback?error=access_denied', status: 403, title: 'Access was denied',
+        says: 'so you are not logged in' },
+      { path: '/auth/callback?error=server_error', status: 400, title: 'Log-in failed',
+        says: 'Intercom reported an error during the log-in.' },
+      { path: '/auth/login?return_to=/', status: 429, title: 'Too many log-in attempts',
+        says: 'Too many log-ins were started from this browser' },
+    ];
+    for (const colorScheme of ['light', 'dark']) {
+      const context = await browser.newContext({ colorScheme });
+      const { page, errors: pageErrors } = await openPage(context);
+      await page.goto(`${gatewayUrl}/`);
+      await waitForSession(page, 'anonymous');
+      const demoLook = await look(page);
+      // The 429 page: this browser starts as many logins as it may (10 by default) without finishing them.
+      const started = await page.evaluate(async () => {
+        const types = [];
+        for (let i = 0; i < 10; i += 1) {
+          types.push((await fetch('/auth/login?return_to=/', { redirect: 'manual' })).type);
+        }
+        return types;
+      });
+      assert.deepEqual(started, Array(10).fill('opaqueredirect'), 'ten logins started');
+
+      for (const expected of pages) {
+        const response = await page.goto(`${gatewayUrl}${expected.path}`);
+        const where = `${colorScheme}: ${expected.path}`;
+        assert.equal(response.status(), expected.status, where);
+        assert.equal(await page.title(), expected.title, where);
+        assert.equal(await page.locator('h1').textContent(), expected.title, where);
+        const shown = await page.locator('body').innerText();
+        assert.ok(shown.includes(expected.says), `${where}: ${shown}`);
+        assert.doesNotMatch(shown, /sign(ed)?[- ]?in/i, `${where}: the demo says "log in"`);
+        const back = page.getByRole('link', { name: 'Back to the application' });
+        assert.equal(new URL(await back.getAttribute('href'), gatewayUrl).pathname, '/', where);
+        assert.deepEqual(await look(page), demoLook, `${where}: the demo's colours, font and shapes`);
+      }
+      assert.deepEqual(pageErrors, [], `${colorScheme}: no errors (CSP violations included)`);
+      await context.close();
+    }
+  }));
+
   // Last: the others need the gateway running.
+  it('a logout while Redis does not answer still logs this browser out, and says so', TEST_OPTIONS, counted(async () => {
+    const context = await browser.newContext();
+    const { page, errors: pageErrors } = await openPage(context);
+    await page.goto(`${gatewayUrl}/`);
+    await waitForSession(page, 'anonymous');
+    await logIn(page, 'Log in with Intercom');
+    const redis = children.find((child) => child.name === 'redis-server');
+    assert.ok(redis, 'the test started a redis-server');
+
+    // Redis stops answering (paused, as in a stall): the record cannot be ended now.
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      await page.getByRole('button', { name: 'Log out', exact: true }).click();
+      await page.locator('#confirm-logout').waitFor({ state: 'visible' });
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => new URL(r.url()).pathname === '/auth/logout'),
+        page.getByRole('button', { name: 'Yes, log out' }).click(),
+      ]);
+      assert.equal(response.status(), 503);
+      await waitForSession(page, 'anonymous');
+      const error = page.locator('#error');
+      await error.waitFor({ state: 'visible' });
+      const message = await error.textContent();
+      assert.ok(message.includes('Logged out on this browser'), message);
+      assert.ok(message.includes('idle timeout'), message);
+      assert.equal((await context.cookies(gatewayUrl)).some((c) => c.name === SESSION_COOKIE), false,
+        'the gateway cleared the cookie although Redis did not answer');
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    await until('GET /readyz to answer 200 again', async () => {
+      const response = await httpsRequest(`${gatewayUrl}/readyz`, { ca });
+      return response.status === 200;
+    }, WAIT_MS);
+    assert.deepEqual(pageErrors, [], 'the page logged no errors (CSP violations included)');
+    await context.close();
+  }));
+
   it('the gateway shuts down cleanly', TEST_OPTIONS, counted(async () => {
     // Under the sanitizers: no leak, no error report.
     const gateway = children.find((c) => c.name === 'intercom-gateway' && !c.exit);
