@@ -91,23 +91,37 @@ bool SessionCipher::is_key_id(std::string_view id) noexcept {
     });
 }
 
-SessionCipher::SessionCipher(std::vector<SealingKey> keys, UnopenedRecordObserver* observer)
-    : keys_(std::move(keys)), observer_(observer) {
-    if (keys_.empty() || keys_.size() > max_keys)
-        throw std::invalid_argument("the session key ring must hold 1 to 8 keys");
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-        if (keys_[i].key.size() != key_size) throw std::invalid_argument("a session encryption key must be 32 bytes");
-        if (!is_key_id(keys_[i].id)) throw std::invalid_argument("a session key id must be 1 to 32 letters or digits");
+std::shared_ptr<const SessionCipher::Ring> SessionCipher::checked(Ring keys) {
+    if (keys.empty() || keys.size() > max_keys) throw std::invalid_argument("the session key ring must hold 1 to 8 keys");
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (keys[i].key.size() != key_size) throw std::invalid_argument("a session encryption key must be 32 bytes");
+        if (!is_key_id(keys[i].id)) throw std::invalid_argument("a session key id must be 1 to 32 letters or digits");
         for (std::size_t j = 0; j < i; ++j)
-            if (keys_[j].id == keys_[i].id) throw std::invalid_argument("two session keys have the id " + keys_[i].id);
+            if (keys[j].id == keys[i].id) throw std::invalid_argument("two session keys have the id " + keys[i].id);
     }
+    return std::make_shared<const Ring>(std::move(keys));
+}
+
+SessionCipher::SessionCipher(std::vector<SealingKey> keys, UnopenedRecordObserver* observer)
+    : keys_(checked(std::move(keys))), observer_(observer) {}
+
+void SessionCipher::replace_keys(std::vector<SealingKey> keys) {
+    auto next = checked(std::move(keys));
+    const std::lock_guard lock(mutex_);
+    keys_ = std::move(next);
+}
+
+std::shared_ptr<const SessionCipher::Ring> SessionCipher::ring() const {
+    const std::lock_guard lock(mutex_);
+    return keys_;
 }
 
 SessionCipher::SessionCipher(core::Secret key, UnopenedRecordObserver* observer)
     : SessionCipher(one_key(std::move(key)), observer) {}
 
 std::string SessionCipher::seal(std::string_view plaintext, std::string_view aad, core::Random& random) const {
-    const SealingKey& current = keys_.front();
+    const auto keys = ring();
+    const SealingKey& current = keys->front();
     const std::size_t header_size = 2 + current.id.size();
     std::string out(header_size + nonce_size + plaintext.size() + tag_size, '\0');
     out[0] = char(named_format);
@@ -134,16 +148,18 @@ std::string SessionCipher::seal(std::string_view plaintext, std::string_view aad
 std::optional<OpenedRecord> SessionCipher::open_record(std::string_view sealed, std::string_view aad) const {
     const auto parts = split(sealed);
     if (!parts) return std::nullopt;
+    const auto held = ring();
+    const Ring& keys = *held;
     // The named key first; then the rest, in ring order.
     std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < keys_.size(); ++i)
-        if (keys_[i].id == parts->key_id) order.push_back(i);
-    for (std::size_t i = 0; i < keys_.size(); ++i)
-        if (keys_[i].id != parts->key_id) order.push_back(i);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        if (keys[i].id == parts->key_id) order.push_back(i);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        if (keys[i].id != parts->key_id) order.push_back(i);
     for (const std::size_t i : order)
-        if (auto plain = decrypt(keys_[i].key, *parts, aad))
+        if (auto plain = decrypt(keys[i].key, *parts, aad))
             return OpenedRecord{.plaintext = std::move(*plain),
-                                .sealed_with_current_key = i == 0 && parts->key_id == keys_[0].id};
+                                .sealed_with_current_key = i == 0 && parts->key_id == keys[0].id};
     if (observer_) observer_->record_unopened(parts->key_id);
     return std::nullopt;
 }

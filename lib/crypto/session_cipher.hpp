@@ -4,6 +4,8 @@
 // anyone out: the first key seals, every key opens.
 #include "core/secret.hpp"
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,8 +64,17 @@ public:
     // Whether `id` may name a key: 1 to max_key_id_size letters, digits, '-', '_' or '.'.
     static bool is_key_id(std::string_view id) noexcept;
 
+    // A reload's new ring, checked as the constructor checks it (throws, changing nothing). Seals
+    // and opens already begun finish with the ring they started with.
+    void replace_keys(std::vector<SealingKey> keys);
+
 private:
-    std::vector<SealingKey> keys_;
+    using Ring = std::vector<SealingKey>;
+    static std::shared_ptr<const Ring> checked(Ring keys);
+    std::shared_ptr<const Ring> ring() const;
+
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Ring> keys_;
     UnopenedRecordObserver* observer_;
 };
 

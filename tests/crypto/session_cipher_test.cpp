@@ -251,5 +251,18 @@ TEST(SessionKeyRing, BadRingsAreRefusedWithoutNamingKeyMaterial) {
     EXPECT_FALSE(SessionCipher::is_key_id(std::string(33, 'k')));
 }
 
+TEST(SessionKeyRing, ReplacingTheKeysChangesWhatSealsAndOpens) {
+    core::SystemRandom random;
+    SessionCipher cipher(ring({{"k1", 'a'}}));
+    const auto by_k1 = cipher.seal("one", "aad", random);
+    cipher.replace_keys(ring({{"k2", 'b'}, {"k1", 'a'}}));
+    EXPECT_EQ(cipher.seal("two", "aad", random).substr(2, 2), "k2");
+    EXPECT_TRUE(cipher.open(by_k1, "aad"));
+    EXPECT_THROW(cipher.replace_keys({}), std::invalid_argument);
+    EXPECT_EQ(cipher.seal("three", "aad", random).substr(2, 2), "k2") << "a refused ring changes nothing";
+    cipher.replace_keys(ring({{"k3", 'c'}}));
+    EXPECT_FALSE(cipher.open(by_k1, "aad"));
+}
+
 }  // namespace
 }  // namespace icg::crypto
