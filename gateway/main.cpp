@@ -94,7 +94,45 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     return options;
 }
 
-int run(const icg::config::GatewayConfig& config) {
+// Every error on its own line; a count when there are several.
+void print_errors(const std::vector<std::string>& errors) {
+    for (const auto& error : errors) std::cerr << "intercom-gateway: " << error << "\n";
+    if (errors.size() > 1) std::cerr << "intercom-gateway: " << errors.size() << " problems in the configuration\n";
+}
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+// SIGHUP: the file, the _FILE secrets and the certificates are read again and checked as at
+// start-up; a configuration with any problem is refused whole and the running one stays.
+void reload_configuration(icg::app::GatewayApp& gateway, const Options& options,
+                          const icg::config::Environment& environment) {
+    using icg::observability::log_event;
+    if (gateway.draining()) return log_event("warn", "SIGHUP ignored: the gateway is draining");
+    auto check = icg::config::check_config(options.config_file, environment);
+    auto errors = check.errors;
+    for (auto& problem : icg::app::check_startup(check.config, check.keys_with_errors))
+        errors.push_back(std::move(problem));
+    if (!errors.empty())
+        return log_event("error", "reload refused, the running configuration stays: " + errors.front() +
+                                      (errors.size() > 1 ? " (and " + std::to_string(errors.size() - 1) +
+                                                               " more; --check-config lists them all)"
+                                                         : std::string()));
+    try {
+        const auto kept = gateway.reload(check.config);
+        log_event("info", "configuration reloaded from " +
+                              (options.config_file.empty() ? std::string("the environment") : options.config_file));
+        if (!kept.empty())
+            log_event("warn", "restart needed for " + joined(kept) + ": their running values stay until then");
+    } catch (const std::exception& e) {
+        log_event("error", std::string("reload refused, the running configuration stays: ") + e.what());
+    }
+}
+
+int run(const icg::config::GatewayConfig& config, const Options& options, const icg::config::Environment& environment) {
     using namespace icg;
     const unsigned threads =
         config.server.threads ? config.server.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -113,6 +151,16 @@ int run(const icg::config::GatewayConfig& config) {
         observability::log_event("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
                                              "; finishing in-flight requests");
     });
+    // One reload at a time, in the order the signals came; the next is awaited once one is done.
+    boost::asio::signal_set reloads(io, SIGHUP);
+    std::function<void()> await_reload = [&] {
+        reloads.async_wait([&](const boost::system::error_code& ec, int) {
+            if (ec) return;
+            reload_configuration(gateway, options, environment);
+            await_reload();
+        });
+    };
+    await_reload();
 
     observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
                                          " with " + std::to_string(threads) + " threads, at most " +
@@ -139,16 +187,10 @@ int run(const icg::config::GatewayConfig& config) {
     return 0;
 }
 
-// Every error on its own line; a count when there are several.
-void print_errors(const std::vector<std::string>& errors) {
-    for (const auto& error : errors) std::cerr << "intercom-gateway: " << error << "\n";
-    if (errors.size() > 1) std::cerr << "intercom-gateway: " << errors.size() << " problems in the configuration\n";
-}
-
 // --check-config: everything start-up does short of listening, with every problem reported.
-int check_configuration(const std::string& config_file, icg::config::Environment& environment) {
+int check_configuration(const std::string& config_file, const icg::config::Environment& environment) {
     auto check = icg::config::check_config(config_file, environment);
-    icg::config::wipe_secret_environment(environment);
+    icg::config::wipe_secret_environment();
     auto errors = check.errors;
     for (auto& problem : icg::app::check_startup(check.config, check.keys_with_errors))
         errors.push_back(std::move(problem));
@@ -174,12 +216,14 @@ int main(int argc, char** argv) {
     if (options->check_only) return check_configuration(options->config_file, environment);
     try {
         auto check = icg::config::check_config(options->config_file, environment);
-        icg::config::wipe_secret_environment(environment);
+        // Gone from the process's environment; `environment` keeps them for reloads, as the
+        // configuration itself holds them.
+        icg::config::wipe_secret_environment();
         if (!check.errors.empty()) {
             print_errors(check.errors);
             return 1;
         }
-        return run(check.config);
+        return run(check.config, *options, environment);
     } catch (const std::exception& e) {
         std::cerr << "intercom-gateway: " << e.what() << "\n";
         return 1;

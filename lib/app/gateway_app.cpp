@@ -3,9 +3,10 @@
 #include "app/gateway_handler.hpp"
 #include "app/health_routes.hpp"
 #include "app/internal_handler.hpp"
+#include "app/reload_plan.hpp"
 #include "app/startup_checks.hpp"
-#include "app/unopened_record_log.hpp"
 #include "app/static_files.hpp"
+#include "app/unopened_record_log.hpp"
 #include "app/workspace_admin_routes.hpp"
 #include "auth/auth_routes.hpp"
 #include "auth/uninstall_notices.hpp"
@@ -42,9 +43,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace icg::app {
 namespace {
@@ -98,39 +102,100 @@ server::ServerLimits server_limits(const config::GatewayConfig& c, std::size_t m
 
 }  // namespace
 
-// The listener for internal services, when configured: its own routes and resolver over the
-// gateway's stores, upstream pool and revocation.
-struct InternalListener {
-    InternalListener(boost::asio::io_context& io, const config::GatewayConfig& c, std::size_t max_connections,
-                     unsigned threads, workspace::WorkspaceStore& connections,
-                     workspace::WorkspaceRevocation& revocation, upstream::UpstreamClient& upstream,
-                     proxy::WorkspaceRateLimits& rate_limits, core::Random& random, HealthRoutes& health)
-        : listen(*c.internal.listen),
-          services(c.internal.services),
-          callers(services, connections, revocation),
-          proxy(proxy_settings(c), callers, upstream, rate_limits, random),
-          workspaces(services, connections, revocation),
-          handler(proxy, workspaces, health),
-          server(io,
-                 c.internal.tls ? server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version,
-                                                                  c.internal.client_ca_file)
-                                : nullptr,
-                 handler, server_limits(c, max_connections, threads)) {}
+// Everything a request is served with that a reload may change, built whole from one
+// configuration and swapped in at once. A request keeps the Policy it began with (the servers ask
+// for a handler once per request), so a reload never serves one request half-old, half-new, and a
+// long download ends on the configuration it started on.
+struct Policy {
+    // The internal listener's routes and resolver, over the same stores, pool and revocation.
+    struct Internal {
+        Internal(const config::GatewayConfig& c, GatewayApp::Parts& parts);
+        proxy::ServiceDirectory services;
+        proxy::ServiceCallerResolver callers;
+        proxy::ProxyHandler proxy;
+        WorkspaceAdminRoutes workspaces;
+        InternalHandler handler;
+    };
 
-    config::HostPort listen;
-    proxy::ServiceDirectory services;
-    proxy::ServiceCallerResolver callers;
-    proxy::ProxyHandler proxy;
-    WorkspaceAdminRoutes workspaces;
-    InternalHandler handler;
-    server::HttpsServer server;
+    Policy(config::GatewayConfig c, GatewayApp::Parts& parts);
+
+    const config::GatewayConfig config;  // first: what follows is built from it
+    std::optional<StaticFiles> static_files;
+    auth::AuthRoutes auth_routes;
+    proxy::BrowserCallerResolver browser_callers;
+    // Its per-session bound on calls in flight starts afresh with each Policy: for the moment
+    // both run, a session may have calls in flight under the old one and the new one.
+    proxy::ProxyHandler proxy_handler;
+    GatewayHandler handler;
+    std::optional<Internal> internal;
 };
 
-// Members in dependency order: each is built from the ones above it, and destroyed before them.
+// The Policy in force; each listener's requests take their handler from it.
+class PolicyHolder {
+public:
+    std::shared_ptr<Policy> current() const {
+        const std::lock_guard lock(mutex_);
+        return policy_;
+    }
+    void replace(std::shared_ptr<Policy> next) {
+        const std::lock_guard lock(mutex_);
+        policy_ = std::move(next);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<Policy> policy_;
+};
+
+namespace {
+
+class PublicHandlers final : public server::HandlerSource {
+public:
+    explicit PublicHandlers(const PolicyHolder& policies) : policies_(policies) {}
+    std::shared_ptr<server::Handler> current() const override {
+        auto policy = policies_.current();
+        server::Handler* handler = &policy->handler;
+        return {std::move(policy), handler};  // keeps the whole Policy alive for the request
+    }
+
+private:
+    const PolicyHolder& policies_;
+};
+
+class InternalHandlers final : public server::HandlerSource {
+public:
+    explicit InternalHandlers(const PolicyHolder& policies) : policies_(policies) {}
+    std::shared_ptr<server::Handler> current() const override {
+        auto policy = policies_.current();
+        server::Handler* handler = &policy->internal->handler;
+        return {std::move(policy), handler};
+    }
+
+private:
+    const PolicyHolder& policies_;
+};
+
+std::shared_ptr<boost::asio::ssl::context> public_tls(const config::GatewayConfig& c) {
+    return server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version);
+}
+
+std::shared_ptr<boost::asio::ssl::context> internal_tls(const config::GatewayConfig& c) {
+    if (!c.internal.listen || !c.internal.tls) return nullptr;
+    return server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version,
+                                           c.internal.client_ca_file);
+}
+
+}  // namespace
+
+// What lives as long as the process: listeners, Redis, stores and caches, the upstream pool,
+// Intercom's client, the rate limits. Members in dependency order: each is built from the ones
+// above it, and destroyed before them.
 struct GatewayApp::Parts {
-    Parts(boost::asio::io_context& io_, const config::GatewayConfig& c, unsigned threads)
+    Parts(boost::asio::io_context& io_, const config::GatewayConfig& c, unsigned threads_)
         : io(io_),
+          threads(threads_),
           listen(c.server.listen),
+          internal_listen(c.internal.listen),
           max_client_connections(client_connection_cap(c)),
           connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
           unopened_records(clock),
@@ -157,15 +222,6 @@ struct GatewayApp::Parts {
                            .client_id = c.intercom.client_id,
                            .client_secret = c.intercom.client_secret}),
           revocation(sessions, connections, intercom),
-          auth_routes({.public_url = c.server.public_url,
-                       .authorize_url = c.intercom.authorize_url,
-                       .api_base = c.intercom.api_base,
-                       .client_id = c.intercom.client_id,
-                       .session_cookie = c.session.cookie_name,
-                       .login_timeout = c.session.login_timeout,
-                       .absolute_timeout = c.session.absolute_timeout,
-                       .allowed_workspaces = c.intercom.allowed_workspaces},
-                      logins, login_throttle, sessions, connections, revocation, intercom, random, clock),
           upstream_pool(io.get_executor(), upstream_tls,
                         {.host = c.intercom.api.host,
                          .port = c.intercom.api.port,
@@ -175,22 +231,16 @@ struct GatewayApp::Parts {
                          .connect_timeout = c.proxy.connect_timeout,
                          .handshake_timeout = c.proxy.handshake_timeout}),
           upstream_client(upstream_pool),
-          browser_callers(
-              {.public_url = c.server.public_url, .session_cookie = c.session.cookie_name, .allow = c.proxy.allow_list},
-              sessions, revocation),
           rate_limits(clock),
-          proxy_handler(proxy_settings(c), browser_callers, upstream_client, rate_limits, random),
-          static_files(c.server.static_dir.empty() ? std::nullopt
-                                                   : std::optional<StaticFiles>(std::in_place, c.server.static_dir)),
           health(redis_client, drain),
           uninstall_notices(io.get_executor(), connections, intercom, revocation, clock),
-          handler(auth_routes, uninstall_notices, proxy_handler, health, static_files ? &*static_files : nullptr,
-                  c.server.max_auth_body_bytes),
-          server(io, server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version), handler,
-                 server_limits(c, connection_caps.public_listener, threads)) {
+          public_handlers(policies),
+          internal_handlers(policies),
+          server(io, public_tls(c), public_handlers, server_limits(c, connection_caps.public_listener, threads)) {
+        policies.replace(std::make_shared<Policy>(c, *this));
         if (c.internal.listen)
-            internal.emplace(io, c, connection_caps.internal_listener, threads, connections, revocation,
-                             upstream_client, rate_limits, random, health);
+            internal_server.emplace(io, internal_tls(c), internal_handlers,
+                                    server_limits(c, connection_caps.internal_listener, threads));
         if (c.session.cache)
             cache_tracking.emplace(
                 io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
@@ -199,7 +249,9 @@ struct GatewayApp::Parts {
     }
 
     boost::asio::io_context& io;
+    unsigned threads;
     config::HostPort listen;
+    std::optional<config::HostPort> internal_listen;
     std::size_t max_client_connections;
     ConnectionCaps connection_caps;
     core::SystemRandom random;
@@ -223,19 +275,50 @@ struct GatewayApp::Parts {
     upstream::HttpsClient https;
     upstream::HttpIntercomOAuthClient intercom;
     workspace::WorkspaceRevocation revocation;
-    auth::AuthRoutes auth_routes;
     upstream::ConnectionPool upstream_pool;
     upstream::PooledUpstreamClient upstream_client;
-    proxy::BrowserCallerResolver browser_callers;
     proxy::WorkspaceRateLimits rate_limits;
-    proxy::ProxyHandler proxy_handler;
-    std::optional<StaticFiles> static_files;
     HealthRoutes health;
     auth::UninstallNotices uninstall_notices;
-    GatewayHandler handler;
+    PolicyHolder policies;
+    PublicHandlers public_handlers;
+    InternalHandlers internal_handlers;
     server::HttpsServer server;
-    std::optional<InternalListener> internal;
+    std::optional<server::HttpsServer> internal_server;
+    std::mutex reload_mutex;  // one reload at a time
 };
+
+Policy::Internal::Internal(const config::GatewayConfig& c, GatewayApp::Parts& parts)
+    : services(c.internal.services),
+      callers(services, parts.connections, parts.revocation),
+      proxy(proxy_settings(c), callers, parts.upstream_client, parts.rate_limits, parts.random),
+      workspaces(services, parts.connections, parts.revocation),
+      handler(proxy, workspaces, parts.health) {}
+
+Policy::Policy(config::GatewayConfig c, GatewayApp::Parts& parts)
+    : config(std::move(c)),
+      static_files(config.server.static_dir.empty()
+                       ? std::nullopt
+                       : std::optional<StaticFiles>(std::in_place, config.server.static_dir)),
+      auth_routes({.public_url = config.server.public_url,
+                   .authorize_url = config.intercom.authorize_url,
+                   .api_base = config.intercom.api_base,
+                   .client_id = config.intercom.client_id,
+                   .session_cookie = config.session.cookie_name,
+                   .login_timeout = config.session.login_timeout,
+                   .absolute_timeout = config.session.absolute_timeout,
+                   .allowed_workspaces = config.intercom.allowed_workspaces},
+                  parts.logins, parts.login_throttle, parts.sessions, parts.connections, parts.revocation,
+                  parts.intercom, parts.random, parts.clock),
+      browser_callers({.public_url = config.server.public_url,
+                       .session_cookie = config.session.cookie_name,
+                       .allow = config.proxy.allow_list},
+                      parts.sessions, parts.revocation),
+      proxy_handler(proxy_settings(config), browser_callers, parts.upstream_client, parts.rate_limits, parts.random),
+      handler(auth_routes, parts.uninstall_notices, proxy_handler, parts.health,
+              static_files ? &*static_files : nullptr, config.server.max_auth_body_bytes) {
+    if (config.internal.listen) internal.emplace(config, parts);
+}
 
 GatewayApp::GatewayApp(boost::asio::io_context& io, const config::GatewayConfig& config, unsigned threads)
     : parts_(std::make_unique<Parts>(io, config, threads)) {}
@@ -247,9 +330,8 @@ std::uint16_t GatewayApp::listen() {
 }
 
 std::optional<std::uint16_t> GatewayApp::listen_internal() {
-    auto& internal = parts_->internal;
-    if (!internal) return std::nullopt;
-    return internal->server.listen(internal->listen.host, internal->listen.port);
+    if (!parts_->internal_server) return std::nullopt;
+    return parts_->internal_server->listen(parts_->internal_listen->host, parts_->internal_listen->port);
 }
 
 void GatewayApp::start() {
@@ -257,13 +339,32 @@ void GatewayApp::start() {
     parts_->redis_client.start();
     parts_->upstream_pool.start_idle_sweep();
     parts_->server.start();
-    if (parts_->internal) parts_->internal->server.start();
+    if (parts_->internal_server) parts_->internal_server->start();
+}
+
+std::vector<std::string> GatewayApp::reload(const config::GatewayConfig& next) {
+    auto& p = *parts_;
+    const std::lock_guard lock(p.reload_mutex);
+    auto plan = plan_reload(p.policies.current()->config, next);
+    const auto& c = plan.config;
+    // Everything is built before anything is swapped: a certificate that does not load, or a
+    // static folder gone, leaves the running configuration whole.
+    auto public_context = public_tls(c);
+    auto internal_context = internal_tls(c);
+    auto policy = std::make_shared<Policy>(c, p);
+    p.cipher.replace_keys(c.session.encryption_keys);
+    p.server.reconfigure(std::move(public_context), server_limits(c, p.connection_caps.public_listener, p.threads));
+    if (p.internal_server)
+        p.internal_server->reconfigure(std::move(internal_context),
+                                       server_limits(c, p.connection_caps.internal_listener, p.threads));
+    p.policies.replace(std::move(policy));
+    return std::move(plan.restart_needed);
 }
 
 void GatewayApp::drain(std::function<void()> stopped) {
     parts_->drain.begin();
     // Redis stops once both listeners have no request in flight.
-    auto listeners_left = std::make_shared<std::atomic<int>>(parts_->internal ? 2 : 1);
+    auto listeners_left = std::make_shared<std::atomic<int>>(parts_->internal_server ? 2 : 1);
     auto one_drained = [this, listeners_left, stopped = std::move(stopped)] {
         if (--*listeners_left > 0) return;
         if (parts_->cache_tracking) parts_->cache_tracking->stop();
@@ -272,7 +373,11 @@ void GatewayApp::drain(std::function<void()> stopped) {
         stopped();
     };
     parts_->server.drain(one_drained);
-    if (parts_->internal) parts_->internal->server.drain(one_drained);
+    if (parts_->internal_server) parts_->internal_server->drain(one_drained);
+}
+
+bool GatewayApp::draining() const noexcept {
+    return parts_->drain.draining();
 }
 
 std::size_t GatewayApp::max_client_connections() const noexcept {

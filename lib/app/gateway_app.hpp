@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -31,14 +33,23 @@ public:
     std::optional<std::uint16_t> listen_internal();
     // Connects to Redis and starts accepting.
     void start();
+    // Applies a configuration checked whole (config::check_config, app::check_startup): the
+    // certificates, key ring, routes, allow lists, services and timeouts change for requests and
+    // connections that begin from now on; those in flight finish as they began. Returns the keys
+    // whose change needs a restart: their running values stay. Throws std::exception, changing
+    // nothing, when the new configuration cannot be set up (a certificate that does not load).
+    std::vector<std::string> reload(const config::GatewayConfig& next);
+
     // Readiness answers 503 from now on; once no request is in flight, the Redis clients stop and
     // `stopped` runs (the caller then stops the event loop).
     void drain(std::function<void()> stopped);
+    bool draining() const noexcept;
+
+    struct Parts;
 
     std::size_t max_client_connections() const noexcept;
 
 private:
-    struct Parts;
     std::unique_ptr<Parts> parts_;
 };
 

@@ -57,8 +57,7 @@ std::vector<std::string> check_startup(const config::GatewayConfig& c, const std
     };
     std::vector<std::string> problems;
     if (!failed({"tls.cert_file", "tls.key_file", "tls.min_version"}))
-        collect(problems,
-                [&] { server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version); });
+        collect(problems, [&] { server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version); });
     // The internal listener's context adds the client CA to the same pair.
     if (c.internal.listen && c.internal.tls && !c.internal.client_ca_file.empty() &&
         !failed({"tls.cert_file", "tls.key_file", "tls.min_version", "internal.client_ca_file"}))
@@ -71,7 +70,8 @@ std::vector<std::string> check_startup(const config::GatewayConfig& c, const std
                 if (std::string_view(e.what()).starts_with("internal.")) throw;
             }
         });
-    if (!failed({"intercom.ca_file"})) collect(problems, [&] { upstream::make_tls_client_context(c.intercom.ca_file); });
+    if (!failed({"intercom.ca_file"}))
+        collect(problems, [&] { upstream::make_tls_client_context(c.intercom.ca_file); });
     if (!failed({"server.max_connections", "proxy.max_connections"}))
         collect(problems, [&] { client_connection_cap(c); });
     return problems;

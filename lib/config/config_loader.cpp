@@ -110,7 +110,8 @@ void read_file(const std::string& path, ConfigSource& source, Problems& problems
         const auto* table = node.as_table();
         const auto& sections = known_sections();
         if (std::find(sections.begin(), sections.end(), section_name) == sections.end()) {
-            problems.add("[" + section_name + "]", "unknown section in " + path + " (known: " + known_section_list() + ")");
+            problems.add("[" + section_name + "]",
+                         "unknown section in " + path + " (known: " + known_section_list() + ")");
             continue;
         }
         if (!table) {
@@ -140,8 +141,10 @@ void read_file(const std::string& path, ConfigSource& source, Problems& problems
                 bool all_strings = true;
                 for (const auto& item : *array) {
                     const auto* text = item.as_string();
-                    if (!text) all_strings = false;
-                    else raw.text += text->get() + "\n";
+                    if (!text)
+                        all_strings = false;
+                    else
+                        raw.text += text->get() + "\n";
                 }
                 if (!all_strings) {
                     problems.add(key, "must be an array of strings");
@@ -191,8 +194,8 @@ void check_variable_names(const Environment& environment, Problems& problems) {
         if (const auto near = closest_variable(name); !near.empty()) unknown += " (did you mean " + near + "?)";
     }
     if (!unknown.empty())
-        problems.add("environment", "unknown variables " + unknown +
-                                        "; every key is GATEWAY_<SECTION>_<KEY>, secrets also <…>_FILE");
+        problems.add("environment",
+                     "unknown variables " + unknown + "; every key is GATEWAY_<SECTION>_<KEY>, secrets also <…>_FILE");
 }
 
 void apply_environment(const Environment& environment, RawValues& raw, Problems& problems) {
@@ -202,7 +205,8 @@ void apply_environment(const Environment& environment, RawValues& raw, Problems&
         const std::string var = env_name(k);
         if (auto it = environment.find(var); it != environment.end()) {
             std::string text = it->second;
-            if (k.kind == KeyKind::list || k.kind == KeyKind::secret_list) std::replace(text.begin(), text.end(), ',', '\n');
+            if (k.kind == KeyKind::list || k.kind == KeyKind::secret_list)
+                std::replace(text.begin(), text.end(), ',', '\n');
             raw[full_name(k)] = RawValue{.text = std::move(text), .origin = Origin::environment, .source = var};
         }
         if (k.kind != KeyKind::secret && k.kind != KeyKind::secret_list) continue;
@@ -439,8 +443,8 @@ bool is_service_name(std::string_view name) {
 
 // key_sha256 as 32 raw bytes; empty, with the problem added, when it is not 64 hex digits.
 std::string key_digest(const std::string& key, const std::string& hex, Problems& problems) {
-    if (hex.size() != 64 ||
-        !std::all_of(hex.begin(), hex.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
+    if (hex.size() != 64 || !std::all_of(hex.begin(), hex.end(),
+                                         [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; })) {
         problems.add(key, "must be 64 hex digits (intercom-gateway --new-service-key prints one)");
         return {};
     }
@@ -516,8 +520,7 @@ std::vector<ServiceSettings> parse_services(const toml::table& document, Problem
 
 void build_server(const Reader& r, GatewayConfig& c, Problems& problems) {
     if (r.has("server.listen"))
-        if (auto listen = parse_host_port("server.listen", r.at("server.listen"), problems))
-            c.server.listen = *listen;
+        if (auto listen = parse_host_port("server.listen", r.at("server.listen"), problems)) c.server.listen = *listen;
     if (!r.has("server.public_url"))
         problems.add("server.public_url", "is required (the https origin browsers use)");
     else
@@ -698,7 +701,8 @@ void build_session(const Reader& r, GatewayConfig& c, Problems& problems) {
 }
 
 void build_internal(const Reader& r, const toml::table& document, GatewayConfig& c, Problems& problems) {
-    if (r.has("internal.listen")) c.internal.listen = parse_host_port("internal.listen", r.at("internal.listen"), problems);
+    if (r.has("internal.listen"))
+        c.internal.listen = parse_host_port("internal.listen", r.at("internal.listen"), problems);
     r.boolean("internal.tls", c.internal.tls);
     r.text("internal.client_ca_file", c.internal.client_ca_file);
     c.internal.services = parse_services(document, problems);
@@ -725,7 +729,8 @@ void build_internal(const Reader& r, const toml::table& document, GatewayConfig&
             s.workspaces = allowed;
         }
         if (!s.peer.empty() && c.internal.client_ca_file.empty())
-            problems.add(service_key(i, "peer"), "needs internal.client_ca_file (peers are known by client certificates)");
+            problems.add(service_key(i, "peer"),
+                         "needs internal.client_ca_file (peers are known by client certificates)");
         // A service listed for a workspace that may not log in would wait for a connection that never comes.
         for (const auto& id : s.workspaces)
             if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), id) == allowed.end())
@@ -792,8 +797,10 @@ std::vector<EffectiveSetting> effective_settings(const ConfigSource& source, con
         const std::string key = full_name(k);
         if (k.kind == KeyKind::tables) {
             const bool any = !c.internal.services.empty();
-            out.push_back({key, any ? std::to_string(c.internal.services.size()) + " services" : std::string(k.default_text),
-                           any ? Origin::file : Origin::default_value, {}});
+            out.push_back({key,
+                           any ? std::to_string(c.internal.services.size()) + " services" : std::string(k.default_text),
+                           any ? Origin::file : Origin::default_value,
+                           {}});
             continue;
         }
         if (auto it = source.raw.find(key); it != source.raw.end())
@@ -817,8 +824,7 @@ Environment process_environment() {
     return out;
 }
 
-void wipe_secret_environment(Environment& environment) {
-    for (auto& [name, value] : environment) std::fill(value.begin(), value.end(), '\0');
+void wipe_secret_environment() {
     for (const auto& k : known_keys()) {
         if (k.kind != KeyKind::secret && k.kind != KeyKind::secret_list) continue;
         const std::string var = env_name(k);
@@ -856,17 +862,22 @@ std::string describe(const ConfigCheck& check) {
         const std::string line = s.key + " = " + s.value;
         out << line << std::string(width - line.size() + 2, ' ');
         switch (s.origin) {
-            case Origin::default_value: out << "(default)"; break;
-            case Origin::file: out << "(file)"; break;
+            case Origin::default_value:
+                out << "(default)";
+                break;
+            case Origin::file:
+                out << "(file)";
+                break;
             case Origin::environment:
-            case Origin::environment_file: out << "(" << s.source << ")"; break;
+            case Origin::environment_file:
+                out << "(" << s.source << ")";
+                break;
         }
         out << "\n";
     }
     for (const auto& s : check.config.internal.services)
         out << "  service " << s.name << ": " << (s.peer.empty() ? "key" : "peer " + s.peer) << ", "
-            << (s.any_workspace ? std::string("every workspace")
-                                : std::to_string(s.workspaces.size()) + " workspaces")
+            << (s.any_workspace ? std::string("every workspace") : std::to_string(s.workspaces.size()) + " workspaces")
             << ", " << (s.allow.empty() ? std::string("every call") : std::to_string(s.allow.size()) + " rules")
             << (s.admin ? ", admin" : "") << "\n";
     return out.str();

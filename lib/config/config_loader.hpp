@@ -24,10 +24,10 @@ using Environment = std::map<std::string, std::string>;
 
 Environment process_environment();
 
-// Overwrites the values of `environment` and of the secret variables (GATEWAY_REDIS_URL, …) in this
-// process's environment, and removes the latter, so neither /proc/<pid>/environ nor a child process
-// sees them. Their _FILE forms name paths, not secrets, and stay.
-void wipe_secret_environment(Environment& environment);
+// Overwrites the secret variables (GATEWAY_REDIS_URL, …) in this process's environment and removes
+// them, so neither /proc/<pid>/environ nor a child process sees them. Their _FILE forms name paths,
+// not secrets, and stay. A copy taken by process_environment() first is what a reload reads.
+void wipe_secret_environment();
 
 // Where a key's effective value came from.
 enum class Origin { default_value, file, environment, environment_file };

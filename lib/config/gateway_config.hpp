@@ -19,6 +19,7 @@ using proxy::AllowList;
 struct HostPort {
     std::string host;
     std::uint16_t port = 0;
+    bool operator==(const HostPort&) const = default;
 };
 
 // An https origin with an optional base path, taken apart once at load.

@@ -66,7 +66,8 @@ std::optional<core::Secret> decrypt(const core::Secret& key, const Parts& parts,
     auto* out = reinterpret_cast<unsigned char*>(plain.data());
     // The header is authenticated only in the named format: format 1 records were sealed without it.
     const std::string_view header = parts.key_id.empty() ? std::string_view() : parts.header;
-    bool ok = ctx && EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key.expose()), bytes(parts.nonce)) == 1 &&
+    bool ok = ctx &&
+              EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(key.expose()), bytes(parts.nonce)) == 1 &&
               EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(header), int(header.size())) == 1 &&
               EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(aad), int(aad.size())) == 1 &&
               EVP_DecryptUpdate(ctx.get(), out, &len, bytes(parts.cipher_text), int(parts.cipher_text.size())) == 1 &&
@@ -92,7 +93,8 @@ bool SessionCipher::is_key_id(std::string_view id) noexcept {
 }
 
 std::shared_ptr<const SessionCipher::Ring> SessionCipher::checked(Ring keys) {
-    if (keys.empty() || keys.size() > max_keys) throw std::invalid_argument("the session key ring must hold 1 to 8 keys");
+    if (keys.empty() || keys.size() > max_keys)
+        throw std::invalid_argument("the session key ring must hold 1 to 8 keys");
     for (std::size_t i = 0; i < keys.size(); ++i) {
         if (keys[i].key.size() != key_size) throw std::invalid_argument("a session encryption key must be 32 bytes");
         if (!is_key_id(keys[i].id)) throw std::invalid_argument("a session key id must be 1 to 32 letters or digits");

@@ -14,9 +14,9 @@ std::string http_date(std::time_t t) {
     std::tm utc{};
     ::gmtime_r(&t, &utc);
     char out[32];
-    const int n = std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[utc.tm_wday % 7],
-                                utc.tm_mday, months[utc.tm_mon % 12], utc.tm_year + 1900, utc.tm_hour, utc.tm_min,
-                                utc.tm_sec);
+    const int n =
+        std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[utc.tm_wday % 7], utc.tm_mday,
+                      months[utc.tm_mon % 12], utc.tm_year + 1900, utc.tm_hour, utc.tm_min, utc.tm_sec);
     return std::string(out, n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 

@@ -33,7 +33,8 @@ std::vector<std::string> values_of(const std::vector<std::string>& lines, const 
 
 // IMF-fixdate, and no more than a minute from this machine's clock.
 void expect_a_current_date(const std::string& value) {
-    static const std::regex imf(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)");
+    static const std::regex imf(
+        R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)");
     ASSERT_TRUE(std::regex_match(value, imf)) << value;
     std::tm tm{};
     ASSERT_NE(strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm), nullptr) << value;
@@ -44,20 +45,21 @@ void expect_a_current_date(const std::string& value) {
 TEST_F(HttpDetailsTest, EveryKindOfResponseCarriesOneDate) {
     auto client = browser();
     login(client);
-    for (const auto& [what, response] : std::vector<std::pair<std::string, HttpResponse>>{
-             {"health", client.get("/healthz")},
-             {"session", client.get("/auth/session")},
-             {"static file", client.get("/")},
-             {"404", client.get("/auth/nothing-here")},
-             {"proxied", client.get("/intercom/me")},
-             {"405", client.request("PUT", "/auth/session")}}) {
+    for (const auto& [what, response] :
+         std::vector<std::pair<std::string, HttpResponse>>{{"health", client.get("/healthz")},
+                                                           {"session", client.get("/auth/session")},
+                                                           {"static file", client.get("/")},
+                                                           {"404", client.get("/auth/nothing-here")},
+                                                           {"proxied", client.get("/intercom/me")},
+                                                           {"405", client.request("PUT", "/auth/session")}}) {
         const auto dates = response.headers_named("Date");
         ASSERT_EQ(dates.size(), 1u) << what << " answered " << response.status;
         expect_a_current_date(dates[0]);
     }
     // An error the server answers before any route sees the request.
-    const auto raw = raw_exchange("GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n"
-                                  "Content-Length: 2\r\n\r\n");
+    const auto raw = raw_exchange(
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\n"
+        "Content-Length: 2\r\n\r\n");
     ASSERT_TRUE(raw.starts_with("HTTP/1.1 400")) << raw;
     const auto dates = values_of(head_lines(raw), "Date");
     ASSERT_EQ(dates.size(), 1u) << raw;

@@ -484,5 +484,23 @@ TEST_F(InternalServicesReplicaTest, ARevocationOnOneGatewayEndsTheWorkspaceOnAno
     EXPECT_EQ(mock().stats().api_calls("ws_demo1"), calls_before);
 }
 
+// A service's key is replaced by a reload (SIGHUP): the new key works at once, the old one no more.
+TEST_F(InternalServicesTest, AServiceKeyReplacedByAReloadTakesEffectAtOnce) {
+    connect("ws_demo1");
+    ASSERT_EQ(call("GET", "/intercom/me", sync_key, {"ws_demo1"}).status, 200u);
+    constexpr const char* new_sync_key = "new-key-0123456789abcdefghijklmnopqrstuvwxyz01";
+    ASSERT_EQ(gateway().reload([](GatewaySettings& s) {
+        s.clear_tables();
+        s.append_tables(key_service_table("sync", new_sync_key, R"(["ws_demo1"])", R"(["GET /me"])"));
+        s.append_tables(key_service_table("admin", admin_key, R"(["*"])", "[]", true));
+    }), Gateway::ReloadOutcome::reloaded);
+    EXPECT_EQ(call("GET", "/intercom/me", sync_key, {"ws_demo1"}).status, 401u) << "the old key still works";
+    const auto renewed = call("GET", "/intercom/me", new_sync_key, {"ws_demo1"});
+    EXPECT_EQ(renewed.status, 200u) << renewed.body;
+    EXPECT_EQ(call("GET", "/intercom/contacts", new_sync_key, {"ws_demo1"}).status, 403u) << "its new allow list";
+    EXPECT_EQ(call("GET", "/intercom/me", all_key, {"ws_demo1"}).status, 401u) << "a service removed is gone";
+    EXPECT_EQ(call("GET", "/workspaces", admin_key, {}).status, 200u);
+}
+
 }  // namespace
 }  // namespace icg::testing

@@ -1,6 +1,6 @@
-// Session key rotation across two gateway processes, following the README's procedure: add the
-// new key second everywhere, move it first, remove the old one. No session is lost; a record that
-// no key opens is logged with the key id it names.
+// Session key rotation across two gateway processes, following the README's procedure with
+// reloads: add the new key second everywhere, move it first, remove the old one. No session is
+// lost; a record that no key opens is logged with the key id it names.
 #include "gateway_fixture.hpp"
 
 #include "core/base64.hpp"
@@ -10,13 +10,16 @@ namespace {
 
 class KeyRotationTest : public GatewayTest {
 protected:
-    // Both gateways get the ring; each change is a restart of both, as an operator without reload
-    // would do it (a replica at a time, so the other one serves meanwhile).
+    // Both gateways get the ring: started with the first one, reloaded (SIGHUP) with each next.
     void apply_ring(const std::vector<std::string>& ring) {
         ring_ = ring;
-        replica_.reset();
-        start_gateway(customize());
-        replica_ = start_replica(replica_dir_, customize());
+        if (!replica_) {
+            start_gateway(customize());
+            replica_ = start_replica(replica_dir_, customize());
+            return;
+        }
+        ASSERT_EQ(gateway().reload(customize()), Gateway::ReloadOutcome::reloaded);
+        ASSERT_EQ(replica_->reload(customize()), Gateway::ReloadOutcome::reloaded);
     }
 
     std::function<void(GatewaySettings&)> customize() const {
@@ -56,7 +59,7 @@ TEST_F(KeyRotationTest, TheDocumentedProcedureLosesNoSession) {
     const auto early = logged_in_session();
     expect_logged_in_on_both(early, "a session sealed by k1");
 
-    apply_ring({k1, k2});  // 1. the new key second, everywhere
+    apply_ring({k1, k2});                     // 1. the new key second, everywhere
     const auto middle = logged_in_session();  // still sealed by k1
     expect_logged_in_on_both(early, "k1's session with k2 added");
     expect_logged_in_on_both(middle, "a session sealed while k2 was second");
@@ -85,7 +88,8 @@ TEST_F(KeyRotationTest, ASessionNoKeyOpensIsLoggedWithTheKeyItNames) {
     auto client = browser();
     client.set_cookie(session_cookie, session);
     EXPECT_EQ(client.get("/auth/session").status, 401u) << "a record no key opens is no session";
-    EXPECT_TRUE(gateway().process().wait_for_output("opened by no key of session.encryption_keys", std::chrono::seconds(5)));
+    EXPECT_TRUE(
+        gateway().process().wait_for_output("opened by no key of session.encryption_keys", std::chrono::seconds(5)));
     // The event log is JSON: the id's quotes come escaped.
     EXPECT_TRUE(gateway().process().wait_for_output(R"(names key id \"k1\")", std::chrono::seconds(1)));
     const auto log = read_file(dir / "gateway.log");

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -162,6 +163,39 @@ const Certificates& test_certificates() {
     return certificates;
 }
 
+namespace {
+
+// A leaf certificate signed by `issuer`, with its own key, in ICG_TEST_CERT_DIR/<folder>/<id>:
+// `extensions` is its [leaf_ext] section. The id covers the CA too, so a new CA means new leaves.
+ClientCertificate signed_leaf(const std::string& folder, const std::string& extensions,
+                              ClientCertificateIssuer issuer) {
+    const auto ca = authority(issuer);
+    const auto id = crypto::sha256_hex(read_file(ca.cert_file) + "\n" + extensions).substr(0, 32);
+    const fs::path dir = fs::path(ICG_TEST_CERT_DIR) / folder / id;
+    make_directory_once(dir, [&](const fs::path& work) {
+        // The subject is no DNS name, so the test CA's name constraints judge the SANs alone.
+        write_text(work / "openssl.cnf",
+                   "[req]\n"
+                   "distinguished_name = leaf_dn\n"
+                   "prompt = no\n"
+                   "[leaf_dn]\n"
+                   "CN = icg test " +
+                       folder +
+                       "\n"
+                       "[leaf_ext]\n"
+                       "basicConstraints = critical, CA:FALSE\n"
+                       "keyUsage = critical, digitalSignature\n" +
+                       extensions +
+                       "subjectKeyIdentifier = hash\n"
+                       "authorityKeyIdentifier = keyid, issuer\n");
+        new_certificate(work / "openssl.cnf", "leaf_ext", work / "leaf.key", work / "leaf.pem",
+                        {"-CA", ca.cert_file.string(), "-CAkey", ca.key_file.string()});
+    });
+    return ClientCertificate{dir / "leaf.pem", dir / "leaf.key"};
+}
+
+}  // namespace
+
 const ClientCertificate& client_certificate(const std::vector<std::string>& names, ClientCertificateIssuer issuer) {
     static std::mutex mutex;
     static std::map<std::pair<ClientCertificateIssuer, std::vector<std::string>>, ClientCertificate> made;
@@ -174,29 +208,21 @@ const ClientCertificate& client_certificate(const std::vector<std::string>& name
         check_name(name);
         alt_names += (alt_names.empty() ? "" : ", ") + name;
     }
-    const auto ca = authority(issuer);
-    // Named after the CA itself too: when make-dev-certs replaces the CA, its clients are made again.
-    const auto id = crypto::sha256_hex(read_file(ca.cert_file) + "\n" + alt_names).substr(0, 32);
-    const fs::path dir = fs::path(ICG_TEST_CERT_DIR) / "clients" / id;
-    make_directory_once(dir, [&](const fs::path& work) {
-        // The subject is no DNS name, so the test CA's name constraints judge the SANs alone.
-        write_text(work / "openssl.cnf",
-                   "[req]\n"
-                   "distinguished_name = client_dn\n"
-                   "prompt = no\n"
-                   "[client_dn]\n"
-                   "CN = icg test client\n"
-                   "[client_ext]\n"
-                   "basicConstraints = critical, CA:FALSE\n"
-                   "keyUsage = critical, digitalSignature\n"
-                   "extendedKeyUsage = clientAuth\n" +
-                       (alt_names.empty() ? "" : "subjectAltName = " + alt_names + "\n") +
-                       "subjectKeyIdentifier = hash\n"
-                       "authorityKeyIdentifier = keyid, issuer\n");
-        new_certificate(work / "openssl.cnf", "client_ext", work / "client.key", work / "client.pem",
-                        {"-CA", ca.cert_file.string(), "-CAkey", ca.key_file.string()});
-    });
-    return made.emplace(key, ClientCertificate{dir / "client.pem", dir / "client.key"}).first->second;
+    const auto leaf = signed_leaf(
+        "clients",
+        "extendedKeyUsage = clientAuth\n" + (alt_names.empty() ? "" : "subjectAltName = " + alt_names + "\n"), issuer);
+    return made.emplace(key, leaf).first->second;
+}
+
+const ClientCertificate& renewed_server_certificate() {
+    static std::mutex mutex;
+    static std::optional<ClientCertificate> made;
+    const std::lock_guard lock(mutex);
+    if (!made)
+        made = signed_leaf("renewed-server",
+                           "extendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost, IP:127.0.0.1\n",
+                           ClientCertificateIssuer::test_ca);
+    return *made;
 }
 
 }  // namespace icg::testing

@@ -34,4 +34,8 @@ enum class ClientCertificateIssuer {
 const ClientCertificate& client_certificate(const std::vector<std::string>& names,
                                             ClientCertificateIssuer issuer = ClientCertificateIssuer::test_ca);
 
+// Another server certificate for localhost / 127.0.0.1 from the test CA, with a key of its own: what
+// a renewal gives. Made once, kept beside the client certificates.
+const ClientCertificate& renewed_server_certificate();
+
 }  // namespace icg::testing

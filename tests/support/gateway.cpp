@@ -1,12 +1,16 @@
 #include "support/gateway.hpp"
 
+#include "support/eventually.hpp"
 #include "support/paths.hpp"
 
 #include "core/base64.hpp"
 #include "core/random.hpp"
 
 #include <charconv>
+#include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -79,7 +83,7 @@ GatewaySettings default_gateway_settings(GatewayPeers& peers) {
     return s;
 }
 
-Gateway::Gateway(const TempDir& dir, const GatewaySettings& settings, Environment environment) {
+Gateway::Gateway(const TempDir& dir, const GatewaySettings& settings, Environment environment) : settings_(settings) {
     config_file_ = dir.write_file("gateway.toml", settings.to_toml());
     ProcessOptions options;
     options.name = "intercom-gateway";
@@ -110,6 +114,50 @@ std::uint16_t Gateway::internal_port() {
         throw std::runtime_error("cannot read the internal listener's port from: " + *line);
     internal_port_ = static_cast<std::uint16_t>(port);
     return internal_port_;
+}
+
+namespace {
+
+std::size_t occurrences(const std::string& text, std::string_view needle) {
+    std::size_t count = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+    return count;
+}
+
+}  // namespace
+
+Gateway::ReloadOutcome Gateway::signal_reload() {
+    constexpr std::string_view reloaded = "configuration reloaded", refused = "reload refused";
+    const auto before = process_->output();
+    const auto reloads = occurrences(before, reloaded), refusals = occurrences(before, refused);
+    if (!process_->send_signal(SIGHUP)) throw std::runtime_error("cannot send SIGHUP to the gateway");
+    std::optional<ReloadOutcome> outcome;
+    eventually(
+        [&] {
+            const auto now = process_->output();
+            if (occurrences(now, reloaded) > reloads) outcome = ReloadOutcome::reloaded;
+            if (occurrences(now, refused) > refusals) outcome = ReloadOutcome::refused;
+            return outcome.has_value();
+        },
+        std::chrono::seconds(10));
+    if (!outcome) throw std::runtime_error("the gateway logged no reload outcome after SIGHUP:\n" + process_->output());
+    return *outcome;
+}
+
+Gateway::ReloadOutcome Gateway::reload(const std::function<void(GatewaySettings&)>& change) {
+    auto next = settings_;
+    change(next);
+    // Written whole under another name, then renamed: the gateway never reads half a file.
+    const auto staging = config_file_.string() + ".next";
+    {
+        std::ofstream out(staging, std::ios::trunc);
+        out << next.to_toml();
+        if (!out.flush()) throw std::runtime_error("cannot write " + staging);
+    }
+    std::filesystem::rename(staging, config_file_);
+    const auto outcome = signal_reload();
+    if (outcome == ReloadOutcome::reloaded) settings_ = std::move(next);
+    return outcome;
 }
 
 RunResult run_gateway_command(std::vector<std::string> args, Environment environment) {

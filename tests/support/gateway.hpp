@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +33,7 @@ public:
     void erase(const std::string& section, const std::string& key);
     // TOML written after the sections, for arrays of tables ([[internal.services]]).
     void append_tables(std::string_view toml) { tables_ += toml; }
+    void clear_tables() { tables_.clear(); }
     std::string to_toml() const;
 
 private:
@@ -71,7 +73,18 @@ public:
 
     ExitStatus stop(std::chrono::milliseconds grace = std::chrono::seconds(10)) { return process_->stop(grace); }
 
+    // The settings it runs with (after the last reload that took).
+    const GatewaySettings& settings() const noexcept { return settings_; }
+
+    enum class ReloadOutcome { reloaded, refused };
+    // Applies `change` to its settings, writes them over the config file (whole, by rename) and
+    // sends SIGHUP; returns what the gateway then logged. Throws when it logs neither in time.
+    ReloadOutcome reload(const std::function<void(GatewaySettings&)>& change);
+    // Sends SIGHUP alone (the file as it is now), then waits as reload() does.
+    ReloadOutcome signal_reload();
+
 private:
+    GatewaySettings settings_;
     std::filesystem::path config_file_;
     std::unique_ptr<Process> process_;
     std::uint16_t port_ = 0;

@@ -203,6 +203,7 @@ StreamedResponse StreamingConnection::read_response(const ReadOptions& options) 
     s.buffer.reserve(s.buffer.size() + piece.size());
     while (!parser.is_done()) {
         if (options.stop_after && out.body_length >= *options.stop_after) break;
+        if (options.progress) options.progress(out.body_length);
         auto& body = parser.get().body();
         body.data = piece.data();
         body.size = piece.size();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,9 @@ struct ReadOptions {
     std::size_t keep = std::size_t{64} * 1024;        // body bytes kept in StreamedResponse::body
     std::optional<std::uint64_t> stop_after;          // stop reading once this many body bytes arrived
     std::size_t piece_size = std::size_t{64} * 1024;  // bytes per read
+    // Called before each read with the body bytes so far: a test that blocks in it holds the
+    // sender back (TCP flow control) for as long as it needs, mid-body.
+    std::function<void(std::uint64_t received)> progress;
 };
 
 // One TLS connection. Every call throws std::runtime_error on a network or TLS error, or when its

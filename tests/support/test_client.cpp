@@ -16,7 +16,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -241,6 +243,21 @@ std::shared_ptr<ssl_session_st> HttpsConnection::tls_session() const {
     SSL_SESSION* copy = SSL_SESSION_dup(session);
     if (!copy) return nullptr;
     return {copy, SSL_SESSION_free};
+}
+
+std::string HttpsConnection::peer_certificate_sha256() const {
+    X509* cert = SSL_get0_peer_certificate(impl_->stream->native_handle());
+    if (!cert) return {};
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (X509_digest(cert, EVP_sha256(), digest, &size) != 1) return {};
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xf];
+    }
+    return out;
 }
 
 bool HttpsConnection::resumed_session() const {

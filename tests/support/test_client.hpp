@@ -95,6 +95,8 @@ public:
     std::shared_ptr<ssl_session_st> tls_session() const;
     // Whether the handshake resumed the session it was offered.
     bool resumed_session() const;
+    // The SHA-256 of the certificate the server presented, in hex.
+    std::string peer_certificate_sha256() const;
 
 private:
     struct Impl;
