@@ -16,6 +16,7 @@
 #include "core/drain_signal.hpp"
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
+#include "observability/access_log.hpp"
 #include "proxy/browser_caller_resolver.hpp"
 #include "proxy/proxy_handler.hpp"
 #include "proxy/service_caller_resolver.hpp"
@@ -237,6 +238,7 @@ struct GatewayApp::Parts {
           public_handlers(policies),
           internal_handlers(policies),
           server(io, public_tls(c), public_handlers, server_limits(c, connection_caps.public_listener, threads)) {
+        observability::set_event_log_floor(c.log.level);
         policies.replace(std::make_shared<Policy>(c, *this));
         if (c.internal.listen)
             internal_server.emplace(io, internal_tls(c), internal_handlers,
@@ -358,6 +360,7 @@ std::vector<std::string> GatewayApp::reload(const config::GatewayConfig& next) {
         p.internal_server->reconfigure(std::move(internal_context),
                                        server_limits(c, p.connection_caps.internal_listener, p.threads));
     p.policies.replace(std::move(policy));
+    observability::set_event_log_floor(c.log.level);
     return std::move(plan.restart_needed);
 }
 

@@ -59,13 +59,15 @@ constexpr KeySpec table[] = {
     {"session", "cache", boolean, "true"},
     {"session", "cache_ttl", duration, "30s"},
     {"session", "cache_max_entries", integer, "100000"},
+    {"log", "level", text, "info"},
     {"internal", "listen", text, "(off)"},
     {"internal", "tls", boolean, "true"},
     {"internal", "client_ca_file", text, "(none)"},
     {"internal", "services", tables, "(none)"},
 };
 
-constexpr std::string_view sections[] = {"server", "tls", "redis", "intercom", "proxy", "session", "internal"};
+constexpr std::string_view sections[] = {"server", "tls",     "redis", "intercom",
+                                         "proxy",  "session", "log",   "internal"};
 
 // Names Kubernetes gives a pod for a Service called "gateway" (service links).
 bool is_service_link(std::string_view variable) {

@@ -739,6 +739,13 @@ void build_internal(const Reader& r, const toml::table& document, GatewayConfig&
     }
 }
 
+void build_log(const Reader& r, GatewayConfig& c, Problems& problems) {
+    r.text("log.level", c.log.level);
+    constexpr std::string_view levels[] = {"debug", "info", "warn", "error"};
+    if (std::find(std::begin(levels), std::end(levels), c.log.level) == std::end(levels))
+        problems.add("log.level", "must be debug, info, warn or error");
+}
+
 GatewayConfig build(const ConfigSource& source, Problems& problems) {
     const Reader r(source.raw, problems);
     GatewayConfig c;
@@ -747,6 +754,7 @@ GatewayConfig build(const ConfigSource& source, Problems& problems) {
     build_intercom(r, c, problems);
     build_proxy(r, c, problems);
     build_session(r, c, problems);
+    build_log(r, c, problems);
     build_internal(r, source.document, c, problems);
     return c;
 }

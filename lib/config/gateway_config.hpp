@@ -107,6 +107,11 @@ struct SessionSettings {
     std::size_t cache_max_entries = 100'000;
 };
 
+// The event log (start-up, reloads, failures); the access log is server.access_log.
+struct LogSettings {
+    std::string level = "info";  // the floor: debug, info, warn or error
+};
+
 using ServiceSettings = proxy::ServicePolicy;
 
 // The listener for internal services; off while `listen` is unset.
@@ -124,6 +129,7 @@ struct GatewayConfig {
     IntercomSettings intercom;
     ProxySettings proxy;
     SessionSettings session;
+    LogSettings log;
     InternalSettings internal;
 };
 

@@ -1,7 +1,9 @@
 #include "observability/access_log.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 
 namespace icg::observability {
 namespace {
@@ -76,7 +78,34 @@ void write_access_log(const AccessLogEntry& e) {
     emit(line);
 }
 
+namespace {
+
+constexpr std::string_view levels[] = {"debug", "info", "warn", "error", "fatal"};
+
+int rank_of(std::string_view level) {
+    for (int i = 0; i < int(std::size(levels)); ++i)
+        if (levels[i] == level) return i;
+    return -1;
+}
+
+std::atomic<int> floor_rank{1};  // info
+
+}  // namespace
+
+bool is_event_log_level(std::string_view level) {
+    const int rank = rank_of(level);
+    return rank >= 0 && rank < 4;
+}
+
+bool set_event_log_floor(std::string_view level) {
+    if (!is_event_log_level(level)) return false;
+    floor_rank.store(rank_of(level), std::memory_order_relaxed);
+    return true;
+}
+
 void log_event(std::string_view level, std::string_view message) {
+    // An unknown level is shown rather than lost.
+    if (const int rank = rank_of(level); rank >= 0 && rank < floor_rank.load(std::memory_order_relaxed)) return;
     emit("{\"ts\":\"" + timestamp() + "\",\"level\":\"" + json_escape(level) + "\",\"msg\":\"" + json_escape(message) +
          "\"}\n");
 }

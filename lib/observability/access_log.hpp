@@ -27,7 +27,13 @@ struct AccessLogEntry {
 void write_access_log(const AccessLogEntry& entry);
 
 // One line for start-up, shutdown and failures: {"level":…,"msg":…}. `message` must hold no secret.
+// `level` is debug, info, warn, error or fatal; lines below the floor are dropped.
 void log_event(std::string_view level, std::string_view message);
+
+// The event log's floor (log.level): "debug", "info", "warn" or "error"; false for anything else.
+// Fatal lines always go out. The access log has its own switch (server.access_log).
+bool set_event_log_floor(std::string_view level);
+bool is_event_log_level(std::string_view level);
 
 std::string json_escape(std::string_view text);
 

@@ -683,7 +683,7 @@ TEST_F(ConfigLoaderTest, TheFileProblemsEachHaveTheirOwnMessage) {
     const auto path = dir.write_file("sections.toml", "[sever]\nlisten = \"0.0.0.0:1\"\n");
     c = check_config(path.string(), env);
     EXPECT_EQ(c.errors[0], "[sever]: unknown section in " + path.string() +
-                               " (known: server, tls, redis, intercom, proxy, session, internal)");
+                               " (known: server, tls, redis, intercom, proxy, session, log, internal)");
 }
 
 TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
@@ -697,7 +697,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 51u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 52u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");
@@ -768,6 +768,17 @@ TEST_F(ConfigLoaderTest, DefaultsShownByDescribeAreTheDefaultsUsed) {
     EXPECT_EQ(e.session.cache_ttl, plain.session.cache_ttl);
     EXPECT_EQ(e.session.cache_max_entries, plain.session.cache_max_entries);
     EXPECT_EQ(e.internal.tls, plain.internal.tls);
+    EXPECT_EQ(e.log.level, plain.log.level);
+}
+
+TEST_F(ConfigLoaderTest, TheEventLogFloorIsOneOfFourLevels) {
+    EXPECT_EQ(load().log.level, "info");
+    set("log", "level", q("warn"));
+    EXPECT_EQ(load().log.level, "warn");
+    env["GATEWAY_LOG_LEVEL"] = "debug";
+    EXPECT_EQ(load().log.level, "debug");
+    env["GATEWAY_LOG_LEVEL"] = "verbose";
+    EXPECT_EQ(error(), "log.level: must be debug, info, warn or error");
 }
 
 TEST_F(ConfigLoaderTest, AllowedWorkspacesAreReadAndChecked) {
