@@ -66,8 +66,7 @@ constexpr KeySpec table[] = {
     {"internal", "services", tables, "(none)"},
 };
 
-constexpr std::string_view sections[] = {"server", "tls",     "redis", "intercom",
-                                         "proxy",  "session", "log",   "internal"};
+constexpr std::string_view sections[] = {"server", "tls", "redis", "intercom", "proxy", "session", "log", "internal"};
 
 // Names Kubernetes gives a pod for a Service called "gateway" (service links).
 bool is_service_link(std::string_view variable) {
