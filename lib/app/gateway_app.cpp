@@ -90,6 +90,12 @@ proxy::ProxySettings proxy_settings(const config::GatewayConfig& c) {
             .max_in_flight_per_caller = c.proxy.max_in_flight_per_session};
 }
 
+session::LoginThrottleLimits login_limits(const config::GatewayConfig& c) {
+    return {.per_browser = c.session.max_pending_logins_per_browser,
+            .per_address = c.session.max_pending_logins_per_address,
+            .window = c.session.login_timeout};
+}
+
 server::ServerLimits server_limits(const config::GatewayConfig& c, std::size_t max_connections, unsigned threads) {
     return {.max_connections = max_connections,
             .handshake_timeout = c.server.handshake_timeout,
@@ -212,10 +218,7 @@ struct GatewayApp::Parts {
           cached_workspaces(redis_workspaces, workspace_cache),
           connections(c.session.cache ? static_cast<workspace::WorkspaceStore&>(cached_workspaces) : redis_workspaces),
           logins(redis_client, cipher, random, c.redis.key_prefix),
-          login_throttle(redis_client, c.redis.key_prefix,
-                         {.per_browser = c.session.max_pending_logins_per_browser,
-                          .per_address = c.session.max_pending_logins_per_address,
-                          .window = c.session.login_timeout}),
+          login_throttle(redis_client, c.redis.key_prefix, login_limits(c)),
           upstream_tls(upstream::make_tls_client_context(c.intercom.ca_file)),
           https(io.get_executor(), upstream_tls, c.intercom.timeout),
           intercom(https, {.token_url = c.intercom.token_url,
@@ -355,6 +358,7 @@ std::vector<std::string> GatewayApp::reload(const config::GatewayConfig& next) {
     auto internal_context = internal_tls(c);
     auto policy = std::make_shared<Policy>(c, p);
     p.cipher.replace_keys(c.session.encryption_keys);
+    p.login_throttle.set_limits(login_limits(c));
     p.server.reconfigure(std::move(public_context), server_limits(c, p.connection_caps.public_listener, p.threads));
     if (p.internal_server)
         p.internal_server->reconfigure(std::move(internal_context),

@@ -59,11 +59,8 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("proxy.pool_size", ICG_FIELD(proxy.pool_size));
     h.hold("proxy.max_connections", ICG_FIELD(proxy.max_connections));
     h.hold("proxy.pool_idle_timeout", ICG_FIELD(proxy.pool_idle_timeout));
-    // The session store, the caches and the login throttle.
+    // The session store and the caches.
     h.hold("session.idle_timeout", ICG_FIELD(session.idle_timeout));
-    h.hold("session.login_timeout", ICG_FIELD(session.login_timeout));
-    h.hold("session.max_pending_logins_per_browser", ICG_FIELD(session.max_pending_logins_per_browser));
-    h.hold("session.max_pending_logins_per_address", ICG_FIELD(session.max_pending_logins_per_address));
     h.hold("session.cache", ICG_FIELD(session.cache));
     h.hold("session.cache_ttl", ICG_FIELD(session.cache_ttl));
     h.hold("session.cache_max_entries", ICG_FIELD(session.cache_max_entries));

@@ -1,7 +1,7 @@
 #pragma once
 // What a reload may change at once, and what waits for a restart: listeners, threads, the Redis
-// connection, the Intercom app and its connections, the caches and the login throttle are built
-// once; everything a request is served with is rebuilt from the new configuration.
+// connection, the Intercom app and its connections, the session store and caches are built once;
+// everything a request is served with is rebuilt from the new configuration.
 #include "config/gateway_config.hpp"
 
 #include <string>

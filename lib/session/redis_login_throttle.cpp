@@ -24,8 +24,18 @@ constexpr const char* count_script =
 RedisLoginThrottle::RedisLoginThrottle(redis::RedisClient& redis, std::string key_prefix, LoginThrottleLimits limits)
     : redis_(redis), key_prefix_(std::move(key_prefix)), limits_(limits) {}
 
+void RedisLoginThrottle::set_limits(LoginThrottleLimits limits) {
+    const std::lock_guard lock(mutex_);
+    limits_ = limits;
+}
+
+LoginThrottleLimits RedisLoginThrottle::limits() const {
+    const std::lock_guard lock(mutex_);
+    return limits_;
+}
+
 asio::awaitable<result<RedisLoginThrottle::Count>> RedisLoginThrottle::count_one(std::string key) {
-    auto eval = redis::command("EVAL", count_script, "1", std::move(key), std::to_string(limits_.window.count()));
+    auto eval = redis::command("EVAL", count_script, "1", std::move(key), std::to_string(limits().window.count()));
     auto reply = co_await redis_.exec(std::move(eval));
     if (!reply) co_return reply.error();
     if (reply->type != redis::Reply::Type::array || reply->elements.size() != 2 ||
@@ -47,8 +57,9 @@ asio::awaitable<result<LoginAdmission>> RedisLoginThrottle::admit(std::string_vi
         admission.admitted = false;
         admission.retry_after = std::max(admission.retry_after, std::chrono::seconds(std::max(1LL, c.ttl)));
     };
-    if (browser->count > static_cast<long long>(limits_.per_browser)) refuse(*browser);
-    if (by_address->count > static_cast<long long>(limits_.per_address)) refuse(*by_address);
+    const auto bounds = limits();
+    if (browser->count > static_cast<long long>(bounds.per_browser)) refuse(*browser);
+    if (by_address->count > static_cast<long long>(bounds.per_address)) refuse(*by_address);
     co_return admission;
 }
 

@@ -25,7 +25,12 @@ public:
     boost::asio::awaitable<boost::system::result<LoginAdmission>> admit(std::string_view binding_hash,
                                                                         std::string_view address) override;
 
+    // A reload's limits, for logins started from now on; windows already counting keep their end.
+    void set_limits(LoginThrottleLimits limits);
+
 private:
+    LoginThrottleLimits limits() const;
+
     struct Count {
         long long count = 0;
         long long ttl = 0;
@@ -34,6 +39,7 @@ private:
 
     redis::RedisClient& redis_;
     std::string key_prefix_;
+    mutable std::mutex mutex_;
     LoginThrottleLimits limits_;
 };
 

@@ -153,5 +153,15 @@ TEST_F(ReloadTest, AChangeThatNeedsARestartIsNamedAndTheRunningValueStays) {
     EXPECT_EQ(intercom_versions_sent(client), std::vector<std::string>{"2.13"}) << "the rest applied";
 }
 
+TEST_F(ReloadTest, LoginBoundsChangeOnReload) {
+    start_gateway([](GatewaySettings& s) { s.set_integer("session", "max_pending_logins_per_browser", 1); });
+    auto client = browser();
+    begin_login(client);
+    EXPECT_EQ(client.get("/auth/login").status, 429u);
+    ASSERT_EQ(gateway().reload([](GatewaySettings& s) { s.set_integer("session", "max_pending_logins_per_browser", 3); }),
+              Outcome::reloaded);
+    EXPECT_EQ(client.get("/auth/login").status, 302u) << "the raised bound applies to the window already counting";
+}
+
 }  // namespace
 }  // namespace icg::testing
