@@ -39,7 +39,8 @@ asio::awaitable<result<RedisLoginThrottle::Count>> RedisLoginThrottle::count_one
     auto reply = co_await redis_.exec(std::move(eval));
     if (!reply) co_return reply.error();
     if (reply->type != redis::Reply::Type::array || reply->elements.size() != 2 ||
-        reply->elements[0].type != redis::Reply::Type::integer || reply->elements[1].type != redis::Reply::Type::integer)
+        reply->elements[0].type != redis::Reply::Type::integer ||
+        reply->elements[1].type != redis::Reply::Type::integer)
         co_return make_error_code(redis::RedisErrc::unexpected_reply);
     co_return Count{reply->elements[0].integer, reply->elements[1].integer};
 }

@@ -158,8 +158,9 @@ TEST_F(ReloadTest, LoginBoundsChangeOnReload) {
     auto client = browser();
     begin_login(client);
     EXPECT_EQ(client.get("/auth/login").status, 429u);
-    ASSERT_EQ(gateway().reload([](GatewaySettings& s) { s.set_integer("session", "max_pending_logins_per_browser", 3); }),
-              Outcome::reloaded);
+    ASSERT_EQ(
+        gateway().reload([](GatewaySettings& s) { s.set_integer("session", "max_pending_logins_per_browser", 3); }),
+        Outcome::reloaded);
     EXPECT_EQ(client.get("/auth/login").status, 302u) << "the raised bound applies to the window already counting";
 }
 
