@@ -40,14 +40,31 @@ private:
     std::uint64_t next_ = 1;
 };
 
-constexpr std::size_t envelope_overhead = 1 + 12 + 16;  // version, nonce, tag
+// Format 2 (what seal writes): version, id length, the id ("default" for a ring of one key),
+// nonce, tag. Format 1 (sealed before key ids, still opened): version, nonce, tag.
+constexpr std::size_t envelope_overhead = 2 + SessionCipher::default_key_id.size() + 12 + 16;
+constexpr std::size_t nonce_offset = 2 + SessionCipher::default_key_id.size();
+constexpr std::size_t first_format_overhead = 1 + 12 + 16;
+
+const std::string test_key = "fuzz-key-0123456789abcdef-fuzz!!";
+const std::string other_key = "fuzz-key-0123456789abcdef-other!";
 
 const SessionCipher& cipher() {
-    static const SessionCipher c{Secret(std::string("fuzz-key-0123456789abcdef-fuzz!!"))};
+    static const SessionCipher c{Secret(test_key)};
     return c;
 }
 const SessionCipher& other_cipher() {
-    static const SessionCipher c{Secret(std::string("fuzz-key-0123456789abcdef-other!"))};
+    static const SessionCipher c{Secret(other_key)};
+    return c;
+}
+// A rotation in progress: another key seals, the test key (renamed) still opens.
+const SessionCipher& rotated_cipher() {
+    static const SessionCipher c{[] {
+        std::vector<icg::crypto::SealingKey> keys;
+        keys.push_back({"next", Secret(other_key)});
+        keys.push_back({"renamed", Secret(test_key)});
+        return keys;
+    }()};
     return c;
 }
 
@@ -77,9 +94,12 @@ void check_open(std::string_view sealed, std::string_view aad) {
     const auto opened = cipher().open(copy, aad);
     if (!opened) return;
     // Only a well-formed envelope opens (a seed may hold one made under the test key).
-    FUZZ_CHECK(sealed.size() == envelope_overhead + opened->size());
-    FUZZ_CHECK(static_cast<std::uint8_t>(sealed[0]) == 1);
+    const auto version = static_cast<std::uint8_t>(sealed[0]);
+    FUZZ_CHECK(version == 1 || version == 2);
+    if (version == 1) FUZZ_CHECK(sealed.size() == first_format_overhead + opened->size());
+    if (version == 2) FUZZ_CHECK(sealed.size() == 2 + static_cast<std::uint8_t>(sealed[1]) + 12 + 16 + opened->size());
     FUZZ_CHECK(!other_cipher().open(copy, aad));
+    FUZZ_CHECK(rotated_cipher().open(copy, aad));
     FUZZ_CHECK(!cipher().open(copy, std::string(aad) + "x"));
 }
 
@@ -88,11 +108,17 @@ void check_seal_open(std::string_view plaintext, std::string_view aad, std::size
     const std::string sealed = cipher().seal(plaintext, aad, random);
     FUZZ_CHECK(sealed.size() == envelope_overhead + plaintext.size());
     // The ciphertext is not the plaintext in the clear (for anything long enough to tell).
-    if (plaintext.size() >= 16) FUZZ_CHECK(sealed.compare(1 + 12, plaintext.size(), plaintext) != 0);
+    FUZZ_CHECK(sealed.compare(2, SessionCipher::default_key_id.size(), SessionCipher::default_key_id) == 0);
+    if (plaintext.size() >= 16) FUZZ_CHECK(sealed.compare(nonce_offset + 12, plaintext.size(), plaintext) != 0);
 
     const auto opened = cipher().open(sealed, aad);
     FUZZ_CHECK(opened && opened->expose() == plaintext);
     FUZZ_CHECK(!other_cipher().open(sealed, aad));
+    // An older key of a ring opens it, under another name, and says it should be sealed again.
+    const auto by_ring = rotated_cipher().open_record(sealed, aad);
+    FUZZ_CHECK(by_ring && by_ring->plaintext.expose() == plaintext && !by_ring->sealed_with_current_key);
+    const std::string resealed = rotated_cipher().seal(plaintext, aad, random);
+    FUZZ_CHECK(!cipher().open(resealed, aad));  // the ring's first key sealed it, not the test key
     FUZZ_CHECK(!cipher().open(sealed, std::string(aad) + "/other"));
     FUZZ_CHECK(!cipher().open(sealed.substr(0, sealed.size() - 1), aad));
     FUZZ_CHECK(!cipher().open(sealed + "x", aad));
