@@ -71,6 +71,9 @@ Process::Process(const std::string& program, std::vector<std::string> args, Proc
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 2);
+    // Nothing else of the test process reaches the child, whatever a library opened without
+    // O_CLOEXEC: a socket or pipe kept open there would keep its peer from seeing it close.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
     // The child starts with default signal handling and nothing blocked, whatever the test runner did.
     posix_spawnattr_t attributes;
