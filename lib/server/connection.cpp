@@ -9,6 +9,7 @@
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
 #include "server/https_server_state.hpp"
+#include "server/plain_http_refusal.hpp"
 #include "server/stream_exchange.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -93,10 +94,17 @@ public:
             // A connection that sends nothing is dropped sooner than one that has begun.
             stream_.expires_after(limits.first_byte_timeout());
             if (co_await stream_.wait_readable()) co_return;
+            if (plain_http_waiting(stream_)) {
+                started_ = std::chrono::steady_clock::now();
+                stream_.expires_after(limits.first_byte_timeout());
+                co_await refuse_plain_http(stream_);
+                log_request(http::Request{}, 400, 0, 0, "plain_http_on_tls_port");
+                co_return;
+            }
             stream_.expires_after(limits.handshake_timeout);
             auto place = co_await state_->handshakes.enter(std::chrono::seconds(1));
             const auto handshake_ec = co_await stream_.handshake();
-            if (handshake_ec) co_return;  // scanners, plain HTTP, timeouts: nothing to say
+            if (handshake_ec) co_return;  // scanners, timeouts: nothing to say
             peer_names_ = net::verified_peer_names(stream_.native_handle());
         }
 
