@@ -165,7 +165,12 @@ int run(const icg::config::GatewayConfig& config, const Options& options, const 
     observability::log_event("info", "listening on " + config.server.listen.host + ":" + std::to_string(port) +
                                          " with " + std::to_string(threads) + " threads, at most " +
                                          std::to_string(gateway.max_client_connections()) +
-                                         " client connections; public URL " + config.server.public_url);
+                                         " client connections; public URL " + config.server.public_url +
+                                         (config.server.tls ? "" : "; plain HTTP behind a proxy that terminates TLS"));
+    if (!config.server.tls)
+        observability::log_event("warn", "server.tls is false: requests and session cookies cross " +
+                                             config.server.listen.host + ":" + std::to_string(port) +
+                                             " unencrypted; only the TLS-terminating proxy may reach it");
     if (internal_port)
         observability::log_event(
             "info",

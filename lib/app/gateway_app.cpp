@@ -182,7 +182,9 @@ private:
     const PolicyHolder& policies_;
 };
 
+// Null (plain HTTP) behind a proxy that terminates TLS.
 std::shared_ptr<boost::asio::ssl::context> public_tls(const config::GatewayConfig& c) {
+    if (!c.server.tls) return nullptr;
     return server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version);
 }
 

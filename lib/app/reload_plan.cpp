@@ -38,6 +38,8 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("server.listen", ICG_FIELD(server.listen));
     h.hold("server.threads", ICG_FIELD(server.threads));
     h.hold("server.max_connections", ICG_FIELD(server.max_connections));
+    h.hold("server.tls", ICG_FIELD(server.tls));
+    h.hold("server.behind_tls_proxy", ICG_FIELD(server.behind_tls_proxy));
     h.hold("internal.listen", ICG_FIELD(internal.listen));
     h.hold("internal.tls", ICG_FIELD(internal.tls));
     // The Redis connections, and the key names every record lives under.

@@ -56,7 +56,7 @@ std::vector<std::string> check_startup(const config::GatewayConfig& c, const std
         return std::any_of(keys.begin(), keys.end(), [&](const char* key) { return keys_with_errors.contains(key); });
     };
     std::vector<std::string> problems;
-    if (!failed({"tls.cert_file", "tls.key_file", "tls.min_version"}))
+    if (c.server.tls && !failed({"tls.cert_file", "tls.key_file", "tls.min_version"}))
         collect(problems, [&] { server::make_tls_server_context(c.tls.cert_file, c.tls.key_file, c.tls.min_version); });
     // The internal listener's context adds the client CA to the same pair.
     if (c.internal.listen && c.internal.tls && !c.internal.client_ca_file.empty() &&

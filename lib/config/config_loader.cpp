@@ -537,8 +537,12 @@ void build_server(const Reader& r, GatewayConfig& c, Problems& problems) {
     r.integer("server.max_auth_body_bytes", c.server.max_auth_body_bytes, 0, 1024 * 1024);
     r.boolean("server.access_log", c.server.access_log);
 
-    if (!r.has("tls.cert_file")) problems.add("tls.cert_file", "is required (PEM certificate chain)");
-    if (!r.has("tls.key_file")) problems.add("tls.key_file", "is required (PEM private key)");
+    r.boolean("server.tls", c.server.tls);
+    r.boolean("server.behind_tls_proxy", c.server.behind_tls_proxy);
+    if (!c.server.tls && !c.server.behind_tls_proxy)
+        problems.add("server.tls",
+                     "may be false only with server.behind_tls_proxy = true: the public listener then "
+                     "speaks plain HTTP, and only a proxy in front that terminates TLS keeps it private");
     r.text("tls.cert_file", c.tls.cert_file);
     r.text("tls.key_file", c.tls.key_file);
     if (!c.tls.cert_file.empty()) check_readable_file("tls.cert_file", c.tls.cert_file, problems);
@@ -746,6 +750,15 @@ void build_log(const Reader& r, GatewayConfig& c, Problems& problems) {
         problems.add("log.level", "must be debug, info, warn or error");
 }
 
+// A certificate is needed by every listener that speaks TLS: the public one unless a proxy in
+// front terminates TLS, the internal one unless it is plain.
+void require_certificate(GatewayConfig& c, Problems& problems) {
+    const bool needed = c.server.tls || (c.internal.listen && c.internal.tls);
+    if (!needed) return;
+    if (c.tls.cert_file.empty()) problems.add("tls.cert_file", "is required (PEM certificate chain)");
+    if (c.tls.key_file.empty()) problems.add("tls.key_file", "is required (PEM private key)");
+}
+
 GatewayConfig build(const ConfigSource& source, Problems& problems) {
     const Reader r(source.raw, problems);
     GatewayConfig c;
@@ -756,6 +769,7 @@ GatewayConfig build(const ConfigSource& source, Problems& problems) {
     build_session(r, c, problems);
     build_log(r, c, problems);
     build_internal(r, source.document, c, problems);
+    require_certificate(c, problems);
     return c;
 }
 

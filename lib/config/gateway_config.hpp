@@ -43,6 +43,11 @@ struct ServerSettings {
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_auth_body_bytes = 16 * 1024;
     bool access_log = true;
+    // false: the public listener speaks plain HTTP, for a gateway behind an ingress or load
+    // balancer that terminates TLS; allowed only with behind_tls_proxy. public_url stays https
+    // and cookies stay Secure, since the browser talks HTTPS to the proxy.
+    bool tls = true;
+    bool behind_tls_proxy = false;
 };
 
 struct TlsSettings {

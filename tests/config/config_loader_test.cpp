@@ -697,7 +697,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 52u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 54u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");

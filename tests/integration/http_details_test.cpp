@@ -2,12 +2,6 @@
 // answered wherever GET is, with GET's head and no body.
 #include "gateway_fixture.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <ctime>
 #include <regex>
 
@@ -113,28 +107,8 @@ TEST_F(HttpDetailsTest, HeadIsAnsweredWhereverGetIsWithGetsHeadAndNoBody) {
     EXPECT_EQ(anonymous.request("PUT", "/auth/session").header("Allow"), "GET, HEAD");
 }
 
-// Plain HTTP on a plain TCP connection to `port`: everything answered until the server closes.
-std::string plain_exchange(std::uint16_t port, const std::string& request) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket failed");
-    const timeval timeout{.tv_sec = 10, .tv_usec = 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string answer;
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-        char buffer[4096];
-        for (ssize_t got; (got = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, std::size_t(got));
-    }
-    ::close(fd);
-    return answer;
-}
-
 TEST_F(HttpDetailsTest, PlainHttpOnTheTlsPortGetsA400SayingSo) {
-    const auto answer = plain_exchange(gateway().port(), "GET /auth/session HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    const auto answer = plain_http_exchange(gateway().port(), "GET /auth/session HTTP/1.1\r\nHost: localhost\r\n\r\n");
     EXPECT_TRUE(answer.starts_with("HTTP/1.1 400 Bad Request\r\n")) << answer;
     EXPECT_NE(answer.find("\r\n\r\nThis port speaks HTTPS: use an https:// address for it.\n"), std::string::npos)
         << answer;

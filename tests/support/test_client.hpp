@@ -103,6 +103,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Bytes sent as they are over plain TCP (no TLS) to 127.0.0.1:port; everything answered until the
+// server closes, or 10 s. For plain listeners and for plain HTTP sent to a TLS port.
+std::string plain_http_exchange(std::uint16_t port, const std::string& request);
+
 // A browser-like client of one origin (https://localhost:port) with a cookie jar.
 class TestClient {
 public:
