@@ -11,9 +11,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -144,12 +146,26 @@ int run(const icg::config::GatewayConfig& config, const Options& options, const 
     gateway.start();
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer shutdown_deadline(io);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         // Readiness turns 503 first: whoever reads this line may rely on it.
-        gateway.drain([&io] { io.stop(); });
+        gateway.drain(config.server.drain_delay, [&io] { io.stop(); });
         observability::log_event("info", std::string("received ") + (signal == SIGTERM ? "SIGTERM" : "SIGINT") +
-                                             "; finishing in-flight requests");
+                                             "; serving new connections for server.drain_delay, then finishing "
+                                             "requests in flight");
+        // Requests still running once server.shutdown_timeout has passed too are cut: the process
+        // ends at once, as an orchestrator's SIGKILL would end it a little later.
+        shutdown_deadline.expires_after(config.server.drain_delay + config.server.shutdown_timeout);
+        shutdown_deadline.async_wait([&](const boost::system::error_code& timer_ec) {
+            if (timer_ec) return;
+            observability::log_event("warn", "server.shutdown_timeout passed with " +
+                                                 std::to_string(gateway.requests_in_flight()) +
+                                                 " requests in flight; they are cut");
+            std::fflush(stdout);
+            std::fflush(stderr);
+            std::_Exit(0);
+        });
     });
     // One reload at a time, in the order the signals came; the next is awaited once one is done.
     boost::asio::signal_set reloads(io, SIGHUP);

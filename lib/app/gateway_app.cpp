@@ -41,6 +41,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -292,6 +293,7 @@ struct GatewayApp::Parts {
     InternalHandlers internal_handlers;
     server::HttpsServer server;
     std::optional<server::HttpsServer> internal_server;
+    boost::asio::steady_timer drain_timer{io};
     std::mutex reload_mutex;  // one reload at a time
 };
 
@@ -370,19 +372,38 @@ std::vector<std::string> GatewayApp::reload(const config::GatewayConfig& next) {
     return std::move(plan.restart_needed);
 }
 
-void GatewayApp::drain(std::function<void()> stopped) {
-    parts_->drain.begin();
-    // Redis stops once both listeners have no request in flight.
-    auto listeners_left = std::make_shared<std::atomic<int>>(parts_->internal_server ? 2 : 1);
-    auto one_drained = [this, listeners_left, stopped = std::move(stopped)] {
-        if (--*listeners_left > 0) return;
-        if (parts_->cache_tracking) parts_->cache_tracking->stop();
-        parts_->upstream_pool.stop_idle_sweep();
-        parts_->redis_client.stop();
-        stopped();
-    };
-    parts_->server.drain(one_drained);
-    if (parts_->internal_server) parts_->internal_server->drain(one_drained);
+void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> stopped) {
+    auto& p = *parts_;
+    p.drain.begin();  // readiness answers 503 from now on, on every listener and connection
+    p.server.announce_drain();
+    if (p.internal_server) p.internal_server->announce_drain();
+    // New connections are still served for `delay`, while endpoints and load balancers catch up;
+    // then no more are accepted, and Redis stops once both listeners have no request in flight.
+    p.drain_timer.expires_after(delay);
+    p.drain_timer.async_wait([this, stopped = std::move(stopped)](const boost::system::error_code& ec) mutable {
+        if (ec) return;
+        auto& p = *parts_;
+        observability::log_event("info",
+                                 "drain delay over: no new connections are accepted; " +
+                                     std::to_string(p.server.requests_in_flight() +
+                                                    (p.internal_server ? p.internal_server->requests_in_flight() : 0)) +
+                                     " requests in flight");
+        auto listeners_left = std::make_shared<std::atomic<int>>(p.internal_server ? 2 : 1);
+        auto one_drained = [this, listeners_left, stopped = std::move(stopped)] {
+            if (--*listeners_left > 0) return;
+            if (parts_->cache_tracking) parts_->cache_tracking->stop();
+            parts_->upstream_pool.stop_idle_sweep();
+            parts_->redis_client.stop();
+            stopped();
+        };
+        p.server.drain(one_drained);
+        if (p.internal_server) p.internal_server->drain(one_drained);
+    });
+}
+
+std::size_t GatewayApp::requests_in_flight() const noexcept {
+    return parts_->server.requests_in_flight() +
+           (parts_->internal_server ? parts_->internal_server->requests_in_flight() : 0);
 }
 
 bool GatewayApp::draining() const noexcept {

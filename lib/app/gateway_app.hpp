@@ -2,6 +2,7 @@
 // The composition root: builds the gateway's object graph from a validated configuration (stores,
 // clients, routes, the proxy, the server) and runs its life cycle. main() keeps the command line,
 // signals and threads; a second GatewayApp can be built from another configuration value.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -40,10 +41,12 @@ public:
     // nothing, when the new configuration cannot be set up (a certificate that does not load).
     std::vector<std::string> reload(const config::GatewayConfig& next);
 
-    // Readiness answers 503 from now on; once no request is in flight, the Redis clients stop and
-    // `stopped` runs (the caller then stops the event loop).
-    void drain(std::function<void()> stopped);
+    // Readiness answers 503 from now on and responses close their connections; new connections
+    // are still served for `delay`. Then none are accepted, and once no request is in flight the
+    // Redis clients stop and `stopped` runs (the caller then stops the event loop).
+    void drain(std::chrono::milliseconds delay, std::function<void()> stopped);
     bool draining() const noexcept;
+    std::size_t requests_in_flight() const noexcept;
 
     struct Parts;
 

@@ -39,6 +39,9 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("server.threads", ICG_FIELD(server.threads));
     h.hold("server.max_connections", ICG_FIELD(server.max_connections));
     h.hold("server.tls", ICG_FIELD(server.tls));
+    // Read when SIGTERM comes, by the process's own copy of the start-up configuration.
+    h.hold("server.drain_delay", ICG_FIELD(server.drain_delay));
+    h.hold("server.shutdown_timeout", ICG_FIELD(server.shutdown_timeout));
     h.hold("server.behind_tls_proxy", ICG_FIELD(server.behind_tls_proxy));
     h.hold("internal.listen", ICG_FIELD(internal.listen));
     h.hold("internal.tls", ICG_FIELD(internal.tls));

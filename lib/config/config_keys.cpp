@@ -23,6 +23,8 @@ constexpr KeySpec table[] = {
     {"server", "max_header_bytes", integer, "8192"},
     {"server", "max_auth_body_bytes", integer, "16384"},
     {"server", "access_log", boolean, "true"},
+    {"server", "drain_delay", duration, "5s"},
+    {"server", "shutdown_timeout", duration, "20s"},
     {"server", "tls", boolean, "true"},
     {"server", "behind_tls_proxy", boolean, "false"},
     {"tls", "cert_file", text, "(not set)"},

@@ -284,16 +284,18 @@ public:
             problems_.add(key, "must be true or false");
     }
 
-    // A number with a unit (500ms, 30s, 15m, 8h, 7d); a bare number is seconds.
+    // A number with a unit (500ms, 30s, 15m, 8h, 7d); a bare number is seconds. Zero only where
+    // `zero_allowed` (a delay that may be skipped).
     template <typename Duration>
-    void duration(const std::string& key, Duration& out) const {
+    void duration(const std::string& key, Duration& out, bool zero_allowed = false) const {
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
         const auto& s = it->second.text;
         long long value = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-        if (ec != std::errc{} || value <= 0)
-            return problems_.add(key, "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
+        if (ec != std::errc{} || value < 0 || (value == 0 && !zero_allowed))
+            return problems_.add(key, zero_allowed ? "must be a duration such as 0s, 500ms, 30s or 15m"
+                                                   : "must be a positive duration such as 500ms, 30s, 15m, 8h or 7d");
         const std::string unit(end, s.data() + s.size());
         long long unit_ms = 0;
         if (unit == "ms")
@@ -312,7 +314,7 @@ public:
         constexpr long long hundred_years_ms = 100LL * 365 * 86'400'000;
         if (value > hundred_years_ms / unit_ms) return problems_.add(key, "is longer than 100 years");
         const auto converted = std::chrono::duration_cast<Duration>(std::chrono::milliseconds(value * unit_ms));
-        if (converted.count() <= 0) return problems_.add(key, "is too short for its unit");
+        if (converted.count() <= 0 && value != 0) return problems_.add(key, "is too short for its unit");
         out = converted;
     }
 
@@ -536,6 +538,8 @@ void build_server(const Reader& r, GatewayConfig& c, Problems& problems) {
     r.integer("server.max_header_bytes", c.server.max_header_bytes, 1024, 1024 * 1024);
     r.integer("server.max_auth_body_bytes", c.server.max_auth_body_bytes, 0, 1024 * 1024);
     r.boolean("server.access_log", c.server.access_log);
+    r.duration("server.drain_delay", c.server.drain_delay, true);
+    r.duration("server.shutdown_timeout", c.server.shutdown_timeout);
 
     r.boolean("server.tls", c.server.tls);
     r.boolean("server.behind_tls_proxy", c.server.behind_tls_proxy);

@@ -43,6 +43,10 @@ struct ServerSettings {
     std::size_t max_header_bytes = 8 * 1024;
     std::size_t max_auth_body_bytes = 16 * 1024;
     bool access_log = true;
+    // SIGTERM: readiness turns 503 at once, and new connections are still served this long (while
+    // endpoints and load balancers stop sending); then requests in flight get shutdown_timeout.
+    std::chrono::milliseconds drain_delay{5'000};
+    std::chrono::milliseconds shutdown_timeout{20'000};
     // false: the public listener speaks plain HTTP, for a gateway behind an ingress or load
     // balancer that terminates TLS; allowed only with behind_tls_proxy. public_url stays https
     // and cookies stay Secure, since the browser talks HTTPS to the proxy.

@@ -168,6 +168,14 @@ void HttpsServer::start() {
                    observability::StopProcessOnFailure("accept loop"));
 }
 
+void HttpsServer::announce_drain() {
+    state_->draining = true;
+}
+
+std::size_t HttpsServer::requests_in_flight() const noexcept {
+    return state_->in_flight.load();
+}
+
 void HttpsServer::drain(std::function<void()> on_drained) {
     {
         std::lock_guard lock(state_->drained_mutex);

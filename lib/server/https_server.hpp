@@ -42,6 +42,11 @@ public:
     // connection cap, handshake places and threading stay as built.
     void reconfigure(std::shared_ptr<boost::asio::ssl::context> tls, ServerLimits limits);
 
+    // Responses from now on close their connection (clients come back through the load balancer,
+    // to another replica); new connections are still accepted and served.
+    void announce_drain();
+    std::size_t requests_in_flight() const noexcept;
+
     // Stops accepting and closes keep-alive connections after their current response;
     // `on_drained` runs once no request is in flight.
     void drain(std::function<void()> on_drained);

@@ -240,6 +240,7 @@ async function startGateway(certs, redisPort, mockPort, clientSecret) {
       `public_url = ${tomlString(`https://localhost:${port}`)}`,
       `static_dir = ${tomlString(path.join(sourceDir, 'gateway', 'static'))}`,
       'threads = 2',
+      'drain_delay = "0s"', // no load balancer to wait for when the test stops it
       '[tls]',
       `cert_file = ${tomlString(path.join(certs, 'localhost.pem'))}`,
       `key_file = ${tomlString(path.join(certs, 'localhost.key'))}`,

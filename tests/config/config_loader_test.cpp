@@ -697,7 +697,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 54u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 56u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");
@@ -769,6 +769,22 @@ TEST_F(ConfigLoaderTest, DefaultsShownByDescribeAreTheDefaultsUsed) {
     EXPECT_EQ(e.session.cache_max_entries, plain.session.cache_max_entries);
     EXPECT_EQ(e.internal.tls, plain.internal.tls);
     EXPECT_EQ(e.log.level, plain.log.level);
+}
+
+TEST_F(ConfigLoaderTest, TheDrainDelayMayBeZeroTheShutdownTimeoutMayNot) {
+    const auto defaults = load();
+    EXPECT_EQ(defaults.server.drain_delay, 5s);
+    EXPECT_EQ(defaults.server.shutdown_timeout, 20s);
+    set("server", "drain_delay", q("0s"));
+    set("server", "shutdown_timeout", q("45s"));
+    const auto c = load();
+    EXPECT_EQ(c.server.drain_delay, 0s);
+    EXPECT_EQ(c.server.shutdown_timeout, 45s);
+    set("server", "drain_delay", q("-1s"));
+    EXPECT_STARTS_WITH(error(), "server.drain_delay: must be a duration such as 0s");
+    set("server", "drain_delay", q("1s"));
+    set("server", "shutdown_timeout", q("0s"));
+    EXPECT_STARTS_WITH(error(), "server.shutdown_timeout: must be a positive duration");
 }
 
 TEST_F(ConfigLoaderTest, TheEventLogFloorIsOneOfFourLevels) {

@@ -65,6 +65,8 @@ GatewaySettings default_gateway_settings(GatewayPeers& peers) {
     s.set("server", "public_url", "https://localhost:" + std::to_string(peers.port));
     s.set("server", "static_dir", (source_dir() / "gateway" / "static").string());
     s.set_integer("server", "threads", 2);
+    // No load balancer to wait for: SIGTERM drains at once (drain_test sets its own delay).
+    s.set("server", "drain_delay", "0s");
     s.set("tls", "cert_file", peers.certificates->cert_file.string());
     s.set("tls", "key_file", peers.certificates->key_file.string());
     s.set("redis", "url", peers.redis_url);
