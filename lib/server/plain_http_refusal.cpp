@@ -1,9 +1,12 @@
 #include "server/plain_http_refusal.hpp"
 
+#include "http/http_date.hpp"
+
 #include <sys/socket.h>
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace icg::server {
@@ -17,14 +20,10 @@ bool plain_http_waiting(net::TlsStream& stream) {
 }
 
 boost::asio::awaitable<void> refuse_plain_http(net::TlsStream& stream) {
-    static constexpr std::string_view answer =
-        "HTTP/1.1 400 Bad Request\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n"
-        "Content-Length: 56\r\n"
-        "Connection: close\r\n"
-        "\r\n"
-        "This port speaks HTTPS: use an https:// address for it.\n";
-    static_assert(answer.size() - answer.find("\r\n\r\n") - 4 == 56);
+    static constexpr std::string_view body = "This port speaks HTTPS: use an https:// address for it.\n";
+    std::string answer = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ";
+    answer.append(std::to_string(body.size())).append("\r\nDate: ").append(http::http_date_now());
+    answer.append("\r\nConnection: close\r\n\r\n").append(body);
     const int fd = stream.socket().native_handle();
     // Small enough for any socket's send buffer: one send, no wait.
     if (::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT) != static_cast<ssize_t>(answer.size()))

@@ -113,6 +113,9 @@ TEST_F(HttpDetailsTest, PlainHttpOnTheTlsPortGetsA400SayingSo) {
     EXPECT_NE(answer.find("\r\n\r\nThis port speaks HTTPS: use an https:// address for it.\n"), std::string::npos)
         << answer;
     EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+    const auto dates = values_of(head_lines(answer), "Date");
+    ASSERT_EQ(dates.size(), 1u) << answer;
+    expect_a_current_date(dates[0]);
     EXPECT_TRUE(gateway().process().wait_for_output("plain_http_on_tls_port", std::chrono::seconds(5)));
     // TLS clients are served as before.
     EXPECT_EQ(browser().get("/healthz").status, 200u);
