@@ -43,7 +43,10 @@ constexpr const char* usage =
     "  --version        the version\n"
     "\n"
     "Every key can be set by GATEWAY_<SECTION>_<KEY> (e.g. GATEWAY_INTERCOM_CLIENT_ID); secrets also by\n"
-    "GATEWAY_<SECTION>_<KEY>_FILE naming a file that holds the value.\n";
+    "GATEWAY_<SECTION>_<KEY>_FILE naming a file that holds the value.\n"
+    "\n"
+    "Signals: SIGHUP reloads the configuration, its _FILE secrets and certificates (refused whole if\n"
+    "anything is wrong); SIGTERM drains (server.drain_delay, server.shutdown_timeout) and exits 0.\n";
 
 // 256 bits from the CSPRNG, base64url: the key goes to the service, only its hash to the config.
 void print_new_service_key() {

@@ -150,6 +150,7 @@ TEST_F(GatewayCliTest, HelpAndVersion) {
     EXPECT_TRUE(help.status.success());
     EXPECT_NE(help.output.find("--config"), std::string::npos) << help.output;
     EXPECT_NE(help.output.find("--check-config"), std::string::npos) << help.output;
+    EXPECT_NE(help.output.find("SIGHUP reloads the configuration"), std::string::npos) << help.output;
     const auto version = run_gateway_command({"--version"});
     EXPECT_TRUE(version.status.success());
     EXPECT_TRUE(version.output.starts_with("intercom-gateway ")) << version.output;
