@@ -4,7 +4,6 @@
 #include "gateway_fixture.hpp"
 
 #include "support/eventually.hpp"
-#include "support/streaming_client.hpp"
 #include "support/time_scale.hpp"
 
 #include <signal.h>
@@ -19,10 +18,6 @@ using namespace std::chrono_literals;
 
 class DrainTest : public GatewayTest {
 protected:
-    HeaderList session_of(TestClient& client) {
-        return {{"Cookie", std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("")}};
-    }
-
     void wait_until_the_mock_sees(const std::string& path) {
         ASSERT_TRUE(eventually(
             [&] {
@@ -41,7 +36,7 @@ TEST_F(DrainTest, NewConnectionsAreServedDuringTheDelayThenRefusedWhileRequestsI
     });
     auto client = browser();
     login(client);
-    const auto cookie = session_of(client);
+    const auto cookie = session_header(client);
 
     unsigned slow_status = 0;
     std::thread slow([&] {
@@ -51,11 +46,7 @@ TEST_F(DrainTest, NewConnectionsAreServedDuringTheDelayThenRefusedWhileRequestsI
     wait_until_the_mock_sees("/slow");
 
     constexpr std::uint64_t size = 16ull * 1024 * 1024;
-    StreamingConnection download(gateway().port(), certificates().ca_file);
-    StreamingRequest request;
-    request.target = "/intercom/stream?bytes=" + std::to_string(size);
-    request.headers = cookie;
-    download.write_request(request);
+    auto download = begin_download(size, cookie);
     bool drained_mid_body = false;
     ReadOptions options;
     options.progress = [&](std::uint64_t received) {
@@ -93,7 +84,7 @@ TEST_F(DrainTest, WhatStillRunsAfterTheShutdownTimeoutIsCutAndTheProcessExitsZer
     start_gateway([](GatewaySettings& s) { s.set("server", "shutdown_timeout", "1s"); });
     auto client = browser();
     login(client);
-    const auto cookie = session_of(client);
+    const auto cookie = session_header(client);
     std::atomic<bool> answered{false};
     std::thread slow([&] {
         try {

@@ -107,6 +107,19 @@ void GatewayTest::stop_gateway() {
     gateway_.reset();
 }
 
+HeaderList GatewayTest::session_header(const TestClient& client) {
+    return {{"Cookie", std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("")}};
+}
+
+StreamingConnection GatewayTest::begin_download(std::uint64_t bytes, const HeaderList& headers) {
+    StreamingConnection download(gateway().port(), certificates().ca_file);
+    StreamingRequest request;
+    request.target = "/intercom/stream?bytes=" + std::to_string(bytes);
+    request.headers = headers;
+    download.write_request(request);
+    return download;
+}
+
 std::vector<std::string> GatewayTest::gateway_keys(std::string_view kind) {
     return redis_probe().keys(key_prefix_ + (kind.empty() ? std::string() : std::string(kind) + ":") + "*");
 }

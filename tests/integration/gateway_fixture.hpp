@@ -5,6 +5,7 @@
 #include "support/gateway.hpp"
 #include "support/mock_intercom.hpp"
 #include "support/redis_server.hpp"
+#include "support/streaming_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_client.hpp"
 
@@ -68,6 +69,11 @@ protected:
                             HttpResponse* response = nullptr);
     std::string approve(const std::string& authorize_url, HttpResponse* response = nullptr);
     LoginFlow login(TestClient& client, const std::string& target = "/auth/login");
+    // The Cookie header carrying `client`'s session, for connections a test makes by hand.
+    static HeaderList session_header(const TestClient& client);
+    // GET /intercom/stream?bytes=… (the mock's generated body) sent on a connection of its own;
+    // the caller reads the response, at its own pace.
+    StreamingConnection begin_download(std::uint64_t bytes, const HeaderList& headers);
 
     // Sends exact bytes on a fresh TLS connection; everything answered until the gateway closes it.
     std::string raw_exchange(const std::string& bytes);

@@ -4,7 +4,6 @@
 #include "gateway_fixture.hpp"
 
 #include "support/eventually.hpp"
-#include "support/streaming_client.hpp"
 
 #include <atomic>
 
@@ -33,15 +32,8 @@ protected:
 TEST_F(ReloadTest, ADownloadInFlightFinishesOnItsConfigurationWhileNewRequestsGetTheNewOne) {
     auto client = browser();
     login(client);
-    const HeaderList cookie = {
-        {"Cookie", std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("")}};
     constexpr std::uint64_t size = 48ull * 1024 * 1024;
-
-    StreamingConnection download(gateway().port(), certificates().ca_file);
-    StreamingRequest request;
-    request.target = "/intercom/stream?bytes=" + std::to_string(size);
-    request.headers = cookie;
-    download.write_request(request);
+    auto download = begin_download(size, session_header(client));
     bool reloaded_mid_body = false;
     ReadOptions options;
     options.progress = [&](std::uint64_t received) {
