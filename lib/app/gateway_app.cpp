@@ -157,30 +157,21 @@ private:
 
 namespace {
 
-class PublicHandlers final : public server::HandlerSource {
+// One listener's handler within the Policy in force; what it gives keeps that whole Policy alive
+// for the request.
+class PolicyHandlers final : public server::HandlerSource {
 public:
-    explicit PublicHandlers(const PolicyHolder& policies) : policies_(policies) {}
+    using Pick = server::Handler& (*)(Policy&);
+    PolicyHandlers(const PolicyHolder& policies, Pick pick) : policies_(policies), pick_(pick) {}
     std::shared_ptr<server::Handler> current() const override {
         auto policy = policies_.current();
-        server::Handler* handler = &policy->handler;
-        return {std::move(policy), handler};  // keeps the whole Policy alive for the request
+        server::Handler& handler = pick_(*policy);
+        return {std::move(policy), &handler};
     }
 
 private:
     const PolicyHolder& policies_;
-};
-
-class InternalHandlers final : public server::HandlerSource {
-public:
-    explicit InternalHandlers(const PolicyHolder& policies) : policies_(policies) {}
-    std::shared_ptr<server::Handler> current() const override {
-        auto policy = policies_.current();
-        server::Handler* handler = &policy->internal->handler;
-        return {std::move(policy), handler};
-    }
-
-private:
-    const PolicyHolder& policies_;
+    Pick pick_;
 };
 
 // Null (plain HTTP) behind a proxy that terminates TLS.
@@ -241,8 +232,8 @@ struct GatewayApp::Parts {
           rate_limits(clock),
           health(redis_client, drain),
           uninstall_notices(io.get_executor(), connections, intercom, revocation, clock),
-          public_handlers(policies),
-          internal_handlers(policies),
+          public_handlers(policies, [](Policy& p) -> server::Handler& { return p.handler; }),
+          internal_handlers(policies, [](Policy& p) -> server::Handler& { return p.internal->handler; }),
           server(io, public_tls(c), public_handlers, server_limits(c, connection_caps.public_listener, threads)) {
         observability::set_event_log_floor(c.log.level);
         policies.replace(std::make_shared<Policy>(c, *this));
@@ -289,8 +280,8 @@ struct GatewayApp::Parts {
     HealthRoutes health;
     auth::UninstallNotices uninstall_notices;
     PolicyHolder policies;
-    PublicHandlers public_handlers;
-    InternalHandlers internal_handlers;
+    PolicyHandlers public_handlers;
+    PolicyHandlers internal_handlers;
     server::HttpsServer server;
     std::optional<server::HttpsServer> internal_server;
     boost::asio::steady_timer drain_timer{io};

@@ -227,6 +227,21 @@ void apply_environment(const Environment& environment, RawValues& raw, Problems&
     }
 }
 
+// A list's items as the loader keeps them: one per line, trimmed, empty lines dropped.
+std::vector<std::string_view> items_of(std::string_view lines) {
+    std::vector<std::string_view> items;
+    while (!lines.empty()) {
+        const auto nl = lines.find('\n');
+        std::string_view item = lines.substr(0, nl);
+        while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
+        while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
+        if (!item.empty()) items.push_back(item);
+        if (nl == std::string_view::npos) break;
+        lines.remove_prefix(nl + 1);
+    }
+    return items;
+}
+
 class Reader {
 public:
     Reader(const RawValues& raw, Problems& problems) : raw_(raw), problems_(problems) {}
@@ -260,16 +275,7 @@ public:
         auto it = raw_.find(key);
         if (it == raw_.end()) return;
         out.clear();
-        std::string_view rest = it->second.text;
-        while (!rest.empty()) {
-            const auto nl = rest.find('\n');
-            std::string_view item = rest.substr(0, nl);
-            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
-            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) item.remove_suffix(1);
-            if (!item.empty()) out.emplace_back(item);
-            if (nl == std::string_view::npos) break;
-            rest.remove_prefix(nl + 1);
-        }
+        for (const auto item : items_of(it->second.text)) out.emplace_back(item);
     }
 
     void boolean(const std::string& key, bool& out) const {
@@ -779,13 +785,7 @@ GatewayConfig build(const ConfigSource& source, Problems& problems) {
 
 std::string quoted_list(std::string_view lines) {
     std::string out = "[";
-    while (!lines.empty()) {
-        const auto nl = lines.find('\n');
-        if (const auto item = lines.substr(0, nl); !item.empty())
-            out += (out.size() > 1 ? ", \"" : "\"") + std::string(item) + "\"";
-        if (nl == std::string_view::npos) break;
-        lines.remove_prefix(nl + 1);
-    }
+    for (const auto item : items_of(lines)) out += (out.size() > 1 ? ", \"" : "\"") + std::string(item) + "\"";
     return out + "]";
 }
 
@@ -796,22 +796,14 @@ std::string shown_value(const KeySpec& k, const RawValue& raw) {
     }
     if (k.kind == KeyKind::secret) return raw.text.empty() ? "(empty)" : "(set)";
     if (k.kind == KeyKind::secret_list) {  // the ids are not secret and tell which key seals
+        const auto items = items_of(raw.text);
         std::string ids;
-        std::size_t count = 0;
-        std::string_view rest = raw.text;
-        while (!rest.empty()) {
-            const auto nl = rest.find('\n');
-            auto item = rest.substr(0, nl);
-            while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) item.remove_prefix(1);
-            if (!item.empty()) {
-                const auto colon = item.find(':');
-                const auto id = colon == std::string_view::npos ? std::string_view() : item.substr(0, colon);
-                ids += (count++ ? ", " : "") + (crypto::SessionCipher::is_key_id(id) ? std::string(id) : "?");
-            }
-            if (nl == std::string_view::npos) break;
-            rest.remove_prefix(nl + 1);
+        for (const auto item : items) {
+            const auto colon = item.find(':');
+            const auto id = colon == std::string_view::npos ? std::string_view() : item.substr(0, colon);
+            ids += (ids.empty() ? "" : ", ") + (crypto::SessionCipher::is_key_id(id) ? std::string(id) : "?");
         }
-        return "(set: " + std::to_string(count) + (count == 1 ? " key, " : " keys, ") + ids + ")";
+        return "(set: " + std::to_string(items.size()) + (items.size() == 1 ? " key, " : " keys, ") + ids + ")";
     }
     if (k.kind == KeyKind::list) return quoted_list(raw.text);
     return raw.text;
