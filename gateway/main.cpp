@@ -8,6 +8,7 @@
 #include "core/secret.hpp"
 #include "crypto/digest.hpp"
 #include "observability/access_log.hpp"
+#include "observability/log_output.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -146,6 +147,7 @@ int run(const icg::config::GatewayConfig& config, const Options& options, const 
     app::GatewayApp gateway(io, config, threads);
     const auto port = gateway.listen();
     const auto internal_port = gateway.listen_internal();
+    const auto admin_port = gateway.listen_admin();
     gateway.start();
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -165,6 +167,7 @@ int run(const icg::config::GatewayConfig& config, const Options& options, const 
             observability::log_event("warn", "server.shutdown_timeout passed with " +
                                                  std::to_string(gateway.requests_in_flight()) +
                                                  " requests in flight; they are cut");
+            observability::standard_output().flush();
             std::fflush(stdout);
             std::fflush(stderr);
             std::_Exit(0);
@@ -198,6 +201,10 @@ int run(const icg::config::GatewayConfig& config, const Options& options, const 
                      ? (config.internal.client_ca_file.empty() ? " (TLS)" : " (TLS, client certificates required)")
                      : " (plain HTTP, loopback only)") +
                 " for " + std::to_string(config.internal.services.size()) + " services");
+    if (admin_port)
+        observability::log_event("info", "admin listener on " + config.admin.listen->host + ":" +
+                                             std::to_string(*admin_port) +
+                                             " (plain HTTP: /metrics, /healthz, /readyz)");
     std::vector<std::thread> workers;
     for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
     io.run();

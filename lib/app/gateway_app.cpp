@@ -1,5 +1,6 @@
 #include "app/gateway_app.hpp"
 
+#include "app/admin_handler.hpp"
 #include "app/gateway_handler.hpp"
 #include "app/health_routes.hpp"
 #include "app/internal_handler.hpp"
@@ -17,6 +18,8 @@
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
 #include "observability/access_log.hpp"
+#include "observability/gateway_metrics.hpp"
+#include "observability/log_output.hpp"
 #include "proxy/browser_caller_resolver.hpp"
 #include "proxy/proxy_handler.hpp"
 #include "proxy/service_caller_resolver.hpp"
@@ -105,6 +108,19 @@ server::ServerLimits server_limits(const config::GatewayConfig& c, std::size_t m
             .idle_timeout = c.server.idle_timeout,
             .max_header_bytes = c.server.max_header_bytes,
             .access_log = c.server.access_log,
+            .one_thread = threads == 1};
+}
+
+// The admin listener serves a few operators' tools: a small cap, no access log (a scrape every
+// few seconds and the probes would drown the requests that matter).
+server::ServerLimits admin_limits(unsigned threads) {
+    return {.max_connections = 64,
+            .handshake_timeout = std::chrono::seconds(10),
+            .max_handshakes_in_progress = 1,
+            .read_timeout = std::chrono::seconds(10),
+            .idle_timeout = std::chrono::seconds(60),
+            .max_header_bytes = 8 * 1024,
+            .access_log = false,
             .one_thread = threads == 1};
 }
 
@@ -197,18 +213,19 @@ struct GatewayApp::Parts {
           threads(threads_),
           listen(c.server.listen),
           internal_listen(c.internal.listen),
+          admin_listen(c.admin.listen),
           max_client_connections(client_connection_cap(c)),
           connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
           unopened_records(clock),
           cipher(c.session.encryption_keys, &unopened_records),
-          redis_client(io.get_executor(), c.redis.endpoint, redis_options(c)),
+          redis_client(io.get_executor(), c.redis.endpoint, redis_options(c), metrics),
           redis_sessions(redis_client, cipher, random, clock, c.redis.key_prefix, c.session.idle_timeout),
           // The hot path reads sessions from memory; Redis tells every gateway when one changes.
-          session_cache(session_cache_ttl(c), c.session.cache_max_entries),
+          session_cache(session_cache_ttl(c), c.session.cache_max_entries, metrics.cache("session")),
           cached_sessions(redis_sessions, session_cache),
           sessions(c.session.cache ? static_cast<session::SessionStore&>(cached_sessions) : redis_sessions),
           redis_workspaces(io.get_executor(), redis_client, cipher, random, clock, c.redis.key_prefix),
-          workspace_cache(session_cache_ttl(c), workspace_cache_entries),
+          workspace_cache(session_cache_ttl(c), workspace_cache_entries, metrics.cache("workspace")),
           cached_workspaces(redis_workspaces, workspace_cache),
           connections(c.session.cache ? static_cast<workspace::WorkspaceStore&>(cached_workspaces) : redis_workspaces),
           logins(redis_client, cipher, random, c.redis.key_prefix),
@@ -219,7 +236,7 @@ struct GatewayApp::Parts {
                            .api_base = c.intercom.api_base,
                            .client_id = c.intercom.client_id,
                            .client_secret = c.intercom.client_secret}),
-          revocation(sessions, connections, intercom),
+          revocation(sessions, connections, intercom, metrics),
           upstream_pool(io.get_executor(), upstream_tls,
                         {.host = c.intercom.api.host,
                          .port = c.intercom.api.port,
@@ -234,28 +251,37 @@ struct GatewayApp::Parts {
           uninstall_notices(io.get_executor(), connections, intercom, revocation, clock),
           public_handlers(policies, [](Policy& p) -> server::Handler& { return p.handler; }),
           internal_handlers(policies, [](Policy& p) -> server::Handler& { return p.internal->handler; }),
-          server(io, public_tls(c), public_handlers, server_limits(c, connection_caps.public_listener, threads)) {
+          server(io, public_tls(c), public_handlers, server_limits(c, connection_caps.public_listener, threads),
+                 metrics),
+          admin_handler(metrics, health) {
         observability::set_event_log_floor(c.log.level);
         policies.replace(std::make_shared<Policy>(c, *this));
         if (c.internal.listen)
             internal_server.emplace(io, internal_tls(c), internal_handlers,
-                                    server_limits(c, connection_caps.internal_listener, threads));
+                                    server_limits(c, connection_caps.internal_listener, threads), metrics);
+        if (c.admin.listen) admin_server.emplace(io, nullptr, admin_handler, admin_limits(threads), metrics);
         if (c.session.cache)
             cache_tracking.emplace(
                 io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
                 std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache},
                                                     {"workspace", redis_workspaces.key_space(), workspace_cache}});
+        add_sampled_metrics();
     }
+
+    // What the units keep themselves, read when scraped.
+    void add_sampled_metrics();
 
     boost::asio::io_context& io;
     unsigned threads;
     config::HostPort listen;
     std::optional<config::HostPort> internal_listen;
+    std::optional<config::HostPort> admin_listen;
     std::size_t max_client_connections;
     ConnectionCaps connection_caps;
     core::SystemRandom random;
     core::SystemClock clock;
     core::DrainSignal drain;
+    observability::GatewayMetrics metrics;  // before every unit that reports to it
     UnopenedRecordLog unopened_records;
     crypto::SessionCipher cipher;
     redis::RedisClient redis_client;
@@ -284,14 +310,72 @@ struct GatewayApp::Parts {
     PolicyHandlers internal_handlers;
     server::HttpsServer server;
     std::optional<server::HttpsServer> internal_server;
+    AdminHandler admin_handler;
+    std::optional<server::HttpsServer> admin_server;  // last: its scrapes read everything above
     boost::asio::steady_timer drain_timer{io};
+    // Access lines go out in batches (observability/log_output.hpp); this flushes a batch that
+    // has waited its delay when no further line came to carry it out.
+    boost::asio::steady_timer log_flush_timer{io};
+    void flush_logs_periodically();
     std::mutex reload_mutex;  // one reload at a time
 };
+
+void GatewayApp::Parts::add_sampled_metrics() {
+    using Kind = observability::GatewayMetrics::Kind;
+    auto listener = [&](const char* name, const server::HttpsServer& s) {
+        const observability::GatewayMetrics::Labels labels{{"listener", name}};
+        metrics.add_sampled("intercom_gateway_client_connections", "Client connections open.", Kind::gauge, labels,
+                            [&s] { return double(s.stats().open_connections); });
+        metrics.add_sampled("intercom_gateway_client_connections_refused_total",
+                            "Client connections closed at once: over the connection cap.", Kind::counter, labels,
+                            [&s] { return double(s.stats().refused_connections); });
+        metrics.add_sampled("intercom_gateway_tls_handshakes_in_progress", "TLS handshakes under way.", Kind::gauge,
+                            labels, [&s] { return double(s.stats().handshakes_in_progress); });
+        metrics.add_sampled("intercom_gateway_tls_handshakes_waiting",
+                            "New connections waiting for a handshake place.", Kind::gauge, labels,
+                            [&s] { return double(s.stats().handshakes_waiting); });
+        metrics.add_sampled("intercom_gateway_requests_in_flight", "Requests being served.", Kind::gauge, labels,
+                            [&s] { return double(s.stats().requests_in_flight); });
+    };
+    listener("public", server);
+    if (internal_server) listener("internal", *internal_server);
+
+    const auto pool = [this](std::size_t upstream::PoolStats::*field) {
+        return [this, field] { return double(upstream_pool.stats().*field); };
+    };
+    metrics.add_sampled("intercom_gateway_upstream_pool_connections", "Connections to Intercom's API, open.",
+                        Kind::gauge, {{"state", "open"}}, pool(&upstream::PoolStats::open));
+    metrics.add_sampled("intercom_gateway_upstream_pool_connections", "Connections to Intercom's API, open.",
+                        Kind::gauge, {{"state", "idle"}}, pool(&upstream::PoolStats::idle));
+    metrics.add_sampled("intercom_gateway_upstream_pool_waiting", "Calls waiting for a connection to Intercom.",
+                        Kind::gauge, {}, pool(&upstream::PoolStats::waiting));
+    metrics.add_sampled("intercom_gateway_upstream_connections_opened_total",
+                        "Connections to Intercom opened (each a TLS handshake).", Kind::counter, {},
+                        [this] { return double(upstream_pool.stats().connections_opened); });
+
+    const bool cache_configured = cache_tracking.has_value();
+    auto cache = [&](const char* name, const auto& c) {
+        const observability::GatewayMetrics::Labels labels{{"cache", name}};
+        metrics.add_sampled("intercom_gateway_cache_entries", "Records held in memory.", Kind::gauge, labels,
+                            [&c] { return double(c.size()); });
+        metrics.add_sampled("intercom_gateway_cache_enabled",
+                            "1 while the cache is used: configured, and Redis's invalidations are flowing.",
+                            Kind::gauge, labels,
+                            [&c, cache_configured] { return cache_configured && c.enabled() ? 1.0 : 0.0; });
+    };
+    cache("session", session_cache);
+    cache("workspace", workspace_cache);
+
+    metrics.add_sampled("intercom_gateway_redis_connected", "1 while the command connection to Redis is up.",
+                        Kind::gauge, {}, [this] { return redis_client.connected() ? 1.0 : 0.0; });
+    metrics.add_sampled("intercom_gateway_draining", "1 once SIGTERM came: readiness answers 503.", Kind::gauge, {},
+                        [this] { return drain.draining() ? 1.0 : 0.0; });
+}
 
 Policy::Internal::Internal(const config::GatewayConfig& c, GatewayApp::Parts& parts)
     : services(c.internal.services),
       callers(services, parts.connections, parts.revocation),
-      proxy(proxy_settings(c), callers, parts.upstream_client, parts.rate_limits, parts.random),
+      proxy(proxy_settings(c), callers, parts.upstream_client, parts.rate_limits, parts.random, parts.metrics),
       workspaces(services, parts.connections, parts.revocation),
       handler(proxy, workspaces, parts.health) {}
 
@@ -309,12 +393,13 @@ Policy::Policy(config::GatewayConfig c, GatewayApp::Parts& parts)
                    .absolute_timeout = config.session.absolute_timeout,
                    .allowed_workspaces = config.intercom.allowed_workspaces},
                   parts.logins, parts.login_throttle, parts.sessions, parts.connections, parts.revocation,
-                  parts.intercom, parts.random, parts.clock),
+                  parts.intercom, parts.random, parts.clock, parts.metrics),
       browser_callers({.public_url = config.server.public_url,
                        .session_cookie = config.session.cookie_name,
                        .allow = config.proxy.allow_list},
                       parts.sessions, parts.revocation),
-      proxy_handler(proxy_settings(config), browser_callers, parts.upstream_client, parts.rate_limits, parts.random),
+      proxy_handler(proxy_settings(config), browser_callers, parts.upstream_client, parts.rate_limits, parts.random,
+                    parts.metrics),
       handler(auth_routes, parts.uninstall_notices, proxy_handler, parts.health,
               static_files ? &*static_files : nullptr, config.server.max_auth_body_bytes) {
     if (config.internal.listen) internal.emplace(config, parts);
@@ -334,12 +419,29 @@ std::optional<std::uint16_t> GatewayApp::listen_internal() {
     return parts_->internal_server->listen(parts_->internal_listen->host, parts_->internal_listen->port);
 }
 
+std::optional<std::uint16_t> GatewayApp::listen_admin() {
+    if (!parts_->admin_server) return std::nullopt;
+    return parts_->admin_server->listen(parts_->admin_listen->host, parts_->admin_listen->port);
+}
+
+void GatewayApp::Parts::flush_logs_periodically() {
+    log_flush_timer.expires_after(observability::standard_output().max_delay());
+    log_flush_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        observability::standard_output().flush();
+        flush_logs_periodically();
+    });
+}
+
 void GatewayApp::start() {
+    observability::standard_output().set_batching(true);
+    parts_->flush_logs_periodically();
     if (parts_->cache_tracking) parts_->cache_tracking->start();
     parts_->redis_client.start();
     parts_->upstream_pool.start_idle_sweep();
     parts_->server.start();
     if (parts_->internal_server) parts_->internal_server->start();
+    if (parts_->admin_server) parts_->admin_server->start();
 }
 
 std::vector<std::string> GatewayApp::reload(const config::GatewayConfig& next) {
@@ -385,6 +487,8 @@ void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> st
             if (parts_->cache_tracking) parts_->cache_tracking->stop();
             parts_->upstream_pool.stop_idle_sweep();
             parts_->redis_client.stop();
+            parts_->log_flush_timer.cancel();
+            observability::standard_output().set_batching(false);  // writes what is batched
             stopped();
         };
         p.server.drain(one_drained);

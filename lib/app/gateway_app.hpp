@@ -32,6 +32,8 @@ public:
     std::uint16_t listen();
     // Binds the internal services' listener, when configured; returns its port.
     std::optional<std::uint16_t> listen_internal();
+    // Binds the admin listener (/metrics, /healthz, /readyz), unless admin.listen is off.
+    std::optional<std::uint16_t> listen_admin();
     // Connects to Redis and starts accepting.
     void start();
     // Applies a configuration checked whole (config::check_config, app::check_startup): the

@@ -64,6 +64,15 @@ bool GatewayHandler::streams(const http::Request& head) const {
     return proxy::is_proxy_path(head.path());
 }
 
+observability::RouteGroup GatewayHandler::route_group(const http::Request& head) const {
+    using observability::RouteGroup;
+    const auto path = head.path();
+    if (is_health_path(path)) return RouteGroup::health;
+    if (path.starts_with("/auth/")) return RouteGroup::auth;
+    if (proxy::is_proxy_path(path)) return RouteGroup::proxy;
+    return static_files_ ? RouteGroup::static_files : RouteGroup::other;
+}
+
 // The proxy relays Intercom's answers with their own headers (see proxy/header_rules).
 asio::awaitable<void> GatewayHandler::handle_stream(http::Request& head, server::Exchange& exchange) {
     co_await proxy_.serve(head, exchange);

@@ -28,6 +28,7 @@ public:
     boost::asio::awaitable<http::Response> handle(http::Request& request) override;
     bool streams(const http::Request& head) const override;
     boost::asio::awaitable<void> handle_stream(http::Request& head, server::Exchange& exchange) override;
+    observability::RouteGroup route_group(const http::Request& head) const override;
 
 private:
     boost::asio::awaitable<http::Response> route(http::Request& request);

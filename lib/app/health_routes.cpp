@@ -35,11 +35,15 @@ http::Response not_found() {
     return http::json_response(404, R"({"error":"not_found"})");
 }
 
+bool is_health_path(std::string_view path) noexcept {
+    return path == "/healthz" || path == "/readyz";
+}
+
 HealthRoutes::HealthRoutes(redis::RedisClient& redis, const core::DrainSignal& drain) : redis_(redis), drain_(drain) {}
 
 asio::awaitable<std::optional<http::Response>> HealthRoutes::serve(const http::Request& request) {
     const auto path = request.path();
-    if (path != "/healthz" && path != "/readyz") co_return std::nullopt;
+    if (!is_health_path(path)) co_return std::nullopt;
     const bool get = request.method == "GET" || request.method == "HEAD";
     if (!get) co_return get_only();
     if (path == "/healthz") co_return healthy();

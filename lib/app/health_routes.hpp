@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <optional>
+#include <string_view>
 
 namespace icg::core {
 class DrainSignal;
@@ -28,6 +29,9 @@ private:
     redis::RedisClient& redis_;
     const core::DrainSignal& drain_;
 };
+
+// /healthz or /readyz.
+bool is_health_path(std::string_view path) noexcept;
 
 // 405 with its Allow field.
 http::Response method_not_allowed(std::string allow);

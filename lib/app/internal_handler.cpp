@@ -31,6 +31,14 @@ bool InternalHandler::streams(const http::Request& head) const {
     return proxy::is_proxy_path(head.path());
 }
 
+observability::RouteGroup InternalHandler::route_group(const http::Request& head) const {
+    using observability::RouteGroup;
+    const auto path = head.path();
+    if (is_health_path(path)) return RouteGroup::health;
+    if (proxy::is_proxy_path(path)) return RouteGroup::service;
+    return is_workspace_admin_path(path) ? RouteGroup::workspaces : RouteGroup::other;
+}
+
 asio::awaitable<void> InternalHandler::handle_stream(http::Request& head, server::Exchange& exchange) {
     co_await proxy_.serve(head, exchange);
 }

@@ -21,6 +21,7 @@ public:
     boost::asio::awaitable<http::Response> handle(http::Request& request) override;
     bool streams(const http::Request& head) const override;
     boost::asio::awaitable<void> handle_stream(http::Request& head, server::Exchange& exchange) override;
+    observability::RouteGroup route_group(const http::Request& head) const override;
 
 private:
     proxy::ProxyHandler& proxy_;

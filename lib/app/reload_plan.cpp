@@ -45,6 +45,7 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("server.behind_tls_proxy", ICG_FIELD(server.behind_tls_proxy));
     h.hold("internal.listen", ICG_FIELD(internal.listen));
     h.hold("internal.tls", ICG_FIELD(internal.tls));
+    h.hold("admin.listen", ICG_FIELD(admin.listen));
     // The Redis connections, and the key names every record lives under.
     h.hold("redis.url", ICG_FIELD(redis.url));
     next.redis.endpoint = running.redis.endpoint;  // the url, parsed

@@ -24,6 +24,7 @@
 
 namespace icg::auth {
 namespace asio = boost::asio;
+using observability::LoginResult;
 
 namespace {
 
@@ -82,7 +83,7 @@ std::string session_json(const session::SessionRecord& s) {
 AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::LoginThrottle& throttle,
                        session::SessionStore& sessions, workspace::WorkspaceStore& connections,
                        workspace::WorkspaceRevocation& revocation, upstream::IntercomOAuthClient& intercom,
-                       core::Random& random, const core::Clock& clock)
+                       core::Random& random, const core::Clock& clock, observability::AuthTelemetry& telemetry)
     : settings_(std::move(settings)),
       logins_(logins),
       throttle_(throttle),
@@ -91,11 +92,17 @@ AuthRoutes::AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, 
       revocation_(revocation),
       intercom_(intercom),
       random_(random),
-      clock_(clock) {}
+      clock_(clock),
+      telemetry_(telemetry) {}
 
 bool AuthRoutes::workspace_allowed(std::string_view workspace_id) const {
     const auto& allowed = settings_.allowed_workspaces;
     return allowed.empty() || std::find(allowed.begin(), allowed.end(), workspace_id) != allowed.end();
+}
+
+http::Response AuthRoutes::reported(observability::LoginResult result, http::Response response) {
+    telemetry_.login(result);
+    return response;
 }
 
 http::Response AuthRoutes::too_many_logins(std::chrono::seconds retry_after) const {
@@ -128,13 +135,14 @@ asio::awaitable<http::Response> AuthRoutes::login(const http::Request& request) 
 
     const std::string binding_hash = crypto::sha256_hex(binding);
     auto admission = co_await throttle_.admit(binding_hash, request.remote_address);
-    if (!admission) co_return session_store_unavailable_page();
-    if (!admission->admitted) co_return too_many_logins(admission->retry_after);
+    if (!admission) co_return reported(LoginResult::store_unavailable, session_store_unavailable_page());
+    if (!admission->admitted)
+        co_return reported(LoginResult::throttled, too_many_logins(admission->retry_after));
 
     const std::string state = random_.token(random_bytes);
     const session::PendingLogin pending{binding_hash, return_to};
     auto stored = co_await logins_.put(state, pending, settings_.login_timeout);
-    if (!stored) co_return session_store_unavailable_page();
+    if (!stored) co_return reported(LoginResult::store_unavailable, session_store_unavailable_page());
 
     boost::urls::url location(settings_.authorize_url);
     location.params().append({"client_id", settings_.client_id});
@@ -143,7 +151,7 @@ asio::awaitable<http::Response> AuthRoutes::login(const http::Request& request) 
     auto response = http::redirect(std::string(location.buffer()));
     response.headers.add("Set-Cookie", http::make_set_cookie(settings_.login_cookie, binding,
                                                              cookie_attributes(settings_.login_timeout)));
-    co_return with_note(std::move(response), "login_started");
+    co_return reported(LoginResult::started, with_note(std::move(response), "login_started"));
 }
 
 asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& request) {
@@ -153,19 +161,21 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
         // The pending login is left to expire: spending it here would let anyone who learnt a
         // state cancel that browser's login, and without a code it can never complete anyway.
         if (*error == "access_denied")
-            co_return with_note(http::html_page(403, "Access was denied",
-                                                "Intercom access was not granted, so you are not logged in. "
-                                                "You can try again from the application."),
-                                "login_denied");
-        co_return with_note(http::html_page(400, "Log-in failed", "Intercom reported an error during the log-in."),
-                            "login_error_from_intercom");
+            co_return reported(LoginResult::denied,
+                               with_note(http::html_page(403, "Access was denied",
+                                                         "Intercom access was not granted, so you are not logged in. "
+                                                         "You can try again from the application."),
+                                         "login_denied"));
+        co_return reported(LoginResult::denied, with_note(http::html_page(400, "Log-in failed",
+                                                                          "Intercom reported an error during the log-in."),
+                                                          "login_error_from_intercom"));
     }
 
-    auto bad_request = [](std::string note) {
-        return with_note(http::html_page(400, "Log-in link not valid",
+    auto bad_request = [this](std::string note) {
+        return reported(LoginResult::invalid_state, with_note(http::html_page(400, "Log-in link not valid",
                                          "This log-in link is invalid, expired or was already used, or it was "
                                          "started in another browser. Please start again from the application."),
-                         std::move(note));
+                         std::move(note)));
     };
     const auto code = http::query_param(query, "code");
     if (!state || !is_random_token(*state) || !code || !is_plausible_code(*code))
@@ -175,7 +185,7 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
 
     // Found only with this browser's binding: another browser's callback leaves the login alone.
     auto pending = co_await logins_.take(*state, crypto::sha256_hex(*binding));
-    if (!pending) co_return session_store_unavailable_page();
+    if (!pending) co_return reported(LoginResult::store_unavailable, session_store_unavailable_page());
     if (!*pending) co_return bad_request("callback_unknown_state_or_other_browser");
     // The record is sealed, but where a browser is sent is checked again all the same.
     const std::string return_to = safe_return_to((*pending)->login.return_to);
@@ -190,9 +200,11 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
 
     auto exchange_failed = [&](const boost::system::error_code& ec, std::string note) {
         observability::log_event("warn", note + ": " + ec.message());
-        return finished(with_note(http::html_page(502, "Log-in failed",
-                                         "Intercom did not complete the log-in. Please try again in a moment."),
-                         std::move(note)));
+        return reported(LoginResult::exchange_failed,
+                        finished(with_note(http::html_page(502, "Log-in failed",
+                                                           "Intercom did not complete the log-in. Please try again "
+                                                           "in a moment."),
+                                           std::move(note))));
     };
     const core::Secret code_secret(*code);
     auto token = co_await intercom_.exchange_code(code_secret);
@@ -202,17 +214,17 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
     if (!workspace::looks_like_workspace_id(admin->workspace_id))
         co_return exchange_failed(make_error_code(upstream::UpstreamErrc::malformed_body), "me_workspace_malformed");
     if (!workspace_allowed(admin->workspace_id))
-        co_return finished(with_note(http::html_page(403, "This workspace cannot log in here",
+        co_return reported(LoginResult::workspace_refused, finished(with_note(http::html_page(403, "This workspace cannot log in here",
                                                      "This application is open to its own Intercom workspaces only, "
                                                      "and the workspace you chose is not one of them. Log in with "
                                                      "another workspace, or ask the application's operators."),
-                                     "login_workspace_not_allowed"));
+                                     "login_workspace_not_allowed")));
 
     // A fresh id on every login; the session the browser carried before is ended (no fixation).
     if (auto old = http::find_cookie(request.headers, settings_.session_cookie)) {
         const core::Secret old_id{std::string(*old)};
         auto erased = co_await sessions_.erase(old_id);
-        if (!erased) co_return finished(session_store_unavailable_page());
+        if (!erased) co_return reported(LoginResult::store_unavailable, finished(session_store_unavailable_page()));
     }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
     // The workspace's connection first: services use the newest token, and a session never
@@ -225,7 +237,7 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
                                                     .admin_name = admin->name,
                                                     .connected_at = now};
     auto connected = co_await connections_.save(connection);
-    if (!connected) co_return finished(session_store_unavailable_page());
+    if (!connected) co_return reported(LoginResult::store_unavailable, finished(session_store_unavailable_page()));
     session::SessionRecord record{
         .access_token = std::move(*token),
         .admin_id = admin->id,
@@ -237,12 +249,12 @@ asio::awaitable<http::Response> AuthRoutes::callback(const http::Request& reques
         .expires_at = now + settings_.absolute_timeout.count(),
     };
     auto id = co_await sessions_.create(record);
-    if (!id) co_return finished(session_store_unavailable_page());
+    if (!id) co_return reported(LoginResult::store_unavailable, finished(session_store_unavailable_page()));
 
     auto response = http::redirect(return_to);
     response.headers.add("Set-Cookie", http::make_set_cookie(settings_.session_cookie, id->expose(),
                                                              cookie_attributes(settings_.absolute_timeout)));
-    co_return finished(with_note(std::move(response), "login_succeeded"));
+    co_return reported(LoginResult::completed, finished(with_note(std::move(response), "login_succeeded")));
 }
 
 asio::awaitable<http::Response> AuthRoutes::session(const http::Request& request) {
@@ -282,6 +294,7 @@ asio::awaitable<http::Response> AuthRoutes::logout(const http::Request& request)
             co_return with_note(std::move(r), "logged_out_here_store_unavailable");
         }
         response.headers.add("Set-Cookie", http::make_clearing_cookie(settings_.session_cookie, cookie_attributes({})));
+        telemetry_.sessions_ended(observability::SessionEnd::logout, 1);
     }
     co_return with_note(std::move(response), "logged_out");
 }

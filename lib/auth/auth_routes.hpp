@@ -2,6 +2,7 @@
 // The OAuth login with Intercom and the session endpoints: /auth/login, /auth/callback,
 // /auth/session, /auth/logout, /auth/disconnect. A login also records (or renews) its workspace's
 // connection for internal services. Knows HTTP and the stores' interfaces, not how Redis is spoken.
+#include "observability/telemetry.hpp"
 #include "http/message.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -47,7 +48,8 @@ public:
     AuthRoutes(AuthSettings settings, session::LoginStateStore& logins, session::LoginThrottle& throttle,
                session::SessionStore& sessions, workspace::WorkspaceStore& connections,
                workspace::WorkspaceRevocation& revocation, upstream::IntercomOAuthClient& intercom,
-               core::Random& random, const core::Clock& clock);
+               core::Random& random, const core::Clock& clock,
+               observability::AuthTelemetry& telemetry = observability::no_telemetry());
 
     boost::asio::awaitable<http::Response> login(const http::Request& request);
     boost::asio::awaitable<http::Response> callback(const http::Request& request);
@@ -62,6 +64,8 @@ public:
 private:
     bool workspace_allowed(std::string_view workspace_id) const;
     http::Response session_store_unavailable_page() const;
+    // Reports how a login step ended and gives back its answer.
+    http::Response reported(observability::LoginResult result, http::Response response);
     http::Response too_many_logins(std::chrono::seconds retry_after) const;
 
     AuthSettings settings_;
@@ -73,6 +77,7 @@ private:
     upstream::IntercomOAuthClient& intercom_;
     core::Random& random_;
     const core::Clock& clock_;
+    observability::AuthTelemetry& telemetry_;
 };
 
 }  // namespace icg::auth

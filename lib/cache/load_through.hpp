@@ -23,7 +23,9 @@ boost::asio::awaitable<boost::system::result<std::optional<Record>>> load_throug
                                                                                   Usable usable) {
     using Clock = typename TrackedCache<Record>::Clock;
     auto cached = cache.find(key, Clock::now());
-    if (cached && usable(*cached)) co_return std::move(cached);
+    const bool hit = cached && usable(*cached);
+    cache.telemetry().cache_lookup(hit);
+    if (hit) co_return std::move(cached);
 
     // Lead the read of this key, or follow the one already under way.
     auto lead = co_await shared_reads.lead_or_follow(key, std::chrono::seconds(10));

@@ -5,6 +5,7 @@
 // A load that an invalidation overtook is not cached, so a stale read never sticks.
 // Sessions and workspace connections each keep one.
 #include "cache/invalidation_target.hpp"
+#include "observability/telemetry.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -23,9 +24,13 @@ public:
     using Clock = std::chrono::steady_clock;
 
     // `fresh_for`: how long an entry is used before Redis is asked again. `max_entries` bounds
-    // memory; past it, entries are dropped.
-    TrackedCache(std::chrono::milliseconds fresh_for, std::size_t max_entries)
-        : fresh_for_(fresh_for), max_entries_(max_entries) {}
+    // memory; past it, entries are dropped. Reads through it (load_through) report their hits
+    // and misses to `telemetry`.
+    TrackedCache(std::chrono::milliseconds fresh_for, std::size_t max_entries,
+                 observability::CacheTelemetry& telemetry = observability::no_telemetry())
+        : fresh_for_(fresh_for), max_entries_(max_entries), telemetry_(telemetry) {}
+
+    observability::CacheTelemetry& telemetry() const noexcept { return telemetry_; }
 
     // A fresh entry for `key`, if the cache is on and has one.
     std::optional<Record> find(const std::string& key, Clock::time_point now) {
@@ -137,6 +142,7 @@ private:
 
     const std::chrono::milliseconds fresh_for_;
     const std::size_t max_entries_;
+    observability::CacheTelemetry& telemetry_;
     mutable std::mutex mutex_;
     bool enabled_ = false;
     std::uint64_t epoch_ = 0;  // bumped by disable(); a load or enable() from an older epoch is void

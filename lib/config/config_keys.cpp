@@ -68,9 +68,10 @@ constexpr KeySpec table[] = {
     {"internal", "tls", boolean, "true"},
     {"internal", "client_ca_file", text, "(none)"},
     {"internal", "services", tables, "(none)"},
+    {"admin", "listen", text, "127.0.0.1:9090"},
 };
 
-constexpr std::string_view sections[] = {"server", "tls", "redis", "intercom", "proxy", "session", "log", "internal"};
+constexpr std::string_view sections[] = {"server", "tls", "redis", "intercom", "proxy", "session", "log", "internal", "admin"};
 
 // Names Kubernetes gives a pod for a Service called "gateway" (service links).
 bool is_service_link(std::string_view variable) {

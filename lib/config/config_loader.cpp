@@ -247,6 +247,8 @@ public:
     Reader(const RawValues& raw, Problems& problems) : raw_(raw), problems_(problems) {}
 
     bool has(const std::string& key) const { return raw_.contains(key) && !raw_.at(key).text.empty(); }
+    // Set at all, perhaps to nothing (which turns some things off).
+    bool given(const std::string& key) const { return raw_.contains(key); }
 
     const std::string& at(const std::string& key) const { return raw_.at(key).text; }
 
@@ -753,6 +755,20 @@ void build_internal(const Reader& r, const toml::table& document, GatewayConfig&
     }
 }
 
+// The admin listener is on unless admin.listen is set to nothing.
+void build_admin(const Reader& r, GatewayConfig& c, Problems& problems) {
+    if (!r.given("admin.listen")) return;
+    if (!r.has("admin.listen")) {
+        c.admin.listen.reset();
+        return;
+    }
+    c.admin.listen = parse_host_port("admin.listen", r.at("admin.listen"), problems);
+    if (!c.admin.listen || c.admin.listen->port == 0) return;
+    if (*c.admin.listen == c.server.listen) problems.add("admin.listen", "must differ from server.listen");
+    if (c.internal.listen && *c.admin.listen == *c.internal.listen)
+        problems.add("admin.listen", "must differ from internal.listen");
+}
+
 void build_log(const Reader& r, GatewayConfig& c, Problems& problems) {
     r.text("log.level", c.log.level);
     constexpr std::string_view levels[] = {"debug", "info", "warn", "error"};
@@ -779,6 +795,7 @@ GatewayConfig build(const ConfigSource& source, Problems& problems) {
     build_session(r, c, problems);
     build_log(r, c, problems);
     build_internal(r, source.document, c, problems);
+    build_admin(r, c, problems);
     require_certificate(c, problems);
     return c;
 }

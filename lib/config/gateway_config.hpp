@@ -131,6 +131,11 @@ struct InternalSettings {
     std::vector<ServiceSettings> services;
 };
 
+// The operators' listener: /metrics, /healthz and /readyz over plain HTTP; off when unset.
+struct AdminSettings {
+    std::optional<HostPort> listen = HostPort{"127.0.0.1", 9090};
+};
+
 struct GatewayConfig {
     ServerSettings server;
     TlsSettings tls;
@@ -140,6 +145,7 @@ struct GatewayConfig {
     SessionSettings session;
     LogSettings log;
     InternalSettings internal;
+    AdminSettings admin;
 };
 
 }  // namespace icg::config

@@ -36,18 +36,20 @@ public:
     // Ending the session must not fail quietly: a session left behind would keep calling Intercom
     // with a dead token. One more try, then a log line (the SPA is told to log in either way).
     asio::awaitable<http::Response> token_refused() override {
-        auto erased = co_await sessions_.erase(session_id_);
-        if (!erased) erased = co_await sessions_.erase(session_id_);
-        if (!erased)
-            observability::log_event(
-                "warn", "could not end a session whose token Intercom refused: " + erased.error().message());
-        // The same token in the workspace's connection and in its other sessions is dead too.
+        // The token is dead in the workspace's connection and in every session holding it, this
+        // one included (and counted there).
         if (!session_.workspace_id.empty()) {
             auto ended = co_await revocation_.token_refused(session_.workspace_id, session_.access_token);
             if (!ended)
                 observability::log_event("warn", "could not end workspace " + session_.workspace_id +
                                                      " whose token Intercom refused: " + ended.error().message());
         }
+        // Whatever that did, this session ends (the workspace's index of sessions is bounded).
+        auto erased = co_await sessions_.erase(session_id_);
+        if (!erased) erased = co_await sessions_.erase(session_id_);
+        if (!erased)
+            observability::log_event(
+                "warn", "could not end a session whose token Intercom refused: " + erased.error().message());
         co_return login_required("token_revoked", clear_cookie_, "proxy_token_revoked");
     }
 

@@ -76,6 +76,25 @@ http::Response upstream_failure(const error_code& ec) {
     return upstream_failure(ec, "upstream_failed");
 }
 
+std::chrono::microseconds since(Clock::time_point started) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+}
+
+observability::UpstreamOutcome failure_outcome(const error_code& ec) {
+    using observability::UpstreamOutcome;
+    if (ec == upstream::UpstreamErrc::timeout || ec == beast::error::timeout) return UpstreamOutcome::timeout;
+    if (ec == upstream::UpstreamErrc::bad_framing) return UpstreamOutcome::malformed;
+    return UpstreamOutcome::unreachable;
+}
+
+observability::UpstreamOutcome answer_outcome(unsigned status) {
+    using observability::UpstreamOutcome;
+    if (status == 401) return UpstreamOutcome::revoked;
+    if (status == 429) return UpstreamOutcome::rate_limited;
+    if (status >= 500) return UpstreamOutcome::server_error;
+    return UpstreamOutcome::answered;
+}
+
 // The gateway's answer to OPTIONS on /intercom/*: what the API takes, and no cross-origin grant,
 // so a cross-site preflight fails in the browser and the call never happens.
 http::Response options_answer() {
@@ -136,12 +155,14 @@ bool is_proxy_path(std::string_view path) noexcept {
 }
 
 ProxyHandler::ProxyHandler(ProxySettings settings, CallerResolver& callers, upstream::UpstreamClient& upstream,
-                           WorkspaceRateLimits& rate_limits, core::Random& random)
+                           WorkspaceRateLimits& rate_limits, core::Random& random,
+                           observability::UpstreamTelemetry& telemetry)
     : settings_(std::move(settings)),
       callers_(callers),
       upstream_(upstream),
       rate_limits_(rate_limits),
       random_(random),
+      telemetry_(telemetry),
       calls_in_flight_(settings_.max_in_flight_per_caller) {}
 
 asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange& exchange) {
@@ -210,6 +231,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     auto call = co_await upstream_.start(request_head, timeouts);
     if (!call) {
         const error_code failure = call.error();
+        telemetry_.upstream_call(failure_outcome(failure), since(started));
         auto r = upstream_failure(failure);
         co_await answer(exchange, r, request_id);
         co_return;
@@ -238,11 +260,13 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
     }
     if (!failure) failure = co_await call.read_head();
     if (failure) {
+        telemetry_.upstream_call(failure_outcome(failure), since(started));
         auto r = upstream_failure(failure);
         co_await answer(exchange, r, request_id);
         co_return;
     }
-    const auto upstream_header_time = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+    const auto upstream_header_time = since(started);
+    telemetry_.upstream_call(answer_outcome(call.status()), upstream_header_time);
     rate_limits_.observe(forward.caller.workspace_id(), call.status(), call.headers());
     // The token no longer works: the caller ends what holds it, everywhere, and says what to answer.
     if (call.status() == 401) {

@@ -3,6 +3,7 @@
 // pieces both ways, over pooled verified TLS connections.
 #include "core/keyed_gate.hpp"
 #include "http/message.hpp"
+#include "observability/telemetry.hpp"
 #include "proxy/caller.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -46,8 +47,10 @@ class WorkspaceRateLimits;
 class ProxyHandler {
 public:
     // `rate_limits` is shared by every ProxyHandler of the gateway (browsers' and services').
+    // Each upstream call's outcome is reported to `telemetry`.
     ProxyHandler(ProxySettings settings, CallerResolver& callers, upstream::UpstreamClient& upstream,
-                 WorkspaceRateLimits& rate_limits, core::Random& random);
+                 WorkspaceRateLimits& rate_limits, core::Random& random,
+                 observability::UpstreamTelemetry& telemetry = observability::no_telemetry());
 
     boost::asio::awaitable<void> serve(http::Request& head, server::Exchange& exchange);
 
@@ -68,6 +71,7 @@ private:
     upstream::UpstreamClient& upstream_;
     WorkspaceRateLimits& rate_limits_;
     core::Random& random_;
+    observability::UpstreamTelemetry& telemetry_;
     core::KeyedGate calls_in_flight_;  // per caller
 };
 

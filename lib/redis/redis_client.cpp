@@ -178,8 +178,9 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     }
 };
 
-RedisClient::RedisClient(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options)) {}
+RedisClient::RedisClient(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
+                         observability::RedisTelemetry& telemetry)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options)), telemetry_(telemetry) {}
 
 RedisClient::~RedisClient() {
     stop();
@@ -233,8 +234,11 @@ struct ExecInitiation {
 asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args) {
     // Built as a named local: GCC 12 mishandles class temporaries inside co_await expressions.
     ExecInitiation initiation{impl_, format_command(args)};
+    const auto sent = std::chrono::steady_clock::now();
     auto [ec, reply] =
         co_await asio::async_initiate<decltype(nothrow), void(error_code, Reply)>(std::move(initiation), nothrow);
+    telemetry_.redis_command(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent), bool(ec));
     if (ec) co_return ec;
     co_return std::move(reply);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // An asynchronous Redis client on the gateway's event loop: one pipelined connection, a deadline
 // on every command, reconnect with backoff, AUTH and SELECT from the URL. Nothing ever blocks.
+#include "observability/telemetry.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/reply.hpp"
 
@@ -32,7 +33,9 @@ struct RedisOptions {
 
 class RedisClient {
 public:
-    RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options);
+    // Each command's round trip and failure is reported to `telemetry`.
+    RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
+                observability::RedisTelemetry& telemetry = observability::no_telemetry());
     ~RedisClient();
     RedisClient(const RedisClient&) = delete;
     RedisClient& operator=(const RedisClient&) = delete;
@@ -55,6 +58,7 @@ public:
 
 private:
     std::shared_ptr<Impl> impl_;
+    observability::RedisTelemetry& telemetry_;
 };
 
 }  // namespace icg::redis

@@ -119,6 +119,7 @@ private:
     // Returns whether the connection stays open for another request.
     asio::awaitable<bool> serve_one(bool first) {
         const auto& limits = settings_->limits;
+        route_ = observability::RouteGroup::other;  // until a handler names it
         RequestParser parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
         parser.eager(false);
@@ -160,6 +161,7 @@ private:
         const bool wants_keep_alive = parser.keep_alive();
         // Taken once: the whole request is served by it, whatever a reload does meanwhile.
         const std::shared_ptr<Handler> handler = state_->handlers.current();
+        route_ = handler->route_group(request);
         // Each kind of request has its own coroutine, so its parser, exchange and response exist
         // only while it runs: a connection waiting for its next request holds just this frame.
         if (handler->streams(request)) co_return co_await serve_streamed(*handler, request, parser, wants_keep_alive);
@@ -277,6 +279,9 @@ private:
     void log_request(const http::Request& request, unsigned status, std::uint64_t bytes_in, std::uint64_t bytes_out,
                      std::string_view note, std::string_view request_id = {},
                      std::optional<std::chrono::microseconds> upstream_time = std::nullopt) {
+        const auto duration =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_);
+        state_->telemetry.request_finished(route_, status, duration);
         if (!settings_->limits.access_log) return;
         observability::write_access_log({
             .remote = remote_,
@@ -285,8 +290,7 @@ private:
             .status = status,
             .bytes_in = bytes_in,
             .bytes_out = bytes_out,
-            .duration =
-                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_),
+            .duration = duration,
             .note = note,
             .request_id = request_id,
             .upstream_time = upstream_time,
@@ -321,6 +325,7 @@ private:
     Stream stream_;
     beast::flat_buffer buffer_;
     std::chrono::steady_clock::time_point started_;
+    observability::RouteGroup route_ = observability::RouteGroup::other;  // the request being served
     std::uint64_t bytes_in_ = 0;
 };
 

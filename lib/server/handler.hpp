@@ -1,6 +1,7 @@
 #pragma once
 // What the HTTPS server calls for each request it has read in full.
 #include "http/message.hpp"
+#include "observability/telemetry.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -27,6 +28,11 @@ public:
     // handle_stream with the request head only, and body_limit does not apply.
     virtual bool streams(const http::Request& /*head*/) const { return false; }
     virtual boost::asio::awaitable<void> handle_stream(http::Request& head, Exchange& exchange);
+
+    // Which part of the gateway serves `head`, for the request metrics.
+    virtual observability::RouteGroup route_group(const http::Request& /*head*/) const {
+        return observability::RouteGroup::other;
+    }
 };
 
 // Where a server finds its handler: asked once per request, which keeps that handler (and what it

@@ -23,11 +23,12 @@ using tcp = asio::ip::tcp;
 
 HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_,
                           std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_,
-                          ServerLimits limits_)
+                          ServerLimits limits_, observability::RequestTelemetry& telemetry_)
     : io(io_),
       plain(!tls_),
       fixed_handler(std::move(fixed_handler_)),
       handlers(handlers_),
+      telemetry(telemetry_),
       limits(limits_),
       settings(std::make_shared<const ConnectionSettings>(ConnectionSettings{std::move(tls_), limits_})),
       acceptor(asio::make_strand(io_)),
@@ -128,14 +129,14 @@ private:
 }  // namespace
 
 HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, const HandlerSource& handlers,
-                         ServerLimits limits)
-    : state_(std::make_shared<State>(io, std::move(tls), nullptr, handlers, limits)) {}
+                         ServerLimits limits, observability::RequestTelemetry& telemetry)
+    : state_(std::make_shared<State>(io, std::move(tls), nullptr, handlers, limits, telemetry)) {}
 
 HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler& handler,
-                         ServerLimits limits) {
+                         ServerLimits limits, observability::RequestTelemetry& telemetry) {
     auto fixed = std::make_shared<const FixedHandler>(handler);
     const HandlerSource& source = *fixed;
-    state_ = std::make_shared<State>(io, std::move(tls), std::move(fixed), source, limits);
+    state_ = std::make_shared<State>(io, std::move(tls), std::move(fixed), source, limits, telemetry);
 }
 
 void HttpsServer::reconfigure(std::shared_ptr<asio::ssl::context> tls, ServerLimits limits) {
@@ -174,6 +175,14 @@ void HttpsServer::announce_drain() {
 
 std::size_t HttpsServer::requests_in_flight() const noexcept {
     return state_->in_flight.load();
+}
+
+ServerStats HttpsServer::stats() const noexcept {
+    return {.open_connections = state_->open_connections.load(std::memory_order_relaxed),
+            .refused_connections = state_->refused_connections.load(std::memory_order_relaxed),
+            .handshakes_in_progress = state_->handshakes.in_progress(),
+            .handshakes_waiting = state_->handshakes.waiting(),
+            .requests_in_flight = state_->in_flight.load(std::memory_order_relaxed)};
 }
 
 void HttpsServer::drain(std::function<void()> on_drained) {

@@ -1,6 +1,7 @@
 #pragma once
 // Accepts TLS connections and runs one connection coroutine per client on its own strand (none
 // needed when the io_context has one thread).
+#include "observability/telemetry.hpp"
 #include "server/server_limits.hpp"
 
 #include <cstdint>
@@ -20,15 +21,26 @@ namespace icg::server {
 class Handler;
 class HandlerSource;
 
+// What a listener holds right now, for the metrics.
+struct ServerStats {
+    std::size_t open_connections = 0;
+    std::uint64_t refused_connections = 0;  // over max_connections, since start
+    std::size_t handshakes_in_progress = 0;
+    std::size_t handshakes_waiting = 0;
+    std::size_t requests_in_flight = 0;
+};
+
 class HttpsServer {
 public:
     // A null `tls` serves plain HTTP (for loopback listeners); the same connection code serves both.
-    // Each request is served by the handler `handlers` gives when it begins.
+    // Each request is served by the handler `handlers` gives when it begins. Every answered
+    // request is reported to `telemetry`, with the route group its handler names.
     HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
-                const HandlerSource& handlers, ServerLimits limits);
+                const HandlerSource& handlers, ServerLimits limits,
+                observability::RequestTelemetry& telemetry = observability::no_telemetry());
     // One handler for the server's life.
     HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, Handler& handler,
-                ServerLimits limits);
+                ServerLimits limits, observability::RequestTelemetry& telemetry = observability::no_telemetry());
     ~HttpsServer();
     HttpsServer(const HttpsServer&) = delete;
     HttpsServer& operator=(const HttpsServer&) = delete;
@@ -46,6 +58,7 @@ public:
     // to another replica); new connections are still accepted and served.
     void announce_drain();
     std::size_t requests_in_flight() const noexcept;
+    ServerStats stats() const noexcept;
 
     // Stops accepting and closes keep-alive connections after their current response;
     // `on_drained` runs once no request is in flight.

@@ -25,6 +25,7 @@ struct HttpsServer::State {
     const bool plain;
     std::shared_ptr<const HandlerSource> fixed_handler;  // set when built with one handler
     const HandlerSource& handlers;
+    observability::RequestTelemetry& telemetry;
     const ServerLimits limits;  // as built: the cap, handshake places and threading never change
     mutable std::mutex settings_mutex;
     std::shared_ptr<const ConnectionSettings> settings;
@@ -42,7 +43,8 @@ struct HttpsServer::State {
     std::function<void()> on_drained;
 
     State(boost::asio::io_context& io_, std::shared_ptr<boost::asio::ssl::context> tls_,
-          std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_, ServerLimits limits_);
+          std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_, ServerLimits limits_,
+          observability::RequestTelemetry& telemetry_);
 
     std::shared_ptr<const ConnectionSettings> connection_settings() const {
         const std::lock_guard lock(settings_mutex);

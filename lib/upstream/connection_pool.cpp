@@ -304,6 +304,7 @@ PoolStats ConnectionPool::stats() const {
     PoolStats s = impl_->stats;
     s.idle = impl_->idle.size();
     s.open = impl_->open;
+    s.waiting = impl_->waiters.size();
     return s;
 }
 

@@ -38,6 +38,7 @@ struct PoolStats {
     std::uint64_t wait_timeouts = 0;
     std::size_t idle = 0;
     std::size_t open = 0;
+    std::size_t waiting = 0;  // requests waiting for a connection now
 };
 
 // One upstream connection, owned by one request at a time. Defined in upstream_connection.hpp.

@@ -9,8 +9,9 @@ namespace icg::workspace {
 namespace asio = boost::asio;
 
 WorkspaceRevocation::WorkspaceRevocation(session::SessionStore& sessions, WorkspaceStore& connections,
-                                         upstream::IntercomOAuthClient& intercom)
-    : sessions_(sessions), connections_(connections), intercom_(intercom) {}
+                                         upstream::IntercomOAuthClient& intercom,
+                                         observability::AuthTelemetry& telemetry)
+    : sessions_(sessions), connections_(connections), intercom_(intercom), telemetry_(telemetry) {}
 
 asio::awaitable<Result<void>> WorkspaceRevocation::token_refused(std::string_view workspace_id,
                                                                  const core::Secret& token) {
@@ -19,6 +20,7 @@ asio::awaitable<Result<void>> WorkspaceRevocation::token_refused(std::string_vie
     if (!ended) co_return ended.error();
     auto sessions = co_await sessions_.end_workspace(workspace_id, &token);
     if (!sessions) co_return sessions.error();
+    telemetry_.sessions_ended(observability::SessionEnd::revoked, *sessions);
     observability::log_event("info", "workspace " + std::string(workspace_id) + ": a token was refused by Intercom; " +
                                          (*ended ? "its connection and " : "") + std::to_string(*sessions) +
                                          " sessions holding it ended");
@@ -35,6 +37,7 @@ asio::awaitable<DisconnectOutcome> WorkspaceRevocation::disconnect(std::string_v
         // both), but whatever is indexed ends all the same.
         auto sessions = co_await sessions_.end_workspace(workspace_id, nullptr);
         if (!sessions) co_return DisconnectOutcome::store_unavailable;
+        telemetry_.sessions_ended(observability::SessionEnd::disconnected, *sessions);
         co_return DisconnectOutcome::not_connected;
     }
     auto uninstalled = co_await intercom_.uninstall(*token);
@@ -54,6 +57,7 @@ asio::awaitable<Result<void>> WorkspaceRevocation::end(std::string_view workspac
     if (!ended) co_return ended.error();
     auto sessions = co_await sessions_.end_workspace(workspace_id, nullptr);
     if (!sessions) co_return sessions.error();
+    telemetry_.sessions_ended(observability::SessionEnd::disconnected, *sessions);
     observability::log_event("info", "workspace " + std::string(workspace_id) +
                                          " ended: " + (*ended ? "its connection and " : "") +
                                          std::to_string(*sessions) + " sessions");

@@ -2,6 +2,7 @@
 // Ending a workspace everywhere: its connection, and every browser session that holds its token.
 // Whoever learns that a token is dead (a 401 on either path, a verified uninstall notice) or is
 // told to disconnect comes here; the stores' deletions reach every replica's caches through Redis.
+#include "observability/telemetry.hpp"
 #include "workspace/workspace_store.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -26,8 +27,10 @@ enum class DisconnectOutcome {
 
 class WorkspaceRevocation {
 public:
+    // The sessions it ends are reported to `telemetry`.
     WorkspaceRevocation(session::SessionStore& sessions, WorkspaceStore& connections,
-                        upstream::IntercomOAuthClient& intercom);
+                        upstream::IntercomOAuthClient& intercom,
+                        observability::AuthTelemetry& telemetry = observability::no_telemetry());
 
     // Intercom refused `token`: the connection ends if it still holds that token (a later login's
     // does not), and so does every session of the workspace holding it.
@@ -46,6 +49,7 @@ private:
     session::SessionStore& sessions_;
     WorkspaceStore& connections_;
     upstream::IntercomOAuthClient& intercom_;
+    observability::AuthTelemetry& telemetry_;
 };
 
 }  // namespace icg::workspace

@@ -252,6 +252,8 @@ async function startGateway(certs, redisPort, mockPort, clientSecret) {
       `token_url = ${tomlString(`${mock}/auth/eagle/token`)}`,
       `api_base = ${tomlString(mock)}`,
       `ca_file = ${tomlString(path.join(certs, 'ca.pem'))}`,
+      '[admin]',
+      'listen = "127.0.0.1:0"', // a free port: 9090 may be taken by another test
       '',
     ].join('\n'));
     // Secrets through the environment, as in production.

@@ -538,6 +538,30 @@ TEST_F(ConfigLoaderTest, InternalListenerIsOffByDefault) {
     EXPECT_TRUE(c.internal.services.empty());
 }
 
+TEST_F(ConfigLoaderTest, TheAdminListenerIsOnLoopbackByDefaultAndOffWhenEmpty) {
+    ASSERT_TRUE(load().admin.listen);
+    EXPECT_EQ(load().admin.listen->host, "127.0.0.1");
+    EXPECT_EQ(load().admin.listen->port, 9090);
+    set("admin", "listen", q("0.0.0.0:9102"));
+    EXPECT_EQ(load().admin.listen->port, 9102);
+    set("admin", "listen", q(""));
+    EXPECT_FALSE(load().admin.listen);
+    env["GATEWAY_ADMIN_LISTEN"] = "[::1]:9103";
+    ASSERT_TRUE(load().admin.listen);
+    EXPECT_EQ(load().admin.listen->host, "::1");
+}
+
+TEST_F(ConfigLoaderTest, TheAdminListenerMustNotShareAnotherListenersAddress) {
+    set("admin", "listen", q("nowhere"));
+    EXPECT_STARTS_WITH(error(), "admin.listen: must be host:port");
+    set("server", "listen", q("127.0.0.1:9443"));
+    set("admin", "listen", q("127.0.0.1:9443"));
+    EXPECT_STARTS_WITH(error(), "admin.listen: must differ from server.listen");
+    set("server", "listen", q("127.0.0.1:8443"));
+    set("internal", "listen", q("127.0.0.1:9443"));
+    EXPECT_STARTS_WITH(error(), "admin.listen: must differ from internal.listen");
+}
+
 TEST_F(ConfigLoaderTest, ServicesAreReadFromArraysOfTables) {
     set("internal", "listen", q("127.0.0.1:9443"));
     dir.write_file("clients-ca.pem", "ca");
@@ -683,7 +707,7 @@ TEST_F(ConfigLoaderTest, TheFileProblemsEachHaveTheirOwnMessage) {
     const auto path = dir.write_file("sections.toml", "[sever]\nlisten = \"0.0.0.0:1\"\n");
     c = check_config(path.string(), env);
     EXPECT_EQ(c.errors[0], "[sever]: unknown section in " + path.string() +
-                               " (known: server, tls, redis, intercom, proxy, session, log, internal)");
+                               " (known: server, tls, redis, intercom, proxy, session, log, internal, admin)");
 }
 
 TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
@@ -697,7 +721,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 56u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 57u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");

@@ -29,10 +29,10 @@ port_taken() {
     timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
 }
 
-# Eight distinct ports below the ephemeral range that nothing listens on right now (a race with
+# Ten distinct ports below the ephemeral range that nothing listens on right now (a race with
 # other programs is possible but unlikely; deploy/local/run then refuses with a clear line).
 ports=()
-while ((${#ports[@]} < 8)); do
+while ((${#ports[@]} < 10)); do
     p=$(shuf -i 20000-32767 -n 1)
     [[ " ${ports[*]} " == *" $p "* ]] && continue
     port_taken "$p" || ports+=("$p")
@@ -49,16 +49,16 @@ cleanup() {
         done
         if pgrep -g "$g" >/dev/null; then kill -KILL -- "-$g" 2>/dev/null || true; fi
     done
-    rm -rf -- "$work" "$state_root/port-${ports[0]}" "$state_root/port-${ports[4]}"
+    rm -rf -- "$work" "$state_root/port-${ports[0]}" "$state_root/port-${ports[5]}"
 }
 trap cleanup EXIT
 
 # Starts one demo in a session of its own (so SIGINT reaches only its group); $1 names it. The
 # session leader writes its PID, which is the group's id, before it becomes the script.
 start_demo() {
-    local name=$1 gateway=$2 mock=$3 internal=$4 redis=$5 i
+    local name=$1 gateway=$2 mock=$3 internal=$4 redis=$5 admin=$6 i
     # shellcheck disable=SC2016  # $$ and $0 are expanded by the inner bash
-    ICG_GATEWAY_PORT=$gateway ICG_MOCK_PORT=$mock ICG_INTERNAL_PORT=$internal ICG_REDIS_PORT=$redis \
+    ICG_GATEWAY_PORT=$gateway ICG_MOCK_PORT=$mock ICG_INTERNAL_PORT=$internal ICG_REDIS_PORT=$redis ICG_ADMIN_PORT=$admin \
         setsid bash -c 'echo $$ >"$1"; exec "$0"' "$run" "$work/$name.pgid" >"$work/$name.out" 2>&1 </dev/null &
     for ((i = 0; i < 100; i++)); do
         [[ -s $work/$name.pgid ]] && break
@@ -90,9 +90,9 @@ healthz() {
 }
 
 a_state=$state_root/port-${ports[0]}
-b_state=$state_root/port-${ports[4]}
+b_state=$state_root/port-${ports[5]}
 
-start_demo a "${ports[0]}" "${ports[1]}" "${ports[2]}" "${ports[3]}"
+start_demo a "${ports[0]}" "${ports[1]}" "${ports[2]}" "${ports[3]}" "${ports[4]}"
 wait_for_banner a
 healthz "${ports[0]}"
 grep -qF "Logs         $a_state/logs/" -- "$work/a.out" || fail "demo a does not name its own logs folder"
@@ -100,10 +100,15 @@ mkdir -p -- "$work/a-logs"
 cp -- "$a_state"/logs/{gateway,redis,mock-intercom}.log "$work/a-logs/"
 redis-cli -p "${ports[3]}" set icg-demo-test a >/dev/null
 
-start_demo b "${ports[4]}" "${ports[5]}" "${ports[6]}" "${ports[7]}"
+start_demo b "${ports[5]}" "${ports[6]}" "${ports[7]}" "${ports[8]}" "${ports[9]}"
 wait_for_banner b
-healthz "${ports[4]}"
+healthz "${ports[5]}"
 healthz "${ports[0]}"  # the first demo still serves
+# Each has its own admin listener, with its metrics.
+for admin in "${ports[4]}" "${ports[9]}"; do
+    curl -sf "http://127.0.0.1:$admin/metrics" | grep -q '^intercom_gateway_redis_connected 1' ||
+        fail "no metrics on the admin listener at 127.0.0.1:$admin"
+done
 grep -qF "Logs         $b_state/logs/" -- "$work/b.out" || fail "demo b does not name its own logs folder"
 
 # The first demo's logs were not truncated or rewritten: what they held is still their beginning.
@@ -113,15 +118,15 @@ for log in gateway redis mock-intercom; do
     cmp -s -n "$size" -- "$work/a-logs/$log.log" "$a_state/logs/$log.log" ||
         fail "demo a's $log.log changed under it when demo b started"
 done
-grep -qF "listening on 127.0.0.1:${ports[4]} " -- "$b_state/logs/gateway.log" ||
+grep -qF "listening on 127.0.0.1:${ports[5]} " -- "$b_state/logs/gateway.log" ||
     fail "demo b's gateway.log is not its own"
-grep -qF "listening on 127.0.0.1:${ports[4]} " -- "$a_state/logs/gateway.log" &&
+grep -qF "listening on 127.0.0.1:${ports[5]} " -- "$a_state/logs/gateway.log" &&
     fail "demo b wrote into demo a's gateway.log"
 # Separate Redis data folders: each AOF lives under its own demo's state.
 [[ -d $a_state/redis/appendonlydir && -d $b_state/redis/appendonlydir ]] ||
     fail "each demo has no Redis data folder of its own"
 [[ $(redis-cli -p "${ports[3]}" get icg-demo-test) == a ]] || fail "demo a's Redis lost its data"
-[[ -z $(redis-cli -p "${ports[7]}" get icg-demo-test) ]] || fail "demo b's Redis holds demo a's data"
+[[ -z $(redis-cli -p "${ports[8]}" get icg-demo-test) ]] || fail "demo b's Redis holds demo a's data"
 # Separate secrets.
 cmp -s -- "$a_state/session-encryption-key" "$b_state/session-encryption-key" &&
     fail "the two demos share a session key"

@@ -67,6 +67,8 @@ GatewaySettings default_gateway_settings(GatewayPeers& peers) {
     s.set_integer("server", "threads", 2);
     // No load balancer to wait for: SIGTERM drains at once (drain_test sets its own delay).
     s.set("server", "drain_delay", "0s");
+    // Tests run side by side: the admin listener takes a free port (read from its log line).
+    s.set("admin", "listen", "127.0.0.1:0");
     s.set("tls", "cert_file", peers.certificates->cert_file.string());
     s.set("tls", "key_file", peers.certificates->key_file.string());
     s.set("redis", "url", peers.redis_url);
@@ -104,18 +106,25 @@ Gateway::Gateway(const TempDir& dir, const GatewaySettings& settings, Environmen
     port_ = static_cast<std::uint16_t>(port);
 }
 
-std::uint16_t Gateway::internal_port() {
-    if (internal_port_ != 0) return internal_port_;
-    const std::string marker = "internal listener on 127.0.0.1:";
-    auto line = process_->wait_for_line(marker, std::chrono::seconds(10));
-    if (!line) throw std::runtime_error("intercom-gateway has no internal listener:\n" + process_->output());
+std::uint16_t Gateway::port_from_log(std::string_view marker, std::string_view listener) const {
+    auto line = process_->wait_for_line(std::string(marker), std::chrono::seconds(10));
+    if (!line) throw std::runtime_error("intercom-gateway has no " + std::string(listener) + ":\n" + process_->output());
     const auto digits = line->substr(line->find(marker) + marker.size());
     unsigned port = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (ec != std::errc{} || port == 0 || port > 65535)
-        throw std::runtime_error("cannot read the internal listener's port from: " + *line);
-    internal_port_ = static_cast<std::uint16_t>(port);
+        throw std::runtime_error("cannot read the " + std::string(listener) + "'s port from: " + *line);
+    return static_cast<std::uint16_t>(port);
+}
+
+std::uint16_t Gateway::internal_port() {
+    if (internal_port_ == 0) internal_port_ = port_from_log("internal listener on 127.0.0.1:", "internal listener");
     return internal_port_;
+}
+
+std::uint16_t Gateway::admin_port() {
+    if (admin_port_ == 0) admin_port_ = port_from_log("admin listener on 127.0.0.1:", "admin listener");
+    return admin_port_;
 }
 
 namespace {

@@ -67,6 +67,8 @@ public:
     std::uint16_t port() const noexcept { return port_; }
     // The internal services' listener's port, from its log line; throws when it has none.
     std::uint16_t internal_port();
+    // The admin listener's port (/metrics, /healthz, /readyz), from its log line; throws when it has none.
+    std::uint16_t admin_port();
     std::string public_url() const { return "https://localhost:" + std::to_string(port_); }
     const std::filesystem::path& config_file() const noexcept { return config_file_; }
     Process& process() { return *process_; }
@@ -89,6 +91,8 @@ private:
     std::unique_ptr<Process> process_;
     std::uint16_t port_ = 0;
     std::uint16_t internal_port_ = 0;
+    std::uint16_t admin_port_ = 0;
+    std::uint16_t port_from_log(std::string_view marker, std::string_view listener) const;
 };
 
 // Runs the gateway binary with `args` to completion (for --check-config, --help, --version).
