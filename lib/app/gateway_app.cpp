@@ -26,7 +26,7 @@
 #include "proxy/service_directory.hpp"
 #include "proxy/workspace_rate_limits.hpp"
 #include "redis/redis_client.hpp"
-#include "server/https_server.hpp"
+#include "server/http_server.hpp"
 #include "server/tls_server_context.hpp"
 #include "session/cached_session_store.hpp"
 #include "session/redis_login_state_store.hpp"
@@ -308,10 +308,10 @@ struct GatewayApp::Parts {
     PolicyHolder policies;
     PolicyHandlers public_handlers;
     PolicyHandlers internal_handlers;
-    server::HttpsServer server;
-    std::optional<server::HttpsServer> internal_server;
+    server::HttpServer server;
+    std::optional<server::HttpServer> internal_server;
     AdminHandler admin_handler;
-    std::optional<server::HttpsServer> admin_server;  // last: its scrapes read everything above
+    std::optional<server::HttpServer> admin_server;  // last: its scrapes read everything above
     boost::asio::steady_timer drain_timer{io};
     // Access lines go out in batches (observability/log_output.hpp); this flushes a batch that
     // has waited its delay when no further line came to carry it out.
@@ -322,7 +322,7 @@ struct GatewayApp::Parts {
 
 void GatewayApp::Parts::add_sampled_metrics() {
     using Kind = observability::GatewayMetrics::Kind;
-    auto listener = [&](const char* name, const server::HttpsServer& s) {
+    auto listener = [&](const char* name, const server::HttpServer& s) {
         const observability::GatewayMetrics::Labels labels{{"listener", name}};
         metrics.add_sampled("intercom_gateway_client_connections", "Client connections open.", Kind::gauge, labels,
                             [&s] { return double(s.stats().open_connections); });
@@ -331,9 +331,8 @@ void GatewayApp::Parts::add_sampled_metrics() {
                             [&s] { return double(s.stats().refused_connections); });
         metrics.add_sampled("intercom_gateway_tls_handshakes_in_progress", "TLS handshakes under way.", Kind::gauge,
                             labels, [&s] { return double(s.stats().handshakes_in_progress); });
-        metrics.add_sampled("intercom_gateway_tls_handshakes_waiting",
-                            "New connections waiting for a handshake place.", Kind::gauge, labels,
-                            [&s] { return double(s.stats().handshakes_waiting); });
+        metrics.add_sampled("intercom_gateway_tls_handshakes_waiting", "New connections waiting for a handshake place.",
+                            Kind::gauge, labels, [&s] { return double(s.stats().handshakes_waiting); });
         metrics.add_sampled("intercom_gateway_requests_in_flight", "Requests being served.", Kind::gauge, labels,
                             [&s] { return double(s.stats().requests_in_flight); });
     };

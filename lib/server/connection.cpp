@@ -8,7 +8,7 @@
 #include "net/tls_stream.hpp"
 #include "observability/access_log.hpp"
 #include "server/handler.hpp"
-#include "server/https_server_state.hpp"
+#include "server/http_server_state.hpp"
 #include "server/plain_http_refusal.hpp"
 #include "server/stream_exchange.hpp"
 
@@ -78,7 +78,7 @@ public:
     using RequestParser = http::RequestParser;
     static constexpr bool tls = std::is_same_v<Stream, net::TlsStream>;
 
-    Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state)
+    Connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpServer::State> state)
         : remote_(remote_of(socket)),
           state_(std::move(state)),
           settings_(state_->connection_settings()),
@@ -143,7 +143,7 @@ private:
 
         state_->in_flight++;
         struct Finished {
-            HttpsServer::State& s;
+            HttpServer::State& s;
             ~Finished() { s.request_finished(); }
         } finished{*state_};
         started_ = std::chrono::steady_clock::now();
@@ -320,7 +320,7 @@ private:
 
     std::string remote_;
     std::shared_ptr<const std::vector<std::string>> peer_names_;  // a verified client certificate's names
-    std::shared_ptr<HttpsServer::State> state_;
+    std::shared_ptr<HttpServer::State> state_;
     std::shared_ptr<const ConnectionSettings> settings_;  // this connection's, whatever reloads come
     Stream stream_;
     beast::flat_buffer buffer_;
@@ -331,11 +331,11 @@ private:
 
 }  // namespace
 
-asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpsServer::State> state) {
+asio::awaitable<void> serve_connection(asio::ip::tcp::socket socket, std::shared_ptr<HttpServer::State> state) {
     // Counted from accept to the end, whatever the end: the connection cap depends on it.
     // It keeps the state alive itself: it outlives the connection, which lets go of its own share.
     struct Open {
-        std::shared_ptr<HttpsServer::State> s;
+        std::shared_ptr<HttpServer::State> s;
         ~Open() { s->open_connections.fetch_sub(1, std::memory_order_relaxed); }
     } open{state};
     if (!state->plain) {

@@ -5,7 +5,7 @@
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "observability/access_log.hpp"
-#include "server/https_server.hpp"
+#include "server/http_server.hpp"
 #include "server/tls_server_context.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -65,7 +65,7 @@ int serve(const mock::MockOptions& options) {
         [tls] { return static_cast<std::uint64_t>(SSL_CTX_sess_accept(tls->native_handle())); },
         [tls] { return static_cast<std::uint64_t>(SSL_CTX_sess_hits(tls->native_handle())); });
     boost::asio::io_context io(static_cast<int>(options.threads));
-    server::HttpsServer server(io, tls, intercom, server::ServerLimits{});
+    server::HttpServer server(io, tls, intercom, server::ServerLimits{});
     const auto port = server.listen(options.host, options.port);
 
     // Installed before the "listening" line, so a test that signals right after reading it is handled.

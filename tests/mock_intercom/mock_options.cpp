@@ -26,7 +26,7 @@ Number parse_number(std::string_view flag, std::string_view text, Number low, Nu
     return value;
 }
 
-// HOST:PORT or [IPV6]:PORT; the host must be an IP address, as HttpsServer::listen binds without DNS.
+// HOST:PORT or [IPV6]:PORT; the host must be an IP address, as HttpServer::listen binds without DNS.
 void parse_listen(std::string_view text, MockOptions& options) {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) reject("--listen: expected HOST:PORT, got '" + std::string(text) + "'");

@@ -1,7 +1,7 @@
 // The server's connection code over plain TCP: the same requests, keep-alive, limits and drain as
 // over TLS, for the loopback listeners (services, admin) that speak plain HTTP.
 #include "server/handler.hpp"
-#include "server/https_server.hpp"
+#include "server/http_server.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -61,7 +61,7 @@ protected:
 
     asio::io_context io{1};
     EchoPathHandler handler;
-    HttpsServer server;
+    HttpServer server;
     std::uint16_t port = 0;
     std::thread thread;
 };

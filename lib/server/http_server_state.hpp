@@ -2,7 +2,7 @@
 // Shared between the acceptor and the connections it starts; private to server/.
 #include "server/handler.hpp"
 #include "server/handshake_gate.hpp"
-#include "server/https_server.hpp"
+#include "server/http_server.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,7 +20,7 @@ struct ConnectionSettings {
     ServerLimits limits;
 };
 
-struct HttpsServer::State {
+struct HttpServer::State {
     boost::asio::io_context& io;
     const bool plain;
     std::shared_ptr<const HandlerSource> fixed_handler;  // set when built with one handler
@@ -58,6 +58,6 @@ struct HttpsServer::State {
 };
 
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
-                                              std::shared_ptr<HttpsServer::State> state);
+                                              std::shared_ptr<HttpServer::State> state);
 
 }  // namespace icg::server

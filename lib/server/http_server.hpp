@@ -1,6 +1,6 @@
 #pragma once
-// Accepts TLS connections and runs one connection coroutine per client on its own strand (none
-// needed when the io_context has one thread).
+// Accepts connections, TLS or plain HTTP, and runs one connection coroutine per client on its own
+// strand (none needed when the io_context has one thread).
 #include "observability/telemetry.hpp"
 #include "server/server_limits.hpp"
 
@@ -30,20 +30,20 @@ struct ServerStats {
     std::size_t requests_in_flight = 0;
 };
 
-class HttpsServer {
+class HttpServer {
 public:
     // A null `tls` serves plain HTTP (for loopback listeners); the same connection code serves both.
     // Each request is served by the handler `handlers` gives when it begins. Every answered
     // request is reported to `telemetry`, with the route group its handler names.
-    HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
-                const HandlerSource& handlers, ServerLimits limits,
-                observability::RequestTelemetry& telemetry = observability::no_telemetry());
+    HttpServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls,
+               const HandlerSource& handlers, ServerLimits limits,
+               observability::RequestTelemetry& telemetry = observability::no_telemetry());
     // One handler for the server's life.
-    HttpsServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, Handler& handler,
-                ServerLimits limits, observability::RequestTelemetry& telemetry = observability::no_telemetry());
-    ~HttpsServer();
-    HttpsServer(const HttpsServer&) = delete;
-    HttpsServer& operator=(const HttpsServer&) = delete;
+    HttpServer(boost::asio::io_context& io, std::shared_ptr<boost::asio::ssl::context> tls, Handler& handler,
+               ServerLimits limits, observability::RequestTelemetry& telemetry = observability::no_telemetry());
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
 
     // Binds and listens; returns the bound port (useful with port 0). Throws when it cannot bind.
     std::uint16_t listen(const std::string& host, std::uint16_t port);

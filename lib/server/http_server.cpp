@@ -1,8 +1,8 @@
-#include "server/https_server.hpp"
+#include "server/http_server.hpp"
 
 #include "observability/access_log.hpp"
 #include "observability/coroutine_exit.hpp"
-#include "server/https_server_state.hpp"
+#include "server/http_server_state.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,19 +11,19 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <cerrno>
 #include <fcntl.h>
-#include <stdexcept>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cerrno>
+#include <stdexcept>
 
 namespace icg::server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_,
-                          std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_,
-                          ServerLimits limits_, observability::RequestTelemetry& telemetry_)
+HttpServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::context> tls_,
+                         std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_,
+                         ServerLimits limits_, observability::RequestTelemetry& telemetry_)
     : io(io_),
       plain(!tls_),
       fixed_handler(std::move(fixed_handler_)),
@@ -35,15 +35,15 @@ HttpsServer::State::State(asio::io_context& io_, std::shared_ptr<asio::ssl::cont
       handshakes(limits_.max_handshakes_in_progress),
       reserve_descriptor(::open("/dev/null", O_RDONLY | O_CLOEXEC)) {}
 
-HttpsServer::State::~State() {
+HttpServer::State::~State() {
     if (reserve_descriptor >= 0) ::close(reserve_descriptor);
 }
 
-void HttpsServer::State::request_finished() {
+void HttpServer::State::request_finished() {
     if (--in_flight == 0 && draining) fire_drained_if_idle();
 }
 
-void HttpsServer::State::fire_drained_if_idle() {
+void HttpServer::State::fire_drained_if_idle() {
     std::function<void()> callback;
     {
         std::lock_guard lock(drained_mutex);
@@ -63,7 +63,7 @@ bool out_of_descriptors(const boost::system::error_code& ec) {
 // Out of descriptors, the pending connection would wait in the backlog until its client gives
 // up, and the acceptor would report the same error at once, again and again. Giving back the
 // reserve lets one pending connection be accepted and closed, so clients hear "no" at once.
-void shed_one_pending_connection(HttpsServer::State& state) {
+void shed_one_pending_connection(HttpServer::State& state) {
     if (state.reserve_descriptor < 0) return;
     ::close(state.reserve_descriptor);
     state.reserve_descriptor = -1;
@@ -72,7 +72,7 @@ void shed_one_pending_connection(HttpsServer::State& state) {
     state.reserve_descriptor = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
-asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
+asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::State> state) {
     std::uint64_t failures_logged = 0;
     for (;;) {
         // Each connection gets its own strand, so its handlers never run concurrently; on a single
@@ -85,8 +85,8 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpsServer::State> state) {
         if (ec) {
             // One line per burst of failures is enough: the log must not become the next problem.
             if (failures_logged++ % 1000 == 0)
-                observability::log_event("warn", "accept failed: " + ec.message() + " (" +
-                                                     std::to_string(failures_logged) + " so far)");
+                observability::log_event(
+                    "warn", "accept failed: " + ec.message() + " (" + std::to_string(failures_logged) + " so far)");
             if (out_of_descriptors(ec)) shed_one_pending_connection(*state);
             // Out of descriptors stays true for a while: pause rather than spin on the error.
             asio::steady_timer pause(state->io, std::chrono::milliseconds(10));
@@ -128,27 +128,27 @@ private:
 
 }  // namespace
 
-HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, const HandlerSource& handlers,
-                         ServerLimits limits, observability::RequestTelemetry& telemetry)
+HttpServer::HttpServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, const HandlerSource& handlers,
+                       ServerLimits limits, observability::RequestTelemetry& telemetry)
     : state_(std::make_shared<State>(io, std::move(tls), nullptr, handlers, limits, telemetry)) {}
 
-HttpsServer::HttpsServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler& handler,
-                         ServerLimits limits, observability::RequestTelemetry& telemetry) {
+HttpServer::HttpServer(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, Handler& handler,
+                       ServerLimits limits, observability::RequestTelemetry& telemetry) {
     auto fixed = std::make_shared<const FixedHandler>(handler);
     const HandlerSource& source = *fixed;
     state_ = std::make_shared<State>(io, std::move(tls), std::move(fixed), source, limits, telemetry);
 }
 
-void HttpsServer::reconfigure(std::shared_ptr<asio::ssl::context> tls, ServerLimits limits) {
+void HttpServer::reconfigure(std::shared_ptr<asio::ssl::context> tls, ServerLimits limits) {
     auto next = std::make_shared<const ConnectionSettings>(
         ConnectionSettings{state_->plain ? nullptr : std::move(tls), limits});
     const std::lock_guard lock(state_->settings_mutex);
     state_->settings = std::move(next);
 }
 
-HttpsServer::~HttpsServer() = default;
+HttpServer::~HttpServer() = default;
 
-std::uint16_t HttpsServer::listen(const std::string& host, std::uint16_t port) {
+std::uint16_t HttpServer::listen(const std::string& host, std::uint16_t port) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
     if (ec) throw std::runtime_error("server.listen: '" + host + "' is not an IP address");
@@ -164,20 +164,20 @@ std::uint16_t HttpsServer::listen(const std::string& host, std::uint16_t port) {
     return acceptor.local_endpoint().port();
 }
 
-void HttpsServer::start() {
+void HttpServer::start() {
     asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_),
                    observability::StopProcessOnFailure("accept loop"));
 }
 
-void HttpsServer::announce_drain() {
+void HttpServer::announce_drain() {
     state_->draining = true;
 }
 
-std::size_t HttpsServer::requests_in_flight() const noexcept {
+std::size_t HttpServer::requests_in_flight() const noexcept {
     return state_->in_flight.load();
 }
 
-ServerStats HttpsServer::stats() const noexcept {
+ServerStats HttpServer::stats() const noexcept {
     return {.open_connections = state_->open_connections.load(std::memory_order_relaxed),
             .refused_connections = state_->refused_connections.load(std::memory_order_relaxed),
             .handshakes_in_progress = state_->handshakes.in_progress(),
@@ -185,7 +185,7 @@ ServerStats HttpsServer::stats() const noexcept {
             .requests_in_flight = state_->in_flight.load(std::memory_order_relaxed)};
 }
 
-void HttpsServer::drain(std::function<void()> on_drained) {
+void HttpServer::drain(std::function<void()> on_drained) {
     {
         std::lock_guard lock(state_->drained_mutex);
         state_->on_drained = std::move(on_drained);
