@@ -38,7 +38,7 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
     Impl(asio::any_io_executor ex, RedisEndpoint ep, RedisOptions opt, InvalidationEvents ev)
         : strand(asio::make_strand(ex)),
           endpoint(std::move(ep)),
-          options(opt),
+          options(with_lookup(std::move(opt), ex)),
           events(std::move(ev)),
           stream(strand),
           reconnect_timer(strand),
@@ -81,7 +81,8 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
             ReplyReader reader;
             std::string refusal;
             error_code ec =
-                co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout, reader, refusal);
+                co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout,
+                                     self->options.lookup, reader, refusal);
             if (self->stopped) co_return;
             std::string why;
             if (ec) {

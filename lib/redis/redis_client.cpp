@@ -39,7 +39,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     Impl(asio::any_io_executor ex, RedisEndpoint ep, RedisOptions opt)
         : strand(asio::make_strand(ex)),
           endpoint(std::move(ep)),
-          options(opt),
+          options(with_lookup(std::move(opt), ex)),
           stream(strand),
           reconnect_timer(strand),
           watchdog_timer(strand) {}
@@ -110,7 +110,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
             ReplyReader reader;
             self->handshake_error.clear();
             error_code ec = co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout,
-                                                     reader, self->handshake_error);
+                                                     self->options.lookup, reader, self->handshake_error);
             if (self->stopped) co_return;
             if (!ec) {
                 self->is_connected = true;

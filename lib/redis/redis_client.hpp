@@ -1,6 +1,7 @@
 #pragma once
 // An asynchronous Redis client on the gateway's event loop: one pipelined connection, a deadline
 // on every command, reconnect with backoff, AUTH and SELECT from the URL. Nothing ever blocks.
+#include "net/resolve_within.hpp"
 #include "observability/telemetry.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/reply.hpp"
@@ -25,10 +26,13 @@ std::vector<std::string> command(Args&&... args) {
 }
 
 struct RedisOptions {
+    // The host name lookup and the TCP connect each keep to connect_timeout.
     std::chrono::milliseconds connect_timeout{1'000};
     std::chrono::milliseconds command_timeout{500};
     std::chrono::milliseconds reconnect_min{50};
     std::chrono::milliseconds reconnect_max{2'000};
+    // How host names are looked up; empty: the system's resolver. Tests give one that never answers.
+    net::Lookup lookup{};
 };
 
 class RedisClient {

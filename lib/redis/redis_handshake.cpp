@@ -4,7 +4,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -20,23 +19,19 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 }
 
+RedisOptions with_lookup(RedisOptions options, const asio::any_io_executor& executor) {
+    if (!options.lookup) options.lookup = net::system_lookup(executor);
+    return options;
+}
+
 asio::awaitable<error_code> open_connection(boost::beast::tcp_stream& stream, const RedisEndpoint& endpoint,
-                                            std::chrono::milliseconds connect_timeout, ReplyReader& reader,
-                                            std::string& refusal) {
-    // The host name lookup keeps to the connect deadline too: a resolver that never answers must
-    // not hold the reconnect loop. The timer holds the resolver only weakly, since its handler may
-    // run after this frame has moved on.
-    auto resolver = std::make_shared<asio::ip::tcp::resolver>(stream.get_executor());
-    asio::steady_timer lookup_deadline(stream.get_executor(), connect_timeout);
-    lookup_deadline.async_wait([weak = std::weak_ptr(resolver)](const error_code& ec) {
-        if (ec) return;
-        if (auto r = weak.lock()) r->cancel();
-    });
-    const std::string port = std::to_string(endpoint.port);
-    auto [rec, results] = co_await resolver->async_resolve(endpoint.host, port, nothrow);
-    lookup_deadline.cancel();
-    if (rec == asio::error::operation_aborted) co_return make_error_code(asio::error::timed_out);
-    if (rec) co_return rec;
+                                            std::chrono::milliseconds connect_timeout, const net::Lookup& lookup,
+                                            ReplyReader& reader, std::string& refusal) {
+    // A resolver that never answers must not hold the reconnect loop: the lookup is abandoned at
+    // the deadline (net/resolve_within.hpp says why cancelling it would not do).
+    auto resolved = co_await net::resolve_within(lookup, endpoint.host, std::to_string(endpoint.port), connect_timeout);
+    if (!resolved) co_return resolved.error();
+    const net::ResolveResults results = std::move(*resolved);
     stream.expires_after(connect_timeout);
     auto [cec, ep] = co_await stream.async_connect(results, nothrow);
     if (cec) co_return cec;

@@ -1,5 +1,7 @@
 #include "upstream/connection_pool.hpp"
 
+#include "net/resolve_within.hpp"
+
 #include "core/wakeup.hpp"
 #include "observability/coroutine_exit.hpp"
 #include "upstream/tls_client_context.hpp"
@@ -55,6 +57,7 @@ enum class Grant { idle_connection, new_connection, wait };
 struct ConnectionPool::Impl {
     asio::any_io_executor executor;
     std::shared_ptr<asio::ssl::context> tls;
+    net::Lookup lookup;
     std::size_t max_idle = 0;
     std::size_t max_connections = 0;
 
@@ -131,6 +134,7 @@ ConnectionPool::ConnectionPool(asio::any_io_executor executor, std::shared_ptr<a
     : impl_(std::make_shared<Impl>()), settings_(std::move(settings)) {
     impl_->executor = std::move(executor);
     impl_->tls = std::move(tls);
+    impl_->lookup = settings_.lookup ? settings_.lookup : net::system_lookup(impl_->executor);
     impl_->max_idle = settings_.max_idle;
     impl_->max_connections = std::max<std::size_t>(1, settings_.max_connections);
 }
@@ -241,17 +245,13 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new(Deadline dead
     // records keep that buffer at 4 KiB instead of 17 (uploads just take more records).
     SSL_set_max_send_fragment(ssl, 4096);
 
-    // The timer holds the resolver only weakly: its handler may run after this frame has moved on
-    // (a lookup that fails just as the deadline passes).
-    auto resolver = std::make_shared<asio::ip::tcp::resolver>(impl_->executor);
-    asio::steady_timer resolve_timer(impl_->executor, within(settings_.connect_timeout, deadline));
-    resolve_timer.async_wait([weak = std::weak_ptr(resolver)](error_code ec) {
-        if (ec) return;
-        if (auto r = weak.lock()) r->cancel();
-    });
-    auto [resolve_ec, endpoints] = co_await resolver->async_resolve(settings_.host, settings_.port, nothrow);
-    resolve_timer.cancel();
-    if (resolve_ec) co_return classify_io_error(resolve_ec, UpstreamErrc::resolve_failed);
+    // A lookup that never answers is abandoned at the deadline (net/resolve_within.hpp).
+    const auto lookup_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        within(settings_.connect_timeout, deadline) - std::chrono::steady_clock::now());
+    auto resolved = co_await net::resolve_within(impl_->lookup, settings_.host, settings_.port,
+                                                 std::max(lookup_timeout, std::chrono::milliseconds(0)));
+    if (!resolved) co_return classify_io_error(resolved.error(), UpstreamErrc::resolve_failed);
+    const net::ResolveResults endpoints = std::move(*resolved);
 
     auto& stream = connection->stream;
     stream.expires_at(within(settings_.connect_timeout, deadline));

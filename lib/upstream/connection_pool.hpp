@@ -5,6 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/result.hpp>
+#include "net/resolve_within.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -28,6 +29,8 @@ struct PoolSettings {
     std::chrono::milliseconds idle_timeout{30'000};
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds handshake_timeout{5'000};
+    // How the host name is looked up; empty: the system's resolver. Tests give one that never answers.
+    net::Lookup lookup{};
 };
 
 struct PoolStats {

@@ -47,7 +47,9 @@ public:
 
 boost::system::error_code classify_io_error(const boost::system::error_code& ec, UpstreamErrc otherwise) noexcept {
     namespace bhttp = boost::beast::http;
-    if (ec == boost::beast::error::timeout || ec == boost::asio::error::operation_aborted) return UpstreamErrc::timeout;
+    if (ec == boost::beast::error::timeout || ec == boost::asio::error::operation_aborted ||
+        ec == boost::asio::error::timed_out)
+        return UpstreamErrc::timeout;
     if (ec.category() == http::framing_category()) return UpstreamErrc::bad_framing;
     // Beast's parser errors, but not the ones that only mean the connection ended early.
     const bool connection_ended = ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message;

@@ -12,7 +12,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 #include <set>
+#include <vector>
 
 namespace icg::redis {
 namespace {
@@ -150,6 +152,56 @@ TEST_F(RedisClientTest, TimesOutWhenRedisStopsAnsweringAndRecoversAfterwards) {
         << paused.error().message();
     // The pause ends by itself; the client must find its way back without help.
     ASSERT_TRUE(testing::eventually([&] { return client->connected() && run(*client, {"PING"}).has_value(); }, 10s));
+}
+
+}  // namespace
+}  // namespace icg::redis
+
+namespace icg::redis {
+namespace {
+
+// A DNS server that never answers must not hold the client: each attempt's lookup is abandoned at
+// connect_timeout and the client tries again (Asio's resolver cannot be cancelled mid-lookup).
+TEST_F(RedisClientTest, AHostLookupThatNeverAnswersIsAbandonedAtTheConnectDeadline) {
+    std::mutex mutex;
+    std::vector<net::LookupHandler> never_answered;
+    RedisOptions options;
+    options.connect_timeout = 100ms;
+    options.reconnect_min = 10ms;
+    options.reconnect_max = 20ms;
+    options.lookup = [&](const std::string&, const std::string&, net::LookupHandler handler) {
+        const std::lock_guard lock(mutex);
+        never_answered.push_back(std::move(handler));
+    };
+    auto client = connect("redis://redis.internal:6379/0", options);
+    EXPECT_TRUE(testing::eventually(
+        [&] {
+            const std::lock_guard lock(mutex);
+            return never_answered.size() >= 3;
+        },
+        10s))
+        << "the first lookup held the reconnect loop";
+    EXPECT_FALSE(client->connected());
+    auto reply = run(*client, {"PING"});
+    ASSERT_FALSE(reply);
+    EXPECT_EQ(reply.error(), RedisErrc::not_connected);
+    client->stop();
+}
+
+// The lookup the options give is the one used: a name only it knows reaches the real server.
+TEST_F(RedisClientTest, TheGivenLookupResolvesTheHost) {
+    RedisOptions options;
+    const auto port = redis_.port();
+    options.lookup = [port](const std::string& host, const std::string&, net::LookupHandler handler) {
+        if (host != "redis.internal") return handler(boost::asio::error::host_not_found, {});
+        const boost::asio::ip::tcp::endpoint at(boost::asio::ip::make_address("127.0.0.1"), port);
+        handler({}, net::ResolveResults::create(at, host, std::to_string(port)));
+    };
+    auto client = connect("redis://redis.internal:" + std::to_string(port) + "/0", options);
+    ASSERT_TRUE(testing::eventually([&] { return client->connected(); }, 5s));
+    auto reply = run(*client, {"PING"});
+    ASSERT_TRUE(reply);
+    EXPECT_TRUE(reply->is_status("PONG"));
 }
 
 }  // namespace

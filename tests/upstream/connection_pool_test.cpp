@@ -9,6 +9,7 @@
 #include "support/temp_dir.hpp"
 #include "support/time_scale.hpp"
 #include "upstream/tls_client_context.hpp"
+#include "upstream/upstream_error.hpp"
 
 #include <gtest/gtest.h>
 
@@ -85,6 +86,34 @@ TEST_F(ConnectionPoolTest, TheSweepClosesIdleConnectionsWithoutAnyCall) {
     // The pool still works after its connections were swept: a new one is opened.
     open_idle(1);
     EXPECT_EQ(pool_.stats().connections_opened, 4u);
+}
+
+}  // namespace
+}  // namespace icg::upstream
+
+namespace icg::upstream {
+namespace {
+
+// A host name whose lookup never answers: the call fails as a timeout at connect_timeout instead
+// of waiting for the system resolver's own timeouts.
+TEST(ConnectionPoolLookupTest, ALookupThatNeverAnswersFailsAtTheConnectDeadline) {
+    t::EventLoop loop;
+    std::vector<net::LookupHandler> never_answered;
+    ConnectionPool pool(loop.io().get_executor(), make_tls_client_context(t::test_certificates().ca_file.string()),
+                        {.host = "api.intercom.internal",
+                         .port = "443",
+                         .connect_timeout = 150ms,
+                         .lookup = [&](const std::string&, const std::string&, net::LookupHandler handler) {
+                             never_answered.push_back(std::move(handler));
+                         }});
+    const auto started = std::chrono::steady_clock::now();
+    const auto error = loop.run([&]() -> boost::asio::awaitable<boost::system::error_code> {
+        auto connection = co_await pool.acquire();
+        co_return connection ? boost::system::error_code() : connection.error();
+    }());
+    EXPECT_EQ(error, UpstreamErrc::timeout) << error.message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+    EXPECT_EQ(never_answered.size(), 1u);
 }
 
 }  // namespace
