@@ -103,16 +103,9 @@ cp -- "$work/certs/ca.pem" "$work/ca.pem"
 openssl rand -base64 32 >"$work/secrets/session-encryption-key"
 openssl rand -hex 32 >"$work/secrets/intercom-client-secret"
 
-port_taken() {
-    # shellcheck disable=SC2016  # $1 is expanded by the inner bash
-    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
-ports=()
-while ((${#ports[@]} < 4)); do
-    p=$(shuf -i 20000-32767 -n 1)
-    [[ " ${ports[*]} " == *" $p "* ]] && continue
-    port_taken "$p" || ports+=("$p")
-done
+# shellcheck source=tests/lib/free_ports.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../lib/free_ports.sh"
+pick_free_ports 4
 gateway_port=${ports[0]} mock_port=${ports[1]} redis_port=${ports[2]} admin_port=${ports[3]}
 printf 'redis://127.0.0.1:%s/0\n' "$redis_port" >"$work/secrets/redis-url"
 

@@ -24,19 +24,9 @@ fail() {
     exit 1
 }
 
-port_taken() {
-    # shellcheck disable=SC2016  # $1 is expanded by the inner bash
-    timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
-}
-
-# Ten distinct ports below the ephemeral range that nothing listens on right now (a race with
-# other programs is possible but unlikely; deploy/local/run then refuses with a clear line).
-ports=()
-while ((${#ports[@]} < 10)); do
-    p=$(shuf -i 20000-32767 -n 1)
-    [[ " ${ports[*]} " == *" $p "* ]] && continue
-    port_taken "$p" || ports+=("$p")
-done
+# shellcheck source=tests/lib/free_ports.sh
+source "$root/tests/lib/free_ports.sh"
+pick_free_ports 10
 
 pgids=()
 cleanup() {

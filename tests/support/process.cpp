@@ -12,10 +12,16 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -51,6 +57,39 @@ ExitStatus decode(int wait_status) {
         s.signal = WTERMSIG(wait_status);
     }
     return s;
+}
+
+// setpriv's --pdeathsig (PR_SET_PDEATHSIG) fires when the *thread* that started the child ends,
+// not the process: a child started from a short-lived thread (an EventLoop's, a helper's) would
+// be killed as that thread finished. So every child is started from this one thread, which lasts
+// as long as the test process (it is never joined: it ends with the process).
+int spawn_from_lasting_thread(const std::function<int()>& spawn) {
+    struct Spawner {
+        std::mutex mutex;
+        std::condition_variable wake;
+        std::deque<std::packaged_task<int()>> tasks;
+        Spawner() {
+            std::thread([this] {
+                for (;;) {
+                    std::unique_lock lock(mutex);
+                    wake.wait(lock, [this] { return !tasks.empty(); });
+                    auto task = std::move(tasks.front());
+                    tasks.pop_front();
+                    lock.unlock();
+                    task();
+                }
+            }).detach();
+        }
+    };
+    static Spawner* const spawner = new Spawner;  // never destroyed: its thread outlives main's statics
+    std::packaged_task<int()> task(spawn);
+    auto result = task.get_future();
+    {
+        const std::lock_guard lock(spawner->mutex);
+        spawner->tasks.push_back(std::move(task));
+    }
+    spawner->wake.notify_one();
+    return result.get();
 }
 
 }  // namespace
@@ -96,7 +135,9 @@ Process::Process(const std::string& program, std::vector<std::string> args, Proc
     auto env_strings = merged_environment(options.environment);
     auto envp = pointers(env_strings);
 
-    const int rc = ::posix_spawn(&pid_, argv_strings.front().c_str(), &actions, &attributes, argv.data(), envp.data());
+    const int rc = spawn_from_lasting_thread([&] {
+        return ::posix_spawn(&pid_, argv_strings.front().c_str(), &actions, &attributes, argv.data(), envp.data());
+    });
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     ::close(pipe_fds[1]);
