@@ -34,7 +34,16 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point no
     out.append(digits, sizeof digits);
 }
 
+bool needs_escape(unsigned char c) {
+    return c == '"' || c == '\\' || c < 0x20 || c == 0x7f;
+}
+
 void append_escaped(std::string& out, std::string_view text) {
+    // Almost every value needs no escape: then it is one append.
+    std::size_t plain = 0;
+    while (plain < text.size() && !needs_escape(static_cast<unsigned char>(text[plain]))) ++plain;
+    out.append(text.data(), plain);
+    text.remove_prefix(plain);
     for (unsigned char c : text) {
         switch (c) {
             case '"':
