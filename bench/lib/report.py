@@ -3,11 +3,14 @@
 
   report.py record RUNS.jsonl --peer P --run R [--round N] --connections N --wrk-threads N
                     --wrk-output FILE --clk-tck T --cpu-ticks N --redis-cpu-ticks N
-                    --upstream-cpu-ticks N --peak-rss-kib N
+                    --upstream-cpu-ticks N --peak-rss-kib N [--log-bytes N]
       appends one run (wrk's BENCH_RESULT line plus the process figures) to RUNS.jsonl; --round
-      numbers the interleaved browser/service pairs (runs pair-browser-64 and pair-service-64)
+      numbers the interleaved browser/service pairs (runs pair-browser-64 and pair-service-64) and
+      the access-log rounds (runs log-on-64 and log-off-64), --log-bytes what the run's access log grew
   report.py build RUNS.jsonl --micro MICRO.json --env ENV.json --out-dir DIR --date YYYY-MM-DD
       writes DIR/DATE.json, DIR/DATE.md and DIR/DATE-latency.svg (gnuplot)
+  report.py access-log RUNS.jsonl --env ENV.json --out-dir DIR --date YYYY-MM-DD
+      writes DIR/DATE-access-log.json and DIR/DATE-access-log.md (bench/run --access-log-cost)
 """
 import argparse
 import json
@@ -30,6 +33,11 @@ RATIO_RUNS = ["proxy-64", "proxy-1000", "login"]
 # --rounds), in alternating order; compared round by round, not put in the table of runs.
 PAIR_RUNS = {"browser": "pair-browser-64", "service": "pair-service-64"}
 SERVICE_TARGET_RATIO = 0.95
+# bench/run --access-log-cost: one run per configuration and round, the access log on or off.
+LOG_RUNS = {"on": "log-on-64", "off": "log-off-64"}
+LOG_PEERS = ["intercom-gateway", "nginx-static-token"]
+# The issue's bound on what the gateway's access-log line may add to the CPU per request.
+LOG_COST_TARGET = 0.03
 PLOT_PERCENTILES = ["50", "75", "90", "95", "99", "99.9", "99.99"]
 
 
@@ -41,8 +49,9 @@ def wrk_result(path):
 
 
 def record(args):
-    if (args.round is not None) != (args.run in PAIR_RUNS.values()):
-        sys.exit(f"report.py: --round goes with runs {' and '.join(PAIR_RUNS.values())}, and only with them")
+    rounded_runs = [*PAIR_RUNS.values(), *LOG_RUNS.values()]
+    if (args.round is not None) != (args.run in rounded_runs):
+        sys.exit(f"report.py: --round goes with runs {', '.join(rounded_runs)}, and only with them")
     wrk = wrk_result(args.wrk_output)
     seconds = wrk["duration_us"] / 1e6
     socket_errors = wrk["connect_errors"] + wrk["read_errors"] + wrk["write_errors"] + wrk["timeouts"]
@@ -62,6 +71,9 @@ def record(args):
     }
     if args.round is not None:
         run["round"] = args.round
+    if args.log_bytes is not None:
+        run["log_bytes"] = args.log_bytes
+        run["log_bytes_per_request"] = round(args.log_bytes / max(wrk["requests"], 1), 1)
     cpu = args.cpu_ticks / args.clk_tck
     if args.run == "login":
         logins = wrk["logins"]
@@ -80,6 +92,9 @@ def record(args):
         run["cpu_s_per_10k"] = round(cpu / unit * 10000, 3)
         run["redis_cpu_s_per_10k"] = round(args.redis_cpu_ticks / args.clk_tck / unit * 10000, 3)
         run["upstream_cpu_s_per_10k"] = round(args.upstream_cpu_ticks / args.clk_tck / unit * 10000, 3)
+        if args.run in LOG_RUNS.values():
+            # The finer unit the access-log comparison reads (the tick is 1/CLK_TCK s).
+            run["cpu_ms_per_1k"] = round(cpu / unit * 1e6, 3)
     with open(args.runs, "a") as out:
         out.write(json.dumps(run) + "\n")
     rate = f"{run['logins_per_s']} logins/s" if args.run == "login" else f"{run['requests_per_s']} req/s"
@@ -278,6 +293,138 @@ def service_section(runs):
     return lines
 
 
+def access_log_cost(runs):
+    """The --access-log-cost figures: per peer and switch, every round's CPU ms per 1,000 requests and
+    req/s with their medians; per peer the line's cost, (on − off) ÷ off, from the medians and round
+    by round."""
+    configs = {}
+    for peer in LOG_PEERS:
+        for switch, run_name in LOG_RUNS.items():
+            rounds = sorted((r for r in runs if r["peer"] == peer and r["run"] == run_name), key=lambda r: r["round"])
+            if not rounds:
+                continue
+            configs[f"{peer} {switch}"] = {
+                "peer": peer, "access_log": switch,
+                "rounds": [{"round": r["round"], "cpu_ms_per_1k": r["cpu_ms_per_1k"],
+                            "requests_per_s": r["requests_per_s"], "p99_ms": r["latency_ms"]["99"],
+                            "errors": r["errors"], "log_bytes_per_request": r.get("log_bytes_per_request")}
+                           for r in rounds],
+                "median_cpu_ms_per_1k": statistics.median(r["cpu_ms_per_1k"] for r in rounds),
+                "median_requests_per_s": statistics.median(r["requests_per_s"] for r in rounds),
+                "median_p99_ms": statistics.median(r["latency_ms"]["99"] for r in rounds),
+                "errors": sum(r["errors"] for r in rounds),
+            }
+    costs = {}
+    for peer in LOG_PEERS:
+        on, off = configs.get(f"{peer} on"), configs.get(f"{peer} off")
+        if not on or not off:
+            continue
+        off_by_round = {r["round"]: r for r in off["rounds"]}
+        pairwise = [{"round": r["round"],
+                     "cpu": r["cpu_ms_per_1k"] / off_by_round[r["round"]]["cpu_ms_per_1k"] - 1,
+                     "requests_per_s": r["requests_per_s"] / off_by_round[r["round"]]["requests_per_s"] - 1}
+                    for r in on["rounds"] if r["round"] in off_by_round]
+        costs[peer] = {
+            "cpu_from_medians": on["median_cpu_ms_per_1k"] / off["median_cpu_ms_per_1k"] - 1,
+            "cpu_ms_per_1k_added": on["median_cpu_ms_per_1k"] - off["median_cpu_ms_per_1k"],
+            "requests_per_s_from_medians": on["median_requests_per_s"] / off["median_requests_per_s"] - 1,
+            "pairwise": pairwise,
+            "median_pairwise_cpu": statistics.median(p["cpu"] for p in pairwise) if pairwise else None,
+        }
+    gateway = costs.get("intercom-gateway")
+    target = {"target": f"the gateway's access-log line costs ≤ {LOG_COST_TARGET * 100:g} % of the request path "
+                        "(CPU per 1,000 requests, on ÷ off − 1, medians)",
+              "value": pct(gateway["cpu_from_medians"]) if gateway else None,
+              "pass": None if not gateway else gateway["cpu_from_medians"] <= LOG_COST_TARGET}
+    return configs, costs, target
+
+
+def pct(v):
+    return "—" if v is None else f"{v * 100:+.1f} %"
+
+
+def access_log_markdown(report):
+    env = report["environment"]
+    configs, costs = report["configurations"], report["cost"]
+    lines = [f"# Access-log cost {report['date']}", ""]
+    lines += [f"`bench/run --access-log-cost --rounds {env['rounds']} --duration {env['duration_s']}"
+              f"{' --quick' if env['quick'] else ''}` ({env['warmup_s']} s warm-up, {env['duration_s']} s measured "
+              f"per run) on {env['cpu_model']} × {env['cores']} cores, load average {env['load_before']} before "
+              f"and {env['load_after']} after.", ""]
+    lines += [f"CPU pinning: {env['pinning']}", ""]
+    lines += ["Method: `GET /intercom/me` at 64 connections (wrk -t2, bench/wrk/proxy.lua; the gateway with a",
+              "logged-in session cookie, nginx-static-token anonymous) against four configurations, one at a",
+              "time, each started fresh for its run and stopped after it (the gateway reads its switch only",
+              "at start; nginx is treated alike). Order per round: gateway on, gateway off, nginx on, nginx",
+              "off, reversed every other round, so a drift in the machine's speed falls on all four alike.",
+              f"Access logs: intercom-gateway {env['access_logs']['intercom-gateway']}; nginx-static-token "
+              f"{env['access_logs']['nginx-static-token']}. CPU is the peer's own processes (user + system,",
+              "from /proc, in 1/100 s ticks) over the measured run, per 1,000 requests. The cost of the line",
+              "is (on − off) ÷ off of the medians; the per-round column divides the two runs of that round.",
+              "No log held the token, the service key or the session cookie (checked after every run).", ""]
+    t = report["target"]
+    mark = {True: "PASS", False: "FAIL", None: "NOT MEASURED"}[t["pass"]]
+    lines += ["## Result", "", f"- **{mark}** {t['target']}: {t['value'] or '—'}"]
+    for peer, c in costs.items():
+        lines.append(f"- {peer}: {pct(c['cpu_from_medians'])} CPU per request "
+                     f"({c['cpu_ms_per_1k_added']:+.2f} ms per 1,000 requests), median of the per-round "
+                     f"figures {pct(c['median_pairwise_cpu'])}; throughput {pct(c['requests_per_s_from_medians'])}")
+    lines += ["", "## CPU ms per 1,000 requests", ""]
+    names = list(configs)
+    rounds = sorted({r["round"] for c in configs.values() for r in c["rounds"]})
+    cost_cols = [p for p in LOG_PEERS if p in costs]
+    lines += ["| round | first | " + " | ".join(names) + " | " + " | ".join(f"{p} on ÷ off − 1" for p in cost_cols) + " |",
+              "|---:|---|" + "---:|" * (len(names) + len(cost_cols))]
+    for number in rounds:
+        cells = []
+        for n in names:
+            r = next((r for r in configs[n]["rounds"] if r["round"] == number), None)
+            cells.append(fmt(r["cpu_ms_per_1k"]) if r else "—")
+        for p in cost_cols:
+            pw = next((x for x in costs[p]["pairwise"] if x["round"] == number), None)
+            cells.append(pct(pw["cpu"]) if pw else "—")
+        first = "gateway on" if number % 2 else "nginx off"
+        lines.append(f"| {number} | {first} | " + " | ".join(cells) + " |")
+    lines.append("| **median** | | " + " | ".join(f"**{fmt(configs[n]['median_cpu_ms_per_1k'])}**" for n in names) +
+                 " | " + " | ".join(f"**{pct(costs[p]['cpu_from_medians'])}** (of medians)" for p in cost_cols) + " |")
+    lines += ["", "## Requests per second", "",
+              "| round | " + " | ".join(names) + " |", "|---:|" + "---:|" * len(names)]
+    for number in rounds:
+        cells = []
+        for n in names:
+            r = next((r for r in configs[n]["rounds"] if r["round"] == number), None)
+            cells.append(fmt(r["requests_per_s"], 0) if r else "—")
+        lines.append(f"| {number} | " + " | ".join(cells) + " |")
+    lines.append("| **median** | " + " | ".join(f"**{fmt(configs[n]['median_requests_per_s'], 0)}**" for n in names) + " |")
+    lines += ["", "## Per configuration", "",
+              "| configuration | median p99 ms | log bytes per request (median) | errors (all rounds) |",
+              "|---|---:|---:|---:|"]
+    for n, c in configs.items():
+        per_request = [r["log_bytes_per_request"] for r in c["rounds"] if r["log_bytes_per_request"] is not None]
+        lines.append(f"| {n} | {fmt(c['median_p99_ms'])} | "
+                     f"{fmt(statistics.median(per_request), 1) if per_request else '—'} | {c['errors']} |")
+    lines += ["", "Log bytes per request: what the configuration's log file grew during the measured run, divided by",
+              "its requests (the gateway's file is its stdout, so its few event lines count too).", ""]
+    lines += ["## Versions", ""]
+    for k in ("intercom-gateway", "nginx", "wrk", "openssl"):
+        lines.append(f"- {k}: {env['versions'][k]}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def build_access_log(args):
+    runs = [json.loads(l) for l in pathlib.Path(args.runs).read_text().splitlines() if l.strip()]
+    env = json.loads(pathlib.Path(args.env).read_text())
+    configs, costs, target = access_log_cost(runs)
+    report = {"date": args.date, "environment": env, "configurations": configs, "cost": costs, "target": target,
+              "runs": runs}
+    out = pathlib.Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.date}-access-log.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (out / f"{args.date}-access-log.md").write_text(access_log_markdown(report))
+    print(access_log_markdown(report))
+
+
 def plot(report, svg_path):
     runs = [r for r in report["runs"] if r["run"] in ("proxy-64", "proxy-1000")]
     if not runs:
@@ -326,8 +473,8 @@ def main():
     r = sub.add_parser("record")
     r.add_argument("runs")
     r.add_argument("--peer", required=True)
-    r.add_argument("--run", required=True, choices=list(RUN_LABELS) + list(PAIR_RUNS.values()))
-    r.add_argument("--round", type=int, help="the round of a pair-browser-64 or pair-service-64 run")
+    r.add_argument("--run", required=True, choices=list(RUN_LABELS) + list(PAIR_RUNS.values()) + list(LOG_RUNS.values()))
+    r.add_argument("--round", type=int, help="the round of a pair-*-64 or log-*-64 run")
     r.add_argument("--connections", type=int, required=True)
     r.add_argument("--wrk-threads", type=int, required=True)
     r.add_argument("--wrk-output", required=True)
@@ -336,14 +483,20 @@ def main():
     r.add_argument("--redis-cpu-ticks", type=int, required=True)
     r.add_argument("--upstream-cpu-ticks", type=int, required=True)
     r.add_argument("--peak-rss-kib", type=int, required=True)
+    r.add_argument("--log-bytes", type=int, help="what the run's access log grew, in bytes")
     b = sub.add_parser("build")
     b.add_argument("runs")
     b.add_argument("--micro")
     b.add_argument("--env", required=True)
     b.add_argument("--out-dir", required=True)
     b.add_argument("--date", required=True)
+    a = sub.add_parser("access-log")
+    a.add_argument("runs")
+    a.add_argument("--env", required=True)
+    a.add_argument("--out-dir", required=True)
+    a.add_argument("--date", required=True)
     args = parser.parse_args()
-    record(args) if args.command == "record" else build(args)
+    {"record": record, "build": build, "access-log": build_access_log}[args.command](args)
 
 
 if __name__ == "__main__":
