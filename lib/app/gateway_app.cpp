@@ -475,11 +475,14 @@ void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> st
     p.drain_timer.async_wait([this, stopped = std::move(stopped)](const boost::system::error_code& ec) mutable {
         if (ec) return;
         auto& p = *parts_;
-        observability::log_event("info",
-                                 "drain delay over: no new connections are accepted; " +
-                                     std::to_string(p.server.requests_in_flight() +
-                                                    (p.internal_server ? p.internal_server->requests_in_flight() : 0)) +
-                                     " requests in flight");
+        // Said once both listeners have closed their acceptors, so that whoever reads the line
+        // may rely on it.
+        auto listeners_open = std::make_shared<std::atomic<int>>(p.internal_server ? 2 : 1);
+        auto one_closed = [this, listeners_open] {
+            if (--*listeners_open > 0) return;
+            observability::log_event("info", "drain delay over: no new connections are accepted; " +
+                                                 std::to_string(requests_in_flight()) + " requests in flight");
+        };
         auto listeners_left = std::make_shared<std::atomic<int>>(p.internal_server ? 2 : 1);
         auto one_drained = [this, listeners_left, stopped = std::move(stopped)] {
             if (--*listeners_left > 0) return;
@@ -490,8 +493,8 @@ void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> st
             observability::standard_output().set_batching(false);  // writes what is batched
             stopped();
         };
-        p.server.drain(one_drained);
-        if (p.internal_server) p.internal_server->drain(one_drained);
+        p.server.drain(one_closed, one_drained);
+        if (p.internal_server) p.internal_server->drain(one_closed, one_drained);
     });
 }
 

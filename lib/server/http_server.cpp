@@ -47,7 +47,7 @@ void HttpServer::State::fire_drained_if_idle() {
     std::function<void()> callback;
     {
         std::lock_guard lock(drained_mutex);
-        if (in_flight != 0 || !on_drained) return;
+        if (in_flight != 0 || !on_drained || !acceptor_closed) return;
         callback = std::move(on_drained);
         on_drained = nullptr;
     }
@@ -185,17 +185,24 @@ ServerStats HttpServer::stats() const noexcept {
             .requests_in_flight = state_->in_flight.load(std::memory_order_relaxed)};
 }
 
-void HttpServer::drain(std::function<void()> on_drained) {
+void HttpServer::drain(std::function<void()> on_closed, std::function<void()> on_drained) {
     {
         std::lock_guard lock(state_->drained_mutex);
         state_->on_drained = std::move(on_drained);
     }
     state_->draining = true;
-    asio::post(state_->acceptor.get_executor(), [state = state_] {
+    // The acceptor is closed on its own executor (it must not be touched beside a pending
+    // accept); only then is "no new connection" true, and only after that may on_drained run.
+    asio::post(state_->acceptor.get_executor(), [state = state_, on_closed = std::move(on_closed)] {
         boost::system::error_code ignored;
         state->acceptor.close(ignored);
+        {
+            std::lock_guard lock(state->drained_mutex);
+            state->acceptor_closed = true;
+        }
+        if (on_closed) on_closed();
+        state->fire_drained_if_idle();
     });
-    state_->fire_drained_if_idle();
 }
 
 }  // namespace icg::server

@@ -60,9 +60,10 @@ public:
     std::size_t requests_in_flight() const noexcept;
     ServerStats stats() const noexcept;
 
-    // Stops accepting and closes keep-alive connections after their current response;
-    // `on_drained` runs once no request is in flight.
-    void drain(std::function<void()> on_drained);
+    // Stops accepting and closes keep-alive connections after their current response.
+    // `on_closed` runs once no new connection can be accepted any more, and `on_drained` after
+    // it, once no request is in flight either.
+    void drain(std::function<void()> on_closed, std::function<void()> on_drained);
 
     struct State;
 

@@ -41,6 +41,7 @@ struct HttpServer::State {
     int reserve_descriptor = -1;
     std::mutex drained_mutex;
     std::function<void()> on_drained;
+    bool acceptor_closed = false;  // under drained_mutex: on_drained waits for it
 
     State(boost::asio::io_context& io_, std::shared_ptr<boost::asio::ssl::context> tls_,
           std::shared_ptr<const HandlerSource> fixed_handler_, const HandlerSource& handlers_, ServerLimits limits_,

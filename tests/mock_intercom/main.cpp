@@ -74,7 +74,7 @@ int serve(const mock::MockOptions& options) {
     signals.async_wait([&](const boost::system::error_code& ec, int) {
         if (ec) return;
         observability::log_event("info", "mock-intercom stopping");
-        server.drain([&io] { io.stop(); });
+        server.drain({}, [&io] { io.stop(); });
         grace.expires_after(kDrainGrace);
         grace.async_wait([&io](const boost::system::error_code&) { io.stop(); });
     });
