@@ -3,6 +3,7 @@
 // promtool makes of the output; and a real Prometheus server scraping a real gateway.
 #include "gateway_fixture.hpp"
 
+#include "support/admin_client.hpp"
 #include "support/eventually.hpp"
 #include "support/paths.hpp"
 #include "support/ports.hpp"
@@ -18,29 +19,6 @@ namespace icg::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One plain HTTP/1.1 request; the status and the body.
-struct PlainAnswer {
-    int status = 0;
-    std::string body;
-};
-
-PlainAnswer plain_request(std::uint16_t port, const std::string& method, const std::string& target) {
-    const auto raw =
-        plain_http_exchange(port, method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-    PlainAnswer answer;
-    if (raw.rfind("HTTP/1.1 ", 0) == 0) answer.status = std::stoi(raw.substr(9, 3));
-    if (const auto end = raw.find("\r\n\r\n"); end != std::string::npos) answer.body = raw.substr(end + 4);
-    return answer;
-}
-
-// The value of one series, written exactly as the text format has it (name{labels}); nullopt when absent.
-std::optional<double> series_value(const std::string& text, const std::string& series) {
-    std::istringstream lines(text);
-    for (std::string line; std::getline(lines, line);)
-        if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-    return std::nullopt;
-}
 
 std::size_t occurrences(const std::string& text, std::string_view needle) {
     std::size_t n = 0;

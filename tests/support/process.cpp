@@ -1,5 +1,7 @@
 #include "support/process.hpp"
 
+#include "support/time_scale.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -201,7 +203,7 @@ std::string Process::output() const {
 
 bool Process::wait_for_output(std::string_view needle, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] {
+    return changed_.wait_for(lock, scaled(timeout), [&] {
         return output_.find(needle) != std::string::npos || output_closed_;
     }) && output_.find(needle) != std::string::npos;
 }
@@ -219,7 +221,7 @@ std::optional<std::string> Process::wait_for_line(std::string_view needle, std::
         line = output_.substr(from, end == std::string::npos ? std::string::npos : end - from);
         return true;
     };
-    changed_.wait_for(lock, timeout, [&] { return complete_line() || output_closed_; });
+    changed_.wait_for(lock, scaled(timeout), [&] { return complete_line() || output_closed_; });
     return line;
 }
 

@@ -47,6 +47,8 @@ public:
     // Everything printed so far (stdout and stderr interleaved as written).
     std::string output() const;
     // Waits until the output contains `needle`; false on timeout or when the process closed its output first.
+    // The timeout only bounds a wait for what must come, so it stretches with the time scale
+    // (time_scale.hpp): a slow sanitizer build on a busy machine is no failure.
     bool wait_for_output(std::string_view needle, std::chrono::milliseconds timeout) const;
     // The first whole line containing `needle`, waiting as above.
     std::optional<std::string> wait_for_line(std::string_view needle, std::chrono::milliseconds timeout) const;
