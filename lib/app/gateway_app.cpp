@@ -17,6 +17,7 @@
 #include "core/drain_signal.hpp"
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
+#include "net/tls_client_context.hpp"
 #include "observability/access_log.hpp"
 #include "observability/gateway_metrics.hpp"
 #include "observability/log_output.hpp"
@@ -37,7 +38,6 @@
 #include "upstream/https_client.hpp"
 #include "upstream/intercom_oauth_client.hpp"
 #include "upstream/pooled_upstream_client.hpp"
-#include "upstream/tls_client_context.hpp"
 #include "workspace/cached_workspace_store.hpp"
 #include "workspace/redis_workspace_store.hpp"
 #include "workspace/workspace_revocation.hpp"
@@ -230,7 +230,7 @@ struct GatewayApp::Parts {
           connections(c.session.cache ? static_cast<workspace::WorkspaceStore&>(cached_workspaces) : redis_workspaces),
           logins(redis_client, cipher, random, c.redis.key_prefix),
           login_throttle(redis_client, c.redis.key_prefix, login_limits(c)),
-          upstream_tls(upstream::make_tls_client_context(c.intercom.ca_file)),
+          upstream_tls(net::make_tls_client_context({.ca_file = c.intercom.ca_file, .section = "intercom"})),
           https(io.get_executor(), upstream_tls, c.intercom.timeout),
           intercom(https, {.token_url = c.intercom.token_url,
                            .api_base = c.intercom.api_base,

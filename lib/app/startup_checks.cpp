@@ -1,8 +1,8 @@
 #include "app/startup_checks.hpp"
 
 #include "config/gateway_config.hpp"
+#include "net/tls_client_context.hpp"
 #include "server/tls_server_context.hpp"
-#include "upstream/tls_client_context.hpp"
 
 #include <sys/resource.h>
 
@@ -71,7 +71,8 @@ std::vector<std::string> check_startup(const config::GatewayConfig& c, const std
             }
         });
     if (!failed({"intercom.ca_file"}))
-        collect(problems, [&] { upstream::make_tls_client_context(c.intercom.ca_file); });
+        collect(problems,
+                [&] { net::make_tls_client_context({.ca_file = c.intercom.ca_file, .section = "intercom"}); });
     if (!failed({"server.max_connections", "proxy.max_connections"}))
         collect(problems, [&] { client_connection_cap(c); });
     return problems;

@@ -3,8 +3,8 @@
 #include "net/resolve_within.hpp"
 
 #include "core/wakeup.hpp"
+#include "net/tls_client_context.hpp"
 #include "observability/coroutine_exit.hpp"
-#include "upstream/tls_client_context.hpp"
 #include "upstream/tls_session_cache.hpp"
 #include "upstream/upstream_connection.hpp"
 #include "upstream/upstream_error.hpp"
@@ -239,7 +239,7 @@ asio::awaitable<result<ConnectionPtr>> ConnectionPool::connect_new(Deadline dead
     ConnectionPtr connection(
         new UpstreamConnection(impl_->executor, impl_->tls->native_handle(), std::move(give_back)));
     SSL* ssl = connection->stream.native_handle();
-    if (!set_tls_peer_name(ssl, settings_.host)) co_return UpstreamErrc::tls_failed;
+    if (!net::set_tls_peer_name(ssl, settings_.host)) co_return UpstreamErrc::tls_failed;
     impl_->sessions.offer(ssl, settings_.host);
     // Requests to Intercom are small, and a pooled connection keeps its write buffer: 4 KiB
     // records keep that buffer at 4 KiB instead of 17 (uploads just take more records).

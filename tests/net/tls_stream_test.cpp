@@ -2,10 +2,10 @@
 // the server with the gateway's server context and the client verifying against the test CA.
 #include "net/tls_stream.hpp"
 
+#include "net/tls_client_context.hpp"
 #include "server/tls_server_context.hpp"
 #include "support/certificates.hpp"
 #include "support/event_loop.hpp"
-#include "upstream/tls_client_context.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -40,7 +40,7 @@ protected:
     TlsStreamTest()
         : server_tls_(server::make_tls_server_context(testing::test_certificates().cert_file.string(),
                                                       testing::test_certificates().key_file.string(), "1.2")),
-          client_tls_(upstream::make_tls_client_context(testing::test_certificates().ca_file.string())),
+          client_tls_(net::make_tls_client_context({.ca_file = testing::test_certificates().ca_file.string()})),
           acceptor_(loop_.io(), tcp::endpoint(asio::ip::address_v4::loopback(), 0)) {}
 
     // A connected, handshaken pair: the client verified "localhost" against the test CA.
@@ -55,7 +55,7 @@ protected:
         Pair pair;
         pair.client =
             std::make_unique<TlsStream>(loop_.io().get_executor(), client_tls_->native_handle(), TlsRole::client);
-        EXPECT_TRUE(upstream::set_tls_peer_name(pair.client->native_handle(), peer_name));
+        EXPECT_TRUE(net::set_tls_peer_name(pair.client->native_handle(), peer_name));
         tcp::resolver resolver(loop_.io());
         auto endpoints = co_await resolver.async_resolve("127.0.0.1", std::to_string(acceptor_.local_endpoint().port()),
                                                          asio::use_awaitable);
@@ -259,9 +259,8 @@ TEST_F(TlsStreamTest, AClientSeesTheSameEndsAndEveryByteThroughItsInbox) {
         std::array<char, 16 * 1024> into;
         Pair first = co_await connect_pair();
         // The read starts first, so the bytes arrive while it waits.
-        auto [n, written] =
-            co_await (first.client->async_read_some(asio::buffer(into), asio::use_awaitable) &&
-                      asio::async_write(*first.server, asio::buffer(sent), asio::use_awaitable));
+        auto [n, written] = co_await (first.client->async_read_some(asio::buffer(into), asio::use_awaitable) &&
+                                      asio::async_write(*first.server, asio::buffer(sent), asio::use_awaitable));
         result.got.assign(into.data(), n);
         while (result.got.size() < sent.size()) {
             n = co_await first.client->async_read_some(asio::buffer(into), asio::use_awaitable);

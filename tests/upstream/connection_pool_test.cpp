@@ -2,13 +2,13 @@
 // they have been idle for idle_timeout, by the sweep, without waiting for the next call.
 #include "upstream/connection_pool.hpp"
 
+#include "net/tls_client_context.hpp"
 #include "support/certificates.hpp"
 #include "support/event_loop.hpp"
 #include "support/eventually.hpp"
 #include "support/mock_intercom.hpp"
 #include "support/temp_dir.hpp"
 #include "support/time_scale.hpp"
-#include "upstream/tls_client_context.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <gtest/gtest.h>
@@ -24,7 +24,8 @@ class ConnectionPoolTest : public ::testing::Test {
 protected:
     ConnectionPoolTest()
         : mock_(dir_, t::test_certificates()),
-          pool_(loop_.io().get_executor(), make_tls_client_context(t::test_certificates().ca_file.string()),
+          pool_(loop_.io().get_executor(),
+                net::make_tls_client_context({.ca_file = t::test_certificates().ca_file.string()}),
                 {.host = "localhost",
                  .port = std::to_string(mock_.port()),
                  .max_idle = 4,
@@ -99,7 +100,8 @@ namespace {
 TEST(ConnectionPoolLookupTest, ALookupThatNeverAnswersFailsAtTheConnectDeadline) {
     t::EventLoop loop;
     std::vector<net::LookupHandler> never_answered;
-    ConnectionPool pool(loop.io().get_executor(), make_tls_client_context(t::test_certificates().ca_file.string()),
+    ConnectionPool pool(loop.io().get_executor(),
+                        net::make_tls_client_context({.ca_file = t::test_certificates().ca_file.string()}),
                         {.host = "api.intercom.internal",
                          .port = "443",
                          .connect_timeout = 150ms,
