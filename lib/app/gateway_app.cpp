@@ -4,6 +4,7 @@
 #include "app/gateway_handler.hpp"
 #include "app/health_routes.hpp"
 #include "app/internal_handler.hpp"
+#include "app/redis_setup.hpp"
 #include "app/reload_plan.hpp"
 #include "app/startup_checks.hpp"
 #include "app/static_files.hpp"
@@ -70,10 +71,6 @@ ConnectionCaps split_connection_cap(std::size_t cap, bool internal) {
     if (!internal) return {cap, 0};
     const std::size_t for_internal = std::max<std::size_t>(cap / 4, 1);
     return {std::max<std::size_t>(cap - for_internal, 1), for_internal};
-}
-
-redis::RedisOptions redis_options(const config::GatewayConfig& c) {
-    return {.connect_timeout = c.redis.connect_timeout, .command_timeout = c.redis.command_timeout};
 }
 
 // Entries are re-read (which slides the idle timeout in Redis) at least every tenth of the idle
@@ -218,7 +215,8 @@ struct GatewayApp::Parts {
           connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
           unopened_records(clock),
           cipher(c.session.encryption_keys, &unopened_records),
-          redis_client(io.get_executor(), c.redis.endpoint, redis_options(c), metrics),
+          redis_connector(make_redis_connector(io.get_executor(), c.redis)),
+          redis_client(io.get_executor(), redis_connector, metrics),
           redis_sessions(redis_client, cipher, random, clock, c.redis.key_prefix, c.session.idle_timeout),
           // The hot path reads sessions from memory; Redis tells every gateway when one changes.
           session_cache(session_cache_ttl(c), c.session.cache_max_entries, metrics.cache("session")),
@@ -262,7 +260,7 @@ struct GatewayApp::Parts {
         if (c.admin.listen) admin_server.emplace(io, nullptr, admin_handler, admin_limits(threads), metrics);
         if (c.session.cache)
             cache_tracking.emplace(
-                io.get_executor(), redis_client, c.redis.endpoint, redis_options(c),
+                io.get_executor(), redis_client, redis_connector,
                 std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache},
                                                     {"workspace", redis_workspaces.key_space(), workspace_cache}});
         add_sampled_metrics();
@@ -284,6 +282,7 @@ struct GatewayApp::Parts {
     observability::GatewayMetrics metrics;  // before every unit that reports to it
     UnopenedRecordLog unopened_records;
     crypto::SessionCipher cipher;
+    std::shared_ptr<redis::RedisConnector> redis_connector;
     redis::RedisClient redis_client;
     session::RedisSessionStore redis_sessions;
     session::SessionCache session_cache;

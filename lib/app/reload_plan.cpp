@@ -52,6 +52,9 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("redis.connect_timeout", ICG_FIELD(redis.connect_timeout));
     h.hold("redis.command_timeout", ICG_FIELD(redis.command_timeout));
     h.hold("redis.key_prefix", ICG_FIELD(redis.key_prefix));
+    h.hold("redis.ca_file", ICG_FIELD(redis.ca_file));
+    h.hold("redis.cert_file", ICG_FIELD(redis.cert_file));
+    h.hold("redis.key_file", ICG_FIELD(redis.key_file));
     // The Intercom app (its id goes with its secret) and the connections to its API.
     h.hold("intercom.client_id", ICG_FIELD(intercom.client_id));
     h.hold("intercom.client_secret", ICG_FIELD(intercom.client_secret));

@@ -1,5 +1,6 @@
 #include "app/startup_checks.hpp"
 
+#include "app/redis_setup.hpp"
 #include "config/gateway_config.hpp"
 #include "net/tls_client_context.hpp"
 #include "server/tls_server_context.hpp"
@@ -73,6 +74,8 @@ std::vector<std::string> check_startup(const config::GatewayConfig& c, const std
     if (!failed({"intercom.ca_file"}))
         collect(problems,
                 [&] { net::make_tls_client_context({.ca_file = c.intercom.ca_file, .section = "intercom"}); });
+    if (c.redis.endpoint.tls && !failed({"redis.url", "redis.ca_file", "redis.cert_file", "redis.key_file"}))
+        collect(problems, [&] { net::make_tls_client_context(redis_tls_files(c.redis)); });
     if (!failed({"server.max_connections", "proxy.max_connections"}))
         collect(problems, [&] { client_connection_cap(c); });
     return problems;

@@ -26,8 +26,9 @@ struct CacheTracking::State : std::enable_shared_from_this<CacheTracking::State>
     const std::vector<TrackedKeySpace> spaces;
     std::string names;  // "session, workspace"
     bool stopped = false;
-    bool client_connected = false;
-    std::optional<long long> listener_id;
+    std::optional<redis::ServerAddress> client_server;  // while the command connection is up
+    std::optional<long long> listener_id;               // while the listener is subscribed
+    std::optional<redis::ServerAddress> listener_server;
     std::string last_problem;
 
     // Everything below runs on `strand`.
@@ -36,7 +37,16 @@ struct CacheTracking::State : std::enable_shared_from_this<CacheTracking::State>
     // confirmed on the connections as they are now.
     void reconcile() {
         auto epochs = disable_all();
-        if (stopped || !client_connected || !listener_id) return;
+        if (stopped || !client_server || !listener_id) return;
+        // Mid-failover one connection may reach the new master before the other: tracking
+        // redirected to a listener on another server would report nothing (or another client's
+        // keys, client ids being per server).
+        if (client_server != listener_server) {
+            report("cache off (" + names + "): the command connection (" + client_server->text() +
+                       ") and the invalidation connection (" + listener_server->text() + ") are on different servers",
+                   "warn");
+            return;
+        }
         asio::co_spawn(strand, enable_tracking(shared_from_this(), *listener_id, std::move(epochs)),
                        observability::StopProcessOnFailure("cache tracking"));
     }
@@ -90,17 +100,19 @@ struct CacheTracking::State : std::enable_shared_from_this<CacheTracking::State>
     }
 };
 
-CacheTracking::CacheTracking(asio::any_io_executor executor, redis::RedisClient& client, redis::RedisEndpoint endpoint,
-                             redis::RedisOptions options, std::vector<TrackedKeySpace> spaces)
+CacheTracking::CacheTracking(asio::any_io_executor executor, redis::RedisClient& client,
+                             std::shared_ptr<const redis::RedisConnector> connector,
+                             std::vector<TrackedKeySpace> spaces)
     : state_(std::make_shared<State>(executor, client, std::move(spaces))) {
     std::weak_ptr<State> weak = state_;
     auto on_strand = [weak](auto action) {
         if (auto state = weak.lock()) asio::post(state->strand, [state, action] { action(*state); });
     };
     redis::InvalidationEvents events;
-    events.subscribed = [on_strand](long long id) {
-        on_strand([id](State& s) {
+    events.subscribed = [on_strand](long long id, const redis::ServerAddress& server) {
+        on_strand([id, server](State& s) {
             s.listener_id = id;
+            s.listener_server = server;
             s.reconcile();
         });
     };
@@ -108,6 +120,7 @@ CacheTracking::CacheTracking(asio::any_io_executor executor, redis::RedisClient&
         on_strand([](State& s) {
             s.report("cache off (" + s.names + "): the invalidation connection to Redis was lost", "warn");
             s.listener_id.reset();
+            s.listener_server.reset();
             s.reconcile();
         });
     };
@@ -115,7 +128,7 @@ CacheTracking::CacheTracking(asio::any_io_executor executor, redis::RedisClient&
     events.everything_invalidated = [on_strand] {
         on_strand([](State& s) {
             const auto epochs = s.disable_all();
-            if (s.client_connected && s.listener_id) s.enable_all(epochs);
+            if (s.client_server && s.listener_id && s.client_server == s.listener_server) s.enable_all(epochs);
         });
     };
     // Keys arrive off the strand; the cache locks for itself, and order against a reconcile does
@@ -124,8 +137,7 @@ CacheTracking::CacheTracking(asio::any_io_executor executor, redis::RedisClient&
         if (auto state = weak.lock())
             for (const auto& key : keys) state->invalidate(key);
     };
-    listener_ =
-        std::make_unique<redis::InvalidationListener>(executor, std::move(endpoint), options, std::move(events));
+    listener_ = std::make_unique<redis::InvalidationListener>(executor, std::move(connector), std::move(events));
 }
 
 CacheTracking::~CacheTracking() {
@@ -134,15 +146,15 @@ CacheTracking::~CacheTracking() {
 
 void CacheTracking::start() {
     std::weak_ptr<State> weak = state_;
-    state_->client.on_connection_change([weak](bool connected) {
+    state_->client.on_connection_change([weak](const std::optional<redis::ServerAddress>& server) {
         auto state = weak.lock();
         if (!state) return;
         // Off at once, on the client's strand, so no read on a new connection is cached before
         // tracking covers it; the rest happens on our strand.
-        if (!connected) state->disable_all();
-        asio::post(state->strand, [state, connected] {
-            if (!connected) state->report("cache off (" + state->names + "): the connection to Redis was lost", "warn");
-            state->client_connected = connected;
+        if (!server) state->disable_all();
+        asio::post(state->strand, [state, server] {
+            if (!server) state->report("cache off (" + state->names + "): the connection to Redis was lost", "warn");
+            state->client_server = server;
             state->reconcile();
         });
     });

@@ -3,8 +3,9 @@
 // connection runs `CLIENT TRACKING on REDIRECT <listener> BCAST PREFIX <keys> … NOLOOP`, so any
 // change another gateway makes to a tracked key (a logout, a 401, expiry, a slid timeout, a
 // revoked workspace) reaches the listener connection and drops the entry from the cache whose key
-// space holds it. The caches are on only while both connections are up and tracking is confirmed
-// on the current ones; every loss empties them all.
+// space holds it. The caches are on only while both connections are up, to the same server, and
+// tracking is confirmed on the current ones; every loss, and every move of one connection to
+// another server (a failover), empties them all.
 #include "redis/invalidation_listener.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -15,7 +16,8 @@
 
 namespace icg::redis {
 class RedisClient;
-}
+class RedisConnector;
+}  // namespace icg::redis
 
 namespace icg::cache {
 
@@ -30,8 +32,9 @@ struct TrackedKeySpace {
 
 class CacheTracking {
 public:
-    CacheTracking(boost::asio::any_io_executor executor, redis::RedisClient& client, redis::RedisEndpoint endpoint,
-                  redis::RedisOptions options, std::vector<TrackedKeySpace> spaces);
+    // The listener connects through `connector`, the one `client` uses.
+    CacheTracking(boost::asio::any_io_executor executor, redis::RedisClient& client,
+                  std::shared_ptr<const redis::RedisConnector> connector, std::vector<TrackedKeySpace> spaces);
     ~CacheTracking();
     CacheTracking(const CacheTracking&) = delete;
     CacheTracking& operator=(const CacheTracking&) = delete;

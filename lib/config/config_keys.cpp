@@ -34,6 +34,9 @@ constexpr KeySpec table[] = {
     {"redis", "connect_timeout", duration, "1s"},
     {"redis", "command_timeout", duration, "500ms"},
     {"redis", "key_prefix", text, "icg:"},
+    {"redis", "ca_file", text, "(system CAs only)"},
+    {"redis", "cert_file", text, "(none)"},
+    {"redis", "key_file", text, "(none)"},
     {"intercom", "client_id", text, "(not set; required)"},
     {"intercom", "client_secret", secret, "(not set; required)"},
     {"intercom", "authorize_url", text, "https://app.intercom.com/oauth"},
@@ -71,7 +74,8 @@ constexpr KeySpec table[] = {
     {"admin", "listen", text, "127.0.0.1:9090"},
 };
 
-constexpr std::string_view sections[] = {"server", "tls", "redis", "intercom", "proxy", "session", "log", "internal", "admin"};
+constexpr std::string_view sections[] = {"server",  "tls", "redis",    "intercom", "proxy",
+                                         "session", "log", "internal", "admin"};
 
 // Names Kubernetes gives a pod for a Service called "gateway" (service links).
 bool is_service_link(std::string_view variable) {

@@ -575,6 +575,22 @@ void build_redis(const Reader& r, GatewayConfig& c, Problems& problems) {
     r.duration("redis.connect_timeout", c.redis.connect_timeout);
     r.duration("redis.command_timeout", c.redis.command_timeout);
     r.text("redis.key_prefix", c.redis.key_prefix);
+    r.text("redis.ca_file", c.redis.ca_file);
+    r.text("redis.cert_file", c.redis.cert_file);
+    r.text("redis.key_file", c.redis.key_file);
+    // Files for TLS beside a plain redis:// URL mean the operator believes the link is
+    // encrypted: refused rather than ignored.
+    for (const auto& [key, file] :
+         {std::pair{"redis.ca_file", &c.redis.ca_file}, std::pair{"redis.cert_file", &c.redis.cert_file},
+          std::pair{"redis.key_file", &c.redis.key_file}}) {
+        if (file->empty()) continue;
+        if (!c.redis.endpoint.tls && !problems.any({"redis.url"}))
+            problems.add(key, "needs a rediss:// redis.url (TLS); with redis:// nothing would be encrypted");
+        check_readable_file(key, *file, problems);
+    }
+    if (c.redis.cert_file.empty() != c.redis.key_file.empty())
+        problems.add(c.redis.cert_file.empty() ? "redis.cert_file" : "redis.key_file",
+                     "redis.cert_file and redis.key_file go together: give both or neither");
 }
 
 void build_intercom(const Reader& r, GatewayConfig& c, Problems& problems) {

@@ -40,8 +40,8 @@ struct EffectiveSetting {
 };
 
 struct ConfigCheck {
-    GatewayConfig config;                   // complete only when `errors` is empty
-    std::vector<std::string> errors;        // "key: what is wrong", every one found
+    GatewayConfig config;                    // complete only when `errors` is empty
+    std::vector<std::string> errors;         // "key: what is wrong", every one found
     std::set<std::string> keys_with_errors;  // so that later checks built on them stay quiet
     std::vector<EffectiveSetting> settings;  // every known key, in the documented order
 };

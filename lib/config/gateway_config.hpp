@@ -66,6 +66,11 @@ struct RedisSettings {
     std::chrono::milliseconds connect_timeout{1'000};
     std::chrono::milliseconds command_timeout{500};
     std::string key_prefix = "icg:";
+    // rediss:// only: an extra CA for the server's certificate, and a client certificate for
+    // servers that require one (tls-auth-clients yes).
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
 };
 
 struct IntercomSettings {

@@ -3,8 +3,10 @@
 #include "observability/access_log.hpp"
 #include "observability/coroutine_exit.hpp"
 #include "redis/codec.hpp"
+#include "redis/redis_client.hpp"
+#include "redis/redis_connector.hpp"
 #include "redis/redis_error.hpp"
-#include "redis/redis_handshake.hpp"
+#include "redis/redis_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,8 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <array>
 #include <random>
@@ -35,20 +35,20 @@ bool is_text(const Reply& r, std::string_view expected) {
 }  // namespace
 
 struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationListener::Impl> {
-    Impl(asio::any_io_executor ex, RedisEndpoint ep, RedisOptions opt, InvalidationEvents ev)
+    Impl(asio::any_io_executor ex, std::shared_ptr<const RedisConnector> c, InvalidationEvents ev)
         : strand(asio::make_strand(ex)),
-          endpoint(std::move(ep)),
-          options(with_lookup(std::move(opt), ex)),
+          connector(std::move(c)),
+          options(connector->options()),
           events(std::move(ev)),
-          stream(strand),
           reconnect_timer(strand),
           ping_timer(strand) {}
 
     asio::strand<asio::any_io_executor> strand;
-    RedisEndpoint endpoint;
-    RedisOptions options;
+    std::shared_ptr<const RedisConnector> connector;
+    const RedisOptions& options;
     InvalidationEvents events;
-    boost::beast::tcp_stream stream;
+    std::shared_ptr<RedisStream> stream;  // the connection's; loops keep their own reference
+    std::optional<ServerAddress> server;  // while connected
     asio::steady_timer reconnect_timer;
     asio::steady_timer ping_timer;
     bool stopped = false;
@@ -60,13 +60,15 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
     void log_once(const std::string& detail, const char* level) {
         if (detail == last_logged) return;
         last_logged = detail;
-        observability::log_event(level, "redis " + endpoint.redacted() + " invalidation listener: " + detail);
+        observability::log_event(level, "redis " + connector->redacted() +
+                                            (server ? " at " + server->text() : std::string()) +
+                                            " invalidation listener: " + detail);
     }
 
     void drop_connection() {
         ++generation;
-        error_code ignored;
-        stream.socket().close(ignored);
+        if (stream) stream->close();
+        server.reset();
         ping_timer.cancel();
         if (subscribed) {
             subscribed = false;
@@ -79,16 +81,15 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
         std::minstd_rand jitter(std::random_device{}());
         while (!self->stopped) {
             ReplyReader reader;
-            std::string refusal;
-            error_code ec =
-                co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout,
-                                     self->options.lookup, reader, refusal);
-            if (self->stopped) co_return;
             std::string why;
-            if (ec) {
-                why = refusal.empty() ? "connect failed: " + ec.message() : refusal;
+            auto opened = co_await self->connector->open(reader, why);
+            if (self->stopped) co_return;
+            if (!opened) {
+                if (why.empty()) why = opened.error().message();
             } else {
-                why = co_await self->listen(reader);
+                self->stream = std::move(opened->stream);
+                self->server = std::move(opened->server);
+                why = co_await self->listen(self->stream, reader);
                 backoff = self->options.reconnect_min;
             }
             self->drop_connection();
@@ -101,19 +102,28 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
         }
     }
 
+    // The source says the master is now `now`: see RedisClient's moved_to.
+    void moved_to(const ServerAddress& now) {
+        if (stopped) return;
+        if (server && *server != now) {
+            log_once("the master moved to " + now.text(), "info");
+            drop_connection();
+        }
+        reconnect_timer.cancel();
+    }
+
     // Subscribes, then reads until the connection fails; returns why it ended.
-    asio::awaitable<std::string> listen(ReplyReader& reader) {
+    asio::awaitable<std::string> listen(std::shared_ptr<RedisStream> connection, ReplyReader& reader) {
         const std::vector<std::string> client_id_command = command("CLIENT", "ID");
         const std::vector<std::string> subscribe_command = command("SUBSCRIBE", invalidation_channel);
         const std::string batch = format_command(client_id_command) + format_command(subscribe_command);
-        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(batch), nothrow);
-        if (wec) co_return "write failed: " + wec.message();
+        if (auto wec = co_await connection->write(asio::buffer(batch))) co_return "write failed: " + wec.message();
 
         const auto gen = generation;
         long long client_id = -1;
         std::array<char, 16 * 1024> buf;
         while (!stopped && gen == generation) {
-            auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), nothrow);
+            auto [ec, n] = co_await connection->read_some(asio::buffer(buf));
             if (stopped || gen != generation) co_return "connection closed";
             if (ec) co_return "connection lost: " + ec.message();
             if (!reader.feed({buf.data(), n})) co_return "malformed reply";
@@ -135,7 +145,7 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
                     log_once("subscribed", "info");
                     asio::co_spawn(strand, ping_loop(shared_from_this(), gen),
                                    observability::StopProcessOnFailure("invalidation ping loop"));
-                    if (events.subscribed) events.subscribed(client_id);
+                    if (events.subscribed) events.subscribed(client_id, *server);
                 } else if (!deliver(reply)) {
                     co_return "unexpected message";
                 }
@@ -176,7 +186,8 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
                 co_return;
             }
             self->ping_unanswered = true;
-            auto [wec, wn] = co_await asio::async_write(self->stream, asio::buffer(ping), nothrow);
+            const auto connection = self->stream;
+            const auto wec = co_await connection->write(asio::buffer(ping));
             if (wec || self->stopped || gen != self->generation) co_return;
             self->ping_timer.expires_after(ping_interval);
             co_await self->ping_timer.async_wait(nothrow);
@@ -184,17 +195,21 @@ struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationLis
     }
 };
 
-InvalidationListener::InvalidationListener(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
-                                           InvalidationEvents events)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options, std::move(events))) {}
+InvalidationListener::InvalidationListener(asio::any_io_executor executor,
+                                           std::shared_ptr<const RedisConnector> connector, InvalidationEvents events)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(connector), std::move(events))) {
+    std::weak_ptr<Impl> weak = impl_;
+    impl_->connector->source().on_move([weak](const ServerAddress& now) {
+        if (auto impl = weak.lock()) asio::post(impl->strand, [impl, now] { impl->moved_to(now); });
+    });
+}
 
 InvalidationListener::~InvalidationListener() {
     stop();
 }
 
 void InvalidationListener::start() {
-    asio::co_spawn(impl_->strand, Impl::run(impl_),
-                   observability::StopProcessOnFailure("invalidation listener"));
+    asio::co_spawn(impl_->strand, Impl::run(impl_), observability::StopProcessOnFailure("invalidation listener"));
 }
 
 void InvalidationListener::stop() {

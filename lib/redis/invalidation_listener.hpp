@@ -2,8 +2,7 @@
 // A second Redis connection that receives client-side-caching invalidations over RESP2: it learns
 // its client id, subscribes to __redis__:invalidate and reports every key Redis says changed. A
 // PING every second proves the connection alive; any loss is reported so caches drop everything.
-#include "redis/redis_client.hpp"
-#include "redis/redis_url.hpp"
+#include "redis/server_source.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -14,9 +13,11 @@
 
 namespace icg::redis {
 
+class RedisConnector;
+
 struct InvalidationEvents {
-    // Subscribed: commands may now redirect tracking to `client_id`.
-    std::function<void(long long client_id)> subscribed;
+    // Subscribed: commands to the same `server` may now redirect tracking to `client_id`.
+    std::function<void(long long client_id, const ServerAddress& server)> subscribed;
     // These keys changed, expired or were deleted.
     std::function<void(std::vector<std::string> keys)> invalidated;
     // Every key may have changed (FLUSHDB, FLUSHALL): forget everything.
@@ -27,7 +28,7 @@ struct InvalidationEvents {
 
 class InvalidationListener {
 public:
-    InvalidationListener(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
+    InvalidationListener(boost::asio::any_io_executor executor, std::shared_ptr<const RedisConnector> connector,
                          InvalidationEvents events);
     ~InvalidationListener();
     InvalidationListener(const InvalidationListener&) = delete;

@@ -3,8 +3,9 @@
 #include "observability/access_log.hpp"
 #include "observability/coroutine_exit.hpp"
 #include "redis/codec.hpp"
+#include "redis/redis_connector.hpp"
 #include "redis/redis_error.hpp"
-#include "redis/redis_handshake.hpp"
+#include "redis/redis_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,13 +13,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <deque>
 #include <functional>
 #include <random>
+#include <set>
 
 namespace icg::redis {
 namespace asio = boost::asio;
@@ -33,21 +33,22 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     using Completion = std::function<void(error_code, Reply)>;
     struct Pending {
         Completion complete;
-        Clock::time_point deadline;
+        std::chrono::milliseconds timeout;  // from when it is the next reply due
     };
 
-    Impl(asio::any_io_executor ex, RedisEndpoint ep, RedisOptions opt)
+    Impl(asio::any_io_executor ex, std::shared_ptr<const RedisConnector> c)
         : strand(asio::make_strand(ex)),
-          endpoint(std::move(ep)),
-          options(with_lookup(std::move(opt), ex)),
-          stream(strand),
+          connector(std::move(c)),
+          options(connector->options()),
           reconnect_timer(strand),
           watchdog_timer(strand) {}
 
     asio::strand<asio::any_io_executor> strand;
-    RedisEndpoint endpoint;
-    RedisOptions options;
-    boost::beast::tcp_stream stream;
+    std::shared_ptr<const RedisConnector> connector;
+    const RedisOptions& options;
+    std::shared_ptr<RedisStream> stream;  // the connection's; loops keep their own reference
+    std::optional<ServerAddress> server;  // while connected
+    Clock::time_point front_since;        // when pending.front() became the next reply due
     asio::steady_timer reconnect_timer;
     asio::steady_timer watchdog_timer;
     std::atomic<bool> is_connected{false};
@@ -56,20 +57,26 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     std::uint64_t generation = 0;  // bumped on every disconnect, so stale loops stop
     std::string outbox;
     std::deque<Pending> pending;
-    std::string last_logged;      // the last failure logged, so a long outage logs once
-    std::string handshake_error;  // why the server refused AUTH or SELECT
-    std::function<void(bool)> on_connection_change;
+    std::string last_logged;  // the last failure logged, so a long outage logs once
+    std::set<std::string> refusals_logged;
+    std::function<void(const std::optional<ServerAddress>&)> on_connection_change;
+
+    std::string log_prefix() const {
+        return "redis " + connector->redacted() + (server ? " at " + server->text() : std::string()) + ": ";
+    }
 
     // Runs on the strand.
-    void submit(std::string command, Completion complete) {
+    void submit(std::string command, std::chrono::milliseconds allowance, Completion complete) {
         if (!is_connected) {
             complete(RedisErrc::not_connected, {});
             return;
         }
         outbox += command;
-        pending.push_back({std::move(complete), Clock::now() + options.command_timeout});
-        if (!writing) asio::co_spawn(strand, write_loop(shared_from_this(), generation),
-                                         observability::StopProcessOnFailure("Redis write loop"));
+        if (pending.empty()) front_since = Clock::now();
+        pending.push_back({std::move(complete), options.command_timeout + allowance});
+        if (!writing)
+            asio::co_spawn(strand, write_loop(shared_from_this(), generation),
+                           observability::StopProcessOnFailure("Redis write loop"));
     }
 
     static asio::awaitable<void> write_loop(std::shared_ptr<Impl> self, std::uint64_t gen) {
@@ -77,7 +84,8 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         while (!self->outbox.empty() && gen == self->generation) {
             std::string batch;
             batch.swap(self->outbox);
-            auto [ec, n] = co_await asio::async_write(self->stream, asio::buffer(batch), nothrow);
+            const auto stream = self->stream;
+            const auto ec = co_await stream->write(asio::buffer(batch));
             if (ec) {
                 self->writing = false;
                 if (gen == self->generation)
@@ -92,11 +100,11 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         ++generation;
         const bool was_connected = is_connected.exchange(false);
         if (was_connected || last_logged != detail)  // a stop asked for is not a problem
-            observability::log_event(stopped ? "info" : "warn", "redis " + endpoint.redacted() + ": " + detail);
-        if (was_connected && on_connection_change) on_connection_change(false);
+            observability::log_event(stopped ? "info" : "warn", log_prefix() + detail);
+        if (was_connected && on_connection_change) on_connection_change(std::nullopt);
         last_logged = detail;
-        error_code ignored;
-        stream.socket().close(ignored);
+        if (stream) stream->close();
+        server.reset();
         outbox.clear();
         auto failed = std::move(pending);
         pending.clear();
@@ -108,25 +116,25 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         std::minstd_rand jitter(std::random_device{}());
         while (!self->stopped) {
             ReplyReader reader;
-            self->handshake_error.clear();
-            error_code ec = co_await open_connection(self->stream, self->endpoint, self->options.connect_timeout,
-                                                     self->options.lookup, reader, self->handshake_error);
+            std::string why;
+            auto opened = co_await self->connector->open(reader, why);
             if (self->stopped) co_return;
-            if (!ec) {
+            if (opened) {
+                self->stream = std::move(opened->stream);
+                self->server = std::move(opened->server);
                 self->is_connected = true;
                 self->last_logged.clear();
-                observability::log_event("info", "redis " + self->endpoint.redacted() + ": connected");
-                if (self->on_connection_change) self->on_connection_change(true);
+                observability::log_event("info", self->log_prefix() + "connected");
+                if (self->on_connection_change) self->on_connection_change(self->server);
                 backoff = self->options.reconnect_min;
                 const auto generation = self->generation;
-                co_await self->read_loop(reader, generation);
+                co_await self->read_loop(self->stream, reader, generation);
             } else {
-                const std::string detail =
-                    self->handshake_error.empty() ? "connect failed: " + ec.message() : self->handshake_error;
-                self->disconnect(RedisErrc::not_connected, detail);
+                self->disconnect(RedisErrc::not_connected, why.empty() ? opened.error().message() : why);
             }
             if (self->stopped) co_return;
             // Jittered exponential backoff, so a fleet of gateways does not reconnect in lockstep.
+            // A move of the master cuts the wait short (moved_to).
             auto wait = backoff / 2 + std::chrono::milliseconds(jitter() % (backoff.count() / 2 + 1));
             self->reconnect_timer.expires_after(wait);
             co_await self->reconnect_timer.async_wait(nothrow);
@@ -134,10 +142,18 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         }
     }
 
-    asio::awaitable<void> read_loop(ReplyReader& reader, std::uint64_t gen) {
+    // The source says the master is now `now`: a connection elsewhere ends, and a reconnect
+    // waiting out its back-off goes at once.
+    void moved_to(const ServerAddress& now) {
+        if (stopped) return;
+        if (server && *server != now) disconnect(RedisErrc::connection_lost, "the master moved to " + now.text());
+        reconnect_timer.cancel();
+    }
+
+    asio::awaitable<void> read_loop(std::shared_ptr<RedisStream> connection, ReplyReader& reader, std::uint64_t gen) {
         std::array<char, 16 * 1024> buf;
         while (gen == generation) {
-            auto [ec, n] = co_await stream.async_read_some(asio::buffer(buf), nothrow);
+            auto [ec, n] = co_await connection->read_some(asio::buffer(buf));
             if (gen != generation) co_return;
             if (ec) {
                 disconnect(RedisErrc::connection_lost, "connection lost: " + ec.message());
@@ -155,8 +171,11 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                 }
                 auto p = std::move(pending.front());
                 pending.pop_front();
-                if (reply.is_error())
+                front_since = Clock::now();
+                if (reply.is_error()) {
+                    report_refusal(reply.text);
                     p.complete(RedisErrc::error_reply, std::move(reply));
+                }
                 else
                     p.complete({}, std::move(reply));
                 reply = Reply{};
@@ -164,29 +183,45 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
         }
     }
 
+    // A command the server's ACL does not allow the gateway's user (NOPERM …, which names the
+    // command, key or channel) is a configuration error to fix, not an outage: one warning per
+    // distinct refusal, however often it recurs.
+    void report_refusal(const std::string& text) {
+        if (text.find("NOPERM") == std::string::npos) return;
+        if (refusals_logged.size() >= 32 || !refusals_logged.insert(text).second) return;
+        observability::log_event("warn", log_prefix() + "refused by the server's ACL: " + text);
+    }
+
     // Replies come in order, so one late reply stalls all behind it: past the deadline the
-    // connection is dropped and rebuilt rather than left to answer the wrong commands.
+    // connection is dropped and rebuilt rather than left to answer the wrong commands. A reply's
+    // time counts from the one before it, so a WAIT ahead (allowed longer) does not fail the
+    // commands queued behind it.
     static asio::awaitable<void> watchdog(std::shared_ptr<Impl> self) {
         const auto tick = std::max(std::chrono::milliseconds(10),
                                    std::min(std::chrono::milliseconds(100), self->options.command_timeout / 4));
         while (!self->stopped) {
             self->watchdog_timer.expires_after(tick);
             co_await self->watchdog_timer.async_wait(nothrow);
-            if (!self->pending.empty() && self->pending.front().deadline < Clock::now())
+            if (!self->pending.empty() && self->front_since + self->pending.front().timeout < Clock::now())
                 self->disconnect(RedisErrc::timeout, "a command timed out; reconnecting");
         }
     }
 };
 
-RedisClient::RedisClient(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
+RedisClient::RedisClient(asio::any_io_executor executor, std::shared_ptr<const RedisConnector> connector,
                          observability::RedisTelemetry& telemetry)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(endpoint), options)), telemetry_(telemetry) {}
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(connector))), telemetry_(telemetry) {
+    std::weak_ptr<Impl> weak = impl_;
+    impl_->connector->source().on_move([weak](const ServerAddress& now) {
+        if (auto impl = weak.lock()) asio::post(impl->strand, [impl, now] { impl->moved_to(now); });
+    });
+}
 
 RedisClient::~RedisClient() {
     stop();
 }
 
-void RedisClient::on_connection_change(std::function<void(bool connected)> observer) {
+void RedisClient::on_connection_change(std::function<void(const std::optional<ServerAddress>&)> observer) {
     impl_->on_connection_change = std::move(observer);
 }
 
@@ -216,12 +251,13 @@ namespace {
 struct ExecInitiation {
     std::shared_ptr<RedisClient::Impl> impl;
     std::string command;
+    std::chrono::milliseconds allowance;
 
     template <typename Handler>
     void operator()(Handler handler) {
         auto shared = std::make_shared<Handler>(std::move(handler));
-        asio::post(impl->strand, [impl = impl, command = std::move(command), shared]() mutable {
-            impl->submit(std::move(command), [shared](error_code e, Reply r) {
+        asio::post(impl->strand, [impl = impl, command = std::move(command), allowance = allowance, shared]() mutable {
+            impl->submit(std::move(command), allowance, [shared](error_code e, Reply r) {
                 auto ex = asio::get_associated_executor(*shared);
                 asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move (*shared)(e, std::move(r)); });
             });
@@ -231,9 +267,10 @@ struct ExecInitiation {
 
 }  // namespace
 
-asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args) {
+asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args,
+                                                                std::chrono::milliseconds allowance) {
     // Built as a named local: GCC 12 mishandles class temporaries inside co_await expressions.
-    ExecInitiation initiation{impl_, format_command(args)};
+    ExecInitiation initiation{impl_, format_command(args), allowance};
     const auto sent = std::chrono::steady_clock::now();
     auto [ec, reply] =
         co_await asio::async_initiate<decltype(nothrow), void(error_code, Reply)>(std::move(initiation), nothrow);

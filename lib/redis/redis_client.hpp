@@ -1,10 +1,11 @@
 #pragma once
-// An asynchronous Redis client on the gateway's event loop: one pipelined connection, a deadline
-// on every command, reconnect with backoff, AUTH and SELECT from the URL. Nothing ever blocks.
-#include "net/resolve_within.hpp"
+// An asynchronous Redis client on the gateway's event loop: one pipelined connection, opened by
+// a RedisConnector (redis_connector.hpp), a deadline on every command, reconnect with backoff,
+// and a move to the new master as soon as the connector's source reports one. Nothing ever blocks.
 #include "observability/telemetry.hpp"
-#include "redis/redis_url.hpp"
+#include "redis/redis_options.hpp"
 #include "redis/reply.hpp"
+#include "redis/server_source.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,28 +27,21 @@ std::vector<std::string> command(Args&&... args) {
     return {std::string(std::forward<Args>(args))...};
 }
 
-struct RedisOptions {
-    // The host name lookup and the TCP connect each keep to connect_timeout.
-    std::chrono::milliseconds connect_timeout{1'000};
-    std::chrono::milliseconds command_timeout{500};
-    std::chrono::milliseconds reconnect_min{50};
-    std::chrono::milliseconds reconnect_max{2'000};
-    // How host names are looked up; empty: the system's resolver. Tests give one that never answers.
-    net::Lookup lookup{};
-};
+class RedisConnector;
 
 class RedisClient {
 public:
     // Each command's round trip and failure is reported to `telemetry`.
-    RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
+    RedisClient(boost::asio::any_io_executor executor, std::shared_ptr<const RedisConnector> connector,
                 observability::RedisTelemetry& telemetry = observability::no_telemetry());
     ~RedisClient();
     RedisClient(const RedisClient&) = delete;
     RedisClient& operator=(const RedisClient&) = delete;
 
-    // Called on the client's strand after each (re)connect and each loss of the connection, for
-    // state that lives per connection (client-side caching). Set it before start().
-    void on_connection_change(std::function<void(bool connected)> observer);
+    // Called on the client's strand after each (re)connect, with the server connected to, and
+    // each loss of the connection, with nullopt: for state that lives per connection (client-side
+    // caching). Set it before start().
+    void on_connection_change(std::function<void(const std::optional<ServerAddress>& server)> observer);
 
     // Starts connecting in the background; commands sent before it is up fail with not_connected.
     void start();
@@ -54,7 +49,10 @@ public:
 
     // Sends one command. While the connection is down it fails at once (fail closed, nothing
     // queues up behind a dead Redis). An error reply (-ERR …) is returned as RedisErrc::error_reply.
-    boost::asio::awaitable<boost::system::result<Reply>> exec(std::vector<std::string> args);
+    // The reply is due within redis.command_timeout of the one before it, plus `allowance` for a
+    // command that blocks on purpose (WAIT).
+    boost::asio::awaitable<boost::system::result<Reply>> exec(std::vector<std::string> args,
+                                                              std::chrono::milliseconds allowance = {});
 
     bool connected() const noexcept;
 

@@ -22,6 +22,10 @@ public:
                 return "Redis answered with an error";
             case RedisErrc::unexpected_reply:
                 return "Redis sent a reply of an unexpected type";
+            case RedisErrc::not_master:
+                return "the Redis server is not a master";
+            case RedisErrc::too_few_replicas:
+                return "too few Redis replicas confirmed the write in time";
         }
         return "unknown Redis error";
     }

@@ -11,6 +11,8 @@ enum class RedisErrc {
     protocol_error,     // the server sent something that is not RESP
     error_reply,        // the server answered with an error (-ERR …)
     unexpected_reply,   // a reply of the wrong type for the command
+    not_master,         // the server is a replica (or a sentinel): the gateway writes only to a master
+    too_few_replicas,   // fewer replicas than redis.min_replicas_ack confirmed a write in time
 };
 
 const boost::system::error_category& redis_category() noexcept;

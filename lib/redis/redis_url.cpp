@@ -7,7 +7,7 @@
 namespace icg::redis {
 
 std::string RedisEndpoint::redacted() const {
-    std::string out = "redis://";
+    std::string out = tls ? "rediss://" : "redis://";
     if (!username.empty() || !password.empty()) out += (username.empty() ? "" : username) + ":***@";
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
     return out + ":" + std::to_string(port) + "/" + std::to_string(database);
@@ -20,11 +20,12 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view text, std::string*
     };
     auto url = boost::urls::parse_absolute_uri(text);
     if (!url) return failed("is not a URL of the form redis://[user:password@]host:port/db");
-    if (url->scheme() == "rediss") return failed("rediss:// (TLS to Redis) is not supported yet; use redis://");
-    if (url->scheme() != "redis") return failed("must start with redis://");
+    if (url->scheme() != "redis" && url->scheme() != "rediss")
+        return failed("must start with redis:// (or rediss:// for TLS)");
     if (url->has_query() || url->has_fragment()) return failed("must not have a query or fragment");
 
     RedisEndpoint ep;
+    ep.tls = url->scheme() == "rediss";
     ep.host = url->host_address();
     if (ep.host.empty()) return failed("has no host");
     if (url->has_port()) {

@@ -1,5 +1,5 @@
 #pragma once
-// redis://[user:password@]host:port/db, parsed once at start-up.
+// redis://[user:password@]host:port/db (rediss:// for TLS), parsed once at start-up.
 #include "core/secret.hpp"
 
 #include <cstdint>
@@ -15,6 +15,7 @@ struct RedisEndpoint {
     std::string username;   // empty: AUTH with the password only (default user)
     core::Secret password;  // empty: no AUTH
     int database = 0;
+    bool tls = false;  // rediss://
 
     // The URL with the password replaced, for logs and --check-config.
     std::string redacted() const;

@@ -480,12 +480,38 @@ TEST_F(ConfigLoaderTest, MissingFilesAndDirectoriesAreNamed) {
 
 TEST_F(ConfigLoaderTest, BadRedisUrlIsRejectedWithoutItsPassword) {
     const std::string auth = ":" + redis_password + "@";
-    for (const std::string& bad : {"rediss://" + auth + "127.0.0.1:6380/0", "redis://" + auth + "127.0.0.1:6380/99",
+    for (const std::string& bad : {"rediss://" + auth + "127.0.0.1:6380/99", "redis://" + auth + "127.0.0.1:6380/99",
                                    "http://" + auth + "127.0.0.1:6380/0", "redis://" + auth}) {
         SetUp();
         set("redis", "url", q(bad));
         EXPECT_STARTS_WITH(error(), "redis.url");
     }
+}
+
+TEST_F(ConfigLoaderTest, RedisTlsFilesNeedARedissUrl) {
+    const std::string auth = ":" + redis_password + "@";
+    set("redis", "ca_file", q((dir / "ca.pem").string()));
+    EXPECT_STARTS_WITH(error(), "redis.ca_file: needs a rediss:// redis.url");
+    SetUp();
+    set("redis", "url", q("rediss://" + auth + "redis.internal:6380/0"));
+    set("redis", "ca_file", q((dir / "ca.pem").string()));
+    set("redis", "cert_file", q((dir / "cert.pem").string()));
+    set("redis", "key_file", q((dir / "key.pem").string()));
+    const auto c = load();
+    EXPECT_TRUE(c.redis.endpoint.tls);
+    EXPECT_EQ(c.redis.ca_file, (dir / "ca.pem").string());
+    EXPECT_EQ(c.redis.cert_file, (dir / "cert.pem").string());
+    EXPECT_EQ(c.redis.key_file, (dir / "key.pem").string());
+}
+
+TEST_F(ConfigLoaderTest, RedisClientCertificateAndKeyGoTogether) {
+    set("redis", "url", q("rediss://127.0.0.1:6380/0"));
+    set("redis", "cert_file", q((dir / "cert.pem").string()));
+    EXPECT_STARTS_WITH(error(), "redis.key_file: redis.cert_file and redis.key_file go together");
+    SetUp();
+    set("redis", "url", q("rediss://127.0.0.1:6380/0"));
+    set("redis", "key_file", q((dir / "no-such.key").string()));
+    EXPECT_STARTS_WITH(error(), "redis.key_file");
 }
 
 TEST_F(ConfigLoaderTest, WrongValueTypeIsRejectedByName) {
@@ -683,8 +709,9 @@ TEST_F(ConfigLoaderTest, UnknownGatewayVariablesStopStartUpWithOneLineNamingThem
     env["OTHER_VARIABLE"] = "not ours";
     const auto c = check();
     ASSERT_EQ(c.errors.size(), 1u) << ::testing::PrintToString(c.errors);
-    EXPECT_STARTS_WITH(c.errors[0], "environment: unknown variables GATEWAY_NOTHING_LIKE_IT, GATEWAY_REDIS_ULR "
-                                    "(did you mean GATEWAY_REDIS_URL?)");
+    EXPECT_STARTS_WITH(c.errors[0],
+                       "environment: unknown variables GATEWAY_NOTHING_LIKE_IT, GATEWAY_REDIS_ULR "
+                       "(did you mean GATEWAY_REDIS_URL?)");
 }
 
 TEST_F(ConfigLoaderTest, KubernetesServiceLinksAreNotMistakenForSettings) {
@@ -721,7 +748,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 57u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 60u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");
@@ -833,8 +860,9 @@ TEST_F(ConfigLoaderTest, AllowedWorkspacesAreReadAndChecked) {
     set("internal", "listen", q("127.0.0.1:9443"));
     extra_toml = std::string("[[internal.services]]\nname = \"s\"\nkey_sha256 = \"") + std::string(k_hash) +
                  "\"\nworkspaces = [\"abc123\", \"other\"]\n";
-    EXPECT_EQ(error(),
-              "internal.services[0].workspaces: names workspace \"other\", which intercom.allowed_workspaces leaves out");
+    EXPECT_EQ(
+        error(),
+        "internal.services[0].workspaces: names workspace \"other\", which intercom.allowed_workspaces leaves out");
 }
 
 TEST_F(ConfigLoaderTest, AKeyRingIsReadInOrderTheFirstSealing) {

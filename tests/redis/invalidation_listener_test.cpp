@@ -1,6 +1,7 @@
 // The invalidation listener against a real redis-server: it subscribes, reports a stall as a
 // loss, and once Redis answers again it stays subscribed.
 #include "redis/invalidation_listener.hpp"
+#include "redis/redis_connector.hpp"
 
 #include "support/event_loop.hpp"
 #include "support/eventually.hpp"
@@ -21,13 +22,14 @@ protected:
     InvalidationListenerTest() : redis_(dir_) {
         redis_.start();
         InvalidationEvents events;
-        events.subscribed = [this](long long) { ++subscribed_; };
+        events.subscribed = [this](long long, const ServerAddress&) { ++subscribed_; };
         events.lost = [this] { ++lost_; };
         RedisOptions options;
         options.reconnect_min = 50ms;
         options.reconnect_max = 200ms;
-        listener_ = std::make_unique<InvalidationListener>(loop_.io().get_executor(),
-                                                           *parse_redis_url(redis_.url(), nullptr), options, events);
+        listener_ = std::make_unique<InvalidationListener>(
+            loop_.io().get_executor(),
+            connect_to_url(loop_.io().get_executor(), *parse_redis_url(redis_.url(), nullptr), options), events);
         listener_->start();
     }
 

@@ -1,6 +1,7 @@
 // The asynchronous Redis client against a real redis-server: pipelining, AUTH/SELECT, deadlines,
 // failing fast while down, and reconnecting by itself.
 #include "redis/redis_client.hpp"
+#include "redis/redis_connector.hpp"
 #include "redis/redis_error.hpp"
 #include "support/event_loop.hpp"
 #include "support/eventually.hpp"
@@ -35,7 +36,8 @@ protected:
     std::unique_ptr<RedisClient> connect(const std::string& url, RedisOptions options = {}) {
         auto endpoint = parse_redis_url(url, nullptr);
         EXPECT_TRUE(endpoint.has_value());
-        auto client = std::make_unique<RedisClient>(loop_.io().get_executor(), std::move(*endpoint), options);
+        auto client = std::make_unique<RedisClient>(
+            loop_.io().get_executor(), connect_to_url(loop_.io().get_executor(), std::move(*endpoint), options));
         client->start();
         return client;
     }

@@ -79,9 +79,17 @@ TEST(ParseRedisUrl, DatabaseMustBe0To15) {
     }
 }
 
-TEST(ParseRedisUrl, RedissIsRejectedWithAReason) {
-    const auto why = rejection("rediss://:" + password + "@h:6380/0");
-    EXPECT_NE(why.find("rediss"), std::string::npos) << why;
+TEST(ParseRedisUrl, RedissMeansTls) {
+    const auto ep = parsed("rediss://gateway:" + password + "@redis.internal:6380/2");
+    EXPECT_TRUE(ep.tls);
+    EXPECT_EQ(ep.host, "redis.internal");
+    EXPECT_EQ(ep.port, 6380);
+    EXPECT_EQ(ep.username, "gateway");
+    EXPECT_EQ(ep.database, 2);
+    EXPECT_EQ(ep.redacted(), "rediss://gateway:***@redis.internal:6380/2");
+    EXPECT_FALSE(parsed("redis://h:6379/0").tls);
+    const auto why = rejection("redisss://:" + password + "@h:6380/0");
+    EXPECT_NE(why.find("rediss://"), std::string::npos) << why;
 }
 
 TEST(ParseRedisUrl, OtherMalformedUrlsAreRejected) {

@@ -6,6 +6,7 @@
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
 #include "redis/redis_client.hpp"
+#include "redis/redis_connector.hpp"
 #include "session/redis_login_state_store.hpp"
 #include "session/redis_login_throttle.hpp"
 #include "support/event_loop.hpp"
@@ -38,7 +39,9 @@ protected:
     RedisSessionStoreTest()
         : redis_(dir_),
           cipher_(core::Secret(std::string(32, 'k'))),
-          client_(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {}),
+          client_(
+              loop_.io().get_executor(),
+              redis::connect_to_url(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {})),
           store_(client_, cipher_, random_, clock_, "test:", idle_),
           logins_(client_, cipher_, random_, "test:"),
           throttle_(client_, "test:", {.per_browser = 3, .per_address = 5, .window = 600s}) {

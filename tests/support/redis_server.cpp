@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "support/certificates.hpp"
 #include "support/ports.hpp"
 
 #include "redis/codec.hpp"
@@ -18,8 +19,13 @@
 
 namespace icg::testing {
 
-RedisServer::RedisServer(const TempDir& dir, std::uint16_t port, RedisPersistence persistence)
-    : dir_(dir), port_(port ? port : free_port()), port_was_chosen_(port == 0), persistence_(persistence) {
+RedisServer::RedisServer(const TempDir& dir, std::uint16_t port, RedisPersistence persistence,
+                         std::vector<std::string> extra_args)
+    : dir_(dir),
+      port_(port ? port : free_port()),
+      port_was_chosen_(port == 0),
+      persistence_(persistence),
+      extra_args_(std::move(extra_args)) {
     start();
 }
 
@@ -61,12 +67,22 @@ void RedisServer::start_once() {
         args.insert(args.end(), {"--appendonly", "yes", "--appendfsync", "always"});
     else
         args.insert(args.end(), {"--appendonly", "no"});
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     process_ = std::make_unique<Process>("/usr/bin/redis-server", std::move(args), options);
     if (!process_->wait_for_output("Ready to accept connections", std::chrono::seconds(15))) {
         const auto output = process_->output();
         process_.reset();
         throw std::runtime_error("redis-server on port " + std::to_string(port_) + " did not start:\n" + output);
     }
+}
+
+std::vector<std::string> redis_tls_args(std::uint16_t tls_port, bool require_client_certificates) {
+    const auto& certificates = test_certificates();
+    return {"--tls-port",         std::to_string(tls_port),
+            "--tls-cert-file",    certificates.cert_file.string(),
+            "--tls-key-file",     certificates.key_file.string(),
+            "--tls-ca-cert-file", certificates.ca_file.string(),
+            "--tls-auth-clients", require_client_certificates ? "yes" : "no"};
 }
 
 void RedisServer::stop() {

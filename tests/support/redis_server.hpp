@@ -17,8 +17,10 @@ enum class RedisPersistence { none, append_only };
 
 class RedisServer {
 public:
+    // `extra_args` go on redis-server's command line after ours (TLS, ACL files, replicaof).
     explicit RedisServer(const TempDir& dir, std::uint16_t port = 0,  // 0: a free port
-                         RedisPersistence persistence = RedisPersistence::none);
+                         RedisPersistence persistence = RedisPersistence::none,
+                         std::vector<std::string> extra_args = {});
     ~RedisServer();
 
     std::uint16_t port() const noexcept { return port_; }
@@ -38,9 +40,15 @@ private:
     std::uint16_t port_;
     bool port_was_chosen_;  // a free port we picked, which may be taken by the time Redis binds
     RedisPersistence persistence_;
+    std::vector<std::string> extra_args_;
     int starts_ = 0;
     std::unique_ptr<Process> process_;
 };
+
+// TLS on `tls_port` beside the plain port (which RedisProbe uses), with the test certificate for
+// localhost / 127.0.0.1; client certificates from the test CA are required when
+// `require_client_certificates`.
+std::vector<std::string> redis_tls_args(std::uint16_t tls_port, bool require_client_certificates);
 
 // A blocking RESP client with deadlines, for looking into Redis from a test.
 struct RedisValue {

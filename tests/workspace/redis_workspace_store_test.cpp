@@ -7,6 +7,7 @@
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
 #include "redis/redis_client.hpp"
+#include "redis/redis_connector.hpp"
 #include "support/event_loop.hpp"
 #include "support/eventually.hpp"
 #include "support/redis_server.hpp"
@@ -42,7 +43,9 @@ protected:
     RedisWorkspaceStoreTest()
         : redis_(dir_),
           cipher_(core::Secret(std::string(32, 'k'))),
-          client_(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {}),
+          client_(
+              loop_.io().get_executor(),
+              redis::connect_to_url(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {})),
           store_(loop_.io().get_executor(), client_, cipher_, random_, clock_, "test:") {
         client_.start();
         EXPECT_TRUE(t::eventually([&] { return client_.connected(); }, 5s));

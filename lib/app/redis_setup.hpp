@@ -1,0 +1,22 @@
+#pragma once
+// The connector to Redis as the configuration describes it: the server's address (redis.url),
+// plain or TLS (rediss://, redis.ca_file, redis.cert_file, redis.key_file), the deadlines.
+#include "config/gateway_config.hpp"
+#include "net/tls_client_context.hpp"
+#include "redis/redis_connector.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+
+namespace icg::app {
+
+net::TlsClientFiles redis_tls_files(const config::RedisSettings& settings);
+
+redis::RedisOptions redis_options(const config::RedisSettings& settings);
+
+// Throws std::runtime_error naming the setting when a TLS file cannot be loaded (start-up only).
+std::shared_ptr<redis::RedisConnector> make_redis_connector(boost::asio::any_io_executor executor,
+                                                            const config::RedisSettings& settings);
+
+}  // namespace icg::app
