@@ -8,6 +8,7 @@
 #include "support/paths.hpp"
 #include "support/ports.hpp"
 #include "support/process.hpp"
+#include "support/time_scale.hpp"
 
 #include <signal.h>
 
@@ -56,6 +57,9 @@ TEST_F(MetricsTest, CountsRequestsLoginsUpstreamOutcomesAndSessionsEnded) {
     // Intercom stops taking the token: the session holding it ends.
     mock().revoke_all_tokens();
     EXPECT_EQ(client.get("/intercom/echo/four").status, 401);
+    // A request is counted once its answer is written, which the client may see first; its
+    // access-log line comes after the count.
+    ASSERT_TRUE(gateway().process().wait_for_output(R"("path":"/intercom/echo/four")", 5s));
 
     const auto after = scrape();
     EXPECT_EQ(value(after, R"(intercom_gateway_logins_total{result="started"})"), 1);
@@ -106,7 +110,15 @@ TEST_F(MetricsTest, TheAdminListenerServesHealthReadinessAndMetricsOnly) {
     // A connection held open shows in the gauge.
     HttpsConnection held(gateway().port(), certificates().ca_file);
     EXPECT_EQ(held.request("GET", "/healthz").status, 200);
-    EXPECT_EQ(value(scrape(), R"(intercom_gateway_client_connections{listener="public"})"), 1);
+    // (The browser's connection above closes on its own time: the gauge is awaited, not read once.)
+    std::string seen;
+    EXPECT_TRUE(eventually(
+        [&] {
+            seen = scrape();
+            return series_value(seen, R"(intercom_gateway_client_connections{listener="public"})") == 1;
+        },
+        scaled(5000ms)))
+        << seen;
     stop_gateway();  // the access log is batched: everything is out once the gateway has exited
     const auto log = read_file(dir / "gateway.log");
     EXPECT_EQ(occurrences(log, R"("path":"/metrics")"), 1u) << "only the public listener's 404 is logged";
