@@ -27,6 +27,7 @@
 #include "proxy/service_caller_resolver.hpp"
 #include "proxy/service_directory.hpp"
 #include "proxy/workspace_rate_limits.hpp"
+#include "redis/durable_writes.hpp"
 #include "redis/redis_client.hpp"
 #include "server/http_server.hpp"
 #include "server/tls_server_context.hpp"
@@ -215,14 +216,20 @@ struct GatewayApp::Parts {
           connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
           unopened_records(clock),
           cipher(c.session.encryption_keys, &unopened_records),
-          redis_connector(make_redis_connector(io.get_executor(), c.redis)),
-          redis_client(io.get_executor(), redis_connector, metrics),
-          redis_sessions(redis_client, cipher, random, clock, c.redis.key_prefix, c.session.idle_timeout),
+          redis(make_redis_access(io.get_executor(), c.redis)),
+          redis_client(io.get_executor(), redis.connector, metrics),
+          durable_client(c.redis.min_replicas_ack > 0
+                             ? std::make_unique<redis::RedisClient>(io.get_executor(), redis.connector, metrics)
+                             : nullptr),
+          durable_writes(durable_client ? *durable_client : redis_client, c.redis.min_replicas_ack,
+                         c.redis.replica_ack_timeout),
+          redis_sessions(redis_client, durable_writes, cipher, random, clock, c.redis.key_prefix,
+                         c.session.idle_timeout),
           // The hot path reads sessions from memory; Redis tells every gateway when one changes.
           session_cache(session_cache_ttl(c), c.session.cache_max_entries, metrics.cache("session")),
           cached_sessions(redis_sessions, session_cache),
           sessions(c.session.cache ? static_cast<session::SessionStore&>(cached_sessions) : redis_sessions),
-          redis_workspaces(io.get_executor(), redis_client, cipher, random, clock, c.redis.key_prefix),
+          redis_workspaces(io.get_executor(), redis_client, durable_writes, cipher, random, clock, c.redis.key_prefix),
           workspace_cache(session_cache_ttl(c), workspace_cache_entries, metrics.cache("workspace")),
           cached_workspaces(redis_workspaces, workspace_cache),
           connections(c.session.cache ? static_cast<workspace::WorkspaceStore&>(cached_workspaces) : redis_workspaces),
@@ -260,7 +267,7 @@ struct GatewayApp::Parts {
         if (c.admin.listen) admin_server.emplace(io, nullptr, admin_handler, admin_limits(threads), metrics);
         if (c.session.cache)
             cache_tracking.emplace(
-                io.get_executor(), redis_client, redis_connector,
+                io.get_executor(), redis_client, redis.connector,
                 std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache},
                                                     {"workspace", redis_workspaces.key_space(), workspace_cache}});
         add_sampled_metrics();
@@ -282,8 +289,12 @@ struct GatewayApp::Parts {
     observability::GatewayMetrics metrics;  // before every unit that reports to it
     UnopenedRecordLog unopened_records;
     crypto::SessionCipher cipher;
-    std::shared_ptr<redis::RedisConnector> redis_connector;
+    RedisAccess redis;
     redis::RedisClient redis_client;
+    // With redis.min_replicas_ack: the connection new sessions and workspace connections are
+    // written on, so that their WAIT never holds up redis_client's commands.
+    std::unique_ptr<redis::RedisClient> durable_client;
+    redis::DurableWrites durable_writes;
     session::RedisSessionStore redis_sessions;
     session::SessionCache session_cache;
     session::CachedSessionStore cached_sessions;
@@ -434,8 +445,10 @@ void GatewayApp::Parts::flush_logs_periodically() {
 void GatewayApp::start() {
     observability::standard_output().set_batching(true);
     parts_->flush_logs_periodically();
+    if (parts_->redis.sentinels) parts_->redis.sentinels->start();
     if (parts_->cache_tracking) parts_->cache_tracking->start();
     parts_->redis_client.start();
+    if (parts_->durable_client) parts_->durable_client->start();
     parts_->upstream_pool.start_idle_sweep();
     parts_->server.start();
     if (parts_->internal_server) parts_->internal_server->start();
@@ -488,6 +501,8 @@ void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> st
             if (parts_->cache_tracking) parts_->cache_tracking->stop();
             parts_->upstream_pool.stop_idle_sweep();
             parts_->redis_client.stop();
+            if (parts_->durable_client) parts_->durable_client->stop();
+            if (parts_->redis.sentinels) parts_->redis.sentinels->stop();
             parts_->log_flush_timer.cancel();
             observability::standard_output().set_batching(false);  // writes what is batched
             stopped();

@@ -15,10 +15,19 @@ redis::RedisOptions redis_options(const config::RedisSettings& settings) {
     return {.connect_timeout = settings.connect_timeout, .command_timeout = settings.command_timeout};
 }
 
-std::shared_ptr<redis::RedisConnector> make_redis_connector(boost::asio::any_io_executor executor,
-                                                            const config::RedisSettings& settings) {
+RedisAccess make_redis_access(boost::asio::any_io_executor executor, const config::RedisSettings& settings) {
     auto tls = settings.endpoint.tls ? net::make_tls_client_context(redis_tls_files(settings)) : nullptr;
-    return redis::connect_to_url(std::move(executor), settings.endpoint, redis_options(settings), std::move(tls));
+    if (settings.sentinels.empty())
+        return {.connector = redis::connect_to_url(executor, settings.endpoint, redis_options(settings), tls),
+                .sentinels = nullptr};
+    redis::SentinelSettings sentinel;
+    for (const auto& at : settings.sentinels) sentinel.sentinels.push_back({at.host, at.port});
+    sentinel.master_name = settings.master_name;
+    sentinel.password = settings.sentinel_password;
+    auto source = std::make_shared<redis::SentinelSource>(executor, std::move(sentinel), redis_options(settings), tls);
+    auto connector = std::make_shared<redis::RedisConnector>(executor, settings.endpoint, redis_options(settings),
+                                                             std::move(tls), source);
+    return {.connector = std::move(connector), .sentinels = std::move(source)};
 }
 
 }  // namespace icg::app

@@ -55,6 +55,11 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("redis.ca_file", ICG_FIELD(redis.ca_file));
     h.hold("redis.cert_file", ICG_FIELD(redis.cert_file));
     h.hold("redis.key_file", ICG_FIELD(redis.key_file));
+    h.hold("redis.sentinels", ICG_FIELD(redis.sentinels));
+    h.hold("redis.master_name", ICG_FIELD(redis.master_name));
+    h.hold("redis.sentinel_password", ICG_FIELD(redis.sentinel_password));
+    h.hold("redis.min_replicas_ack", ICG_FIELD(redis.min_replicas_ack));
+    h.hold("redis.replica_ack_timeout", ICG_FIELD(redis.replica_ack_timeout));
     // The Intercom app (its id goes with its secret) and the connections to its API.
     h.hold("intercom.client_id", ICG_FIELD(intercom.client_id));
     h.hold("intercom.client_secret", ICG_FIELD(intercom.client_secret));

@@ -591,6 +591,27 @@ void build_redis(const Reader& r, GatewayConfig& c, Problems& problems) {
     if (c.redis.cert_file.empty() != c.redis.key_file.empty())
         problems.add(c.redis.cert_file.empty() ? "redis.cert_file" : "redis.key_file",
                      "redis.cert_file and redis.key_file go together: give both or neither");
+
+    std::vector<std::string> sentinels;
+    r.list("redis.sentinels", sentinels);
+    for (const auto& item : sentinels) {
+        auto at = parse_host_port("redis.sentinels", item, problems);
+        if (!at) continue;
+        if (at->port == 0 || at->host.empty())
+            problems.add("redis.sentinels", "\"" + item + "\" must be host:port with a port from 1 to 65535");
+        else
+            c.redis.sentinels.push_back(*at);
+    }
+    r.text("redis.master_name", c.redis.master_name);
+    r.secret("redis.sentinel_password", c.redis.sentinel_password);
+    if (!sentinels.empty() && c.redis.master_name.empty())
+        problems.add("redis.master_name", "is required with redis.sentinels (the name the sentinels monitor)");
+    if (sentinels.empty() && !c.redis.master_name.empty())
+        problems.add("redis.sentinels", "is required with redis.master_name");
+    if (sentinels.empty() && !c.redis.sentinel_password.empty())
+        problems.add("redis.sentinel_password", "is used only with redis.sentinels");
+    r.integer("redis.min_replicas_ack", c.redis.min_replicas_ack, 0, 16);
+    r.duration("redis.replica_ack_timeout", c.redis.replica_ack_timeout);
 }
 
 void build_intercom(const Reader& r, GatewayConfig& c, Problems& problems) {

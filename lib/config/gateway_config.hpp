@@ -71,6 +71,15 @@ struct RedisSettings {
     std::string ca_file;
     std::string cert_file;
     std::string key_file;
+    // Redis Sentinel: the master is whichever these name for master_name (redis.url then gives
+    // only the user, password and database).
+    std::vector<HostPort> sentinels;
+    std::string master_name;
+    core::Secret sentinel_password;
+    // A new session or workspace connection counts as stored once this many replicas hold it
+    // (WAIT), within replica_ack_timeout; else the login fails with 503.
+    int min_replicas_ack = 0;
+    std::chrono::milliseconds replica_ack_timeout{500};
 };
 
 struct IntercomSettings {

@@ -1,224 +1,44 @@
 #include "redis/invalidation_listener.hpp"
 
-#include "observability/access_log.hpp"
-#include "observability/coroutine_exit.hpp"
-#include "redis/codec.hpp"
-#include "redis/redis_client.hpp"
-#include "redis/redis_connector.hpp"
-#include "redis/redis_error.hpp"
-#include "redis/redis_stream.hpp"
-
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <array>
-#include <random>
+#include <utility>
 
 namespace icg::redis {
-namespace asio = boost::asio;
-using boost::system::error_code;
 
 namespace {
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr const char* invalidation_channel = "__redis__:invalidate";
-// A silent connection (a partition without a reset) would leave caches unaware of changes; a
-// PING that goes unanswered for this long drops the connection and so empties the caches.
-constexpr std::chrono::milliseconds ping_interval{1'000};
 
-bool is_text(const Reply& r, std::string_view expected) {
-    return (r.type == Reply::Type::string || r.type == Reply::Type::status) && r.text == expected;
-}
-}  // namespace
-
-struct InvalidationListener::Impl : std::enable_shared_from_this<InvalidationListener::Impl> {
-    Impl(asio::any_io_executor ex, std::shared_ptr<const RedisConnector> c, InvalidationEvents ev)
-        : strand(asio::make_strand(ex)),
-          connector(std::move(c)),
-          options(connector->options()),
-          events(std::move(ev)),
-          reconnect_timer(strand),
-          ping_timer(strand) {}
-
-    asio::strand<asio::any_io_executor> strand;
-    std::shared_ptr<const RedisConnector> connector;
-    const RedisOptions& options;
-    InvalidationEvents events;
-    std::shared_ptr<RedisStream> stream;  // the connection's; loops keep their own reference
-    std::optional<ServerAddress> server;  // while connected
-    asio::steady_timer reconnect_timer;
-    asio::steady_timer ping_timer;
-    bool stopped = false;
-    bool subscribed = false;
-    bool ping_unanswered = false;
-    std::uint64_t generation = 0;
-    std::string last_logged;
-
-    void log_once(const std::string& detail, const char* level) {
-        if (detail == last_logged) return;
-        last_logged = detail;
-        observability::log_event(level, "redis " + connector->redacted() +
-                                            (server ? " at " + server->text() : std::string()) +
-                                            " invalidation listener: " + detail);
-    }
-
-    void drop_connection() {
-        ++generation;
-        if (stream) stream->close();
-        server.reset();
-        ping_timer.cancel();
-        if (subscribed) {
-            subscribed = false;
-            if (events.lost) events.lost();
-        }
-    }
-
-    static asio::awaitable<void> run(std::shared_ptr<Impl> self) {
-        auto backoff = self->options.reconnect_min;
-        std::minstd_rand jitter(std::random_device{}());
-        while (!self->stopped) {
-            ReplyReader reader;
-            std::string why;
-            auto opened = co_await self->connector->open(reader, why);
-            if (self->stopped) co_return;
-            if (!opened) {
-                if (why.empty()) why = opened.error().message();
-            } else {
-                self->stream = std::move(opened->stream);
-                self->server = std::move(opened->server);
-                why = co_await self->listen(self->stream, reader);
-                backoff = self->options.reconnect_min;
-            }
-            self->drop_connection();
-            if (self->stopped) co_return;
-            self->log_once(why, "warn");
-            auto wait = backoff / 2 + std::chrono::milliseconds(jitter() % (backoff.count() / 2 + 1));
-            self->reconnect_timer.expires_after(wait);
-            co_await self->reconnect_timer.async_wait(nothrow);
-            backoff = std::min(backoff * 2, self->options.reconnect_max);
-        }
-    }
-
-    // The source says the master is now `now`: see RedisClient's moved_to.
-    void moved_to(const ServerAddress& now) {
-        if (stopped) return;
-        if (server && *server != now) {
-            log_once("the master moved to " + now.text(), "info");
-            drop_connection();
-        }
-        reconnect_timer.cancel();
-    }
-
-    // Subscribes, then reads until the connection fails; returns why it ended.
-    asio::awaitable<std::string> listen(std::shared_ptr<RedisStream> connection, ReplyReader& reader) {
-        const std::vector<std::string> client_id_command = command("CLIENT", "ID");
-        const std::vector<std::string> subscribe_command = command("SUBSCRIBE", invalidation_channel);
-        const std::string batch = format_command(client_id_command) + format_command(subscribe_command);
-        if (auto wec = co_await connection->write(asio::buffer(batch))) co_return "write failed: " + wec.message();
-
-        const auto gen = generation;
-        long long client_id = -1;
-        std::array<char, 16 * 1024> buf;
-        while (!stopped && gen == generation) {
-            auto [ec, n] = co_await connection->read_some(asio::buffer(buf));
-            if (stopped || gen != generation) co_return "connection closed";
-            if (ec) co_return "connection lost: " + ec.message();
-            if (!reader.feed({buf.data(), n})) co_return "malformed reply";
-            Reply reply;
-            for (auto st = reader.next(reply); st != ReplyReader::Status::incomplete; st = reader.next(reply)) {
-                if (st == ReplyReader::Status::protocol_error) co_return "malformed reply";
-                if (reply.is_error()) co_return "refused: " + reply.text;
-                if (client_id < 0) {
-                    if (reply.type != Reply::Type::integer) co_return "unexpected reply to CLIENT ID";
-                    client_id = reply.integer;
-                } else if (!subscribed) {
-                    if (reply.type != Reply::Type::array || reply.elements.empty() ||
-                        !is_text(reply.elements[0], "subscribe"))
-                        co_return "unexpected reply to SUBSCRIBE";
-                    subscribed = true;
-                    // A PING the last connection never saw answered says nothing about this one.
-                    ping_unanswered = false;
-                    last_logged.clear();
-                    log_once("subscribed", "info");
-                    asio::co_spawn(strand, ping_loop(shared_from_this(), gen),
-                                   observability::StopProcessOnFailure("invalidation ping loop"));
-                    if (events.subscribed) events.subscribed(client_id, *server);
-                } else if (!deliver(reply)) {
-                    co_return "unexpected message";
-                }
-                reply = Reply{};
-            }
-        }
-        co_return "connection closed";
-    }
-
-    // A message on the channel: an array of keys, or nil when everything was flushed.
-    bool deliver(Reply& reply) {
-        if (reply.type != Reply::Type::array || reply.elements.empty()) return false;
-        if (is_text(reply.elements[0], "pong")) {
-            ping_unanswered = false;
-            return true;
-        }
-        if (!is_text(reply.elements[0], "message") || reply.elements.size() != 3) return false;
-        auto& payload = reply.elements[2];
+SubscriptionEvents reading_invalidations(InvalidationEvents events) {
+    auto shared = std::make_shared<const InvalidationEvents>(std::move(events));
+    SubscriptionEvents out;
+    out.subscribed = [shared](std::vector<Reply>& setup, const ServerAddress& server) {
+        if (setup.size() != 1 || setup[0].type != Reply::Type::integer) return false;  // CLIENT ID
+        if (shared->subscribed) shared->subscribed(setup[0].integer, server);
+        return true;
+    };
+    // An array of keys, or nil when everything was flushed.
+    out.message = [shared](Reply& payload) {
         if (payload.is_nil()) {
-            if (events.everything_invalidated) events.everything_invalidated();
+            if (shared->everything_invalidated) shared->everything_invalidated();
             return true;
         }
         if (payload.type != Reply::Type::array) return false;
         std::vector<std::string> keys;
         keys.reserve(payload.elements.size());
         for (auto& key : payload.elements) keys.push_back(std::move(key.text));
-        if (events.invalidated) events.invalidated(std::move(keys));
+        if (shared->invalidated) shared->invalidated(std::move(keys));
         return true;
-    }
+    };
+    out.lost = [shared] {
+        if (shared->lost) shared->lost();
+    };
+    return out;
+}
 
-    static asio::awaitable<void> ping_loop(std::shared_ptr<Impl> self, std::uint64_t gen) {
-        const std::vector<std::string> ping_command = command("PING");
-        const std::string ping = format_command(ping_command);
-        while (!self->stopped && gen == self->generation) {
-            if (self->ping_unanswered) {
-                self->log_once("no answer to PING; reconnecting", "warn");
-                self->drop_connection();
-                co_return;
-            }
-            self->ping_unanswered = true;
-            const auto connection = self->stream;
-            const auto wec = co_await connection->write(asio::buffer(ping));
-            if (wec || self->stopped || gen != self->generation) co_return;
-            self->ping_timer.expires_after(ping_interval);
-            co_await self->ping_timer.async_wait(nothrow);
-        }
-    }
-};
+}  // namespace
 
-InvalidationListener::InvalidationListener(asio::any_io_executor executor,
+InvalidationListener::InvalidationListener(boost::asio::any_io_executor executor,
                                            std::shared_ptr<const RedisConnector> connector, InvalidationEvents events)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(connector), std::move(events))) {
-    std::weak_ptr<Impl> weak = impl_;
-    impl_->connector->source().on_move([weak](const ServerAddress& now) {
-        if (auto impl = weak.lock()) asio::post(impl->strand, [impl, now] { impl->moved_to(now); });
-    });
-}
-
-InvalidationListener::~InvalidationListener() {
-    stop();
-}
-
-void InvalidationListener::start() {
-    asio::co_spawn(impl_->strand, Impl::run(impl_), observability::StopProcessOnFailure("invalidation listener"));
-}
-
-void InvalidationListener::stop() {
-    asio::post(impl_->strand, [impl = impl_] {
-        if (impl->stopped) return;
-        impl->stopped = true;
-        impl->reconnect_timer.cancel();
-        impl->drop_connection();
-    });
-}
+    : subscription_(std::move(executor), std::move(connector),
+                    {.name = "invalidation listener", .setup = {{"CLIENT", "ID"}}, .channel = "__redis__:invalidate"},
+                    reading_invalidations(std::move(events))) {}
 
 }  // namespace icg::redis

@@ -2,7 +2,9 @@
 // A second Redis connection that receives client-side-caching invalidations over RESP2: it learns
 // its client id, subscribes to __redis__:invalidate and reports every key Redis says changed. A
 // PING every second proves the connection alive; any loss is reported so caches drop everything.
+// A Subscription (subscription.hpp) that reads invalidation messages.
 #include "redis/server_source.hpp"
+#include "redis/subscription.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -30,17 +32,14 @@ class InvalidationListener {
 public:
     InvalidationListener(boost::asio::any_io_executor executor, std::shared_ptr<const RedisConnector> connector,
                          InvalidationEvents events);
-    ~InvalidationListener();
     InvalidationListener(const InvalidationListener&) = delete;
     InvalidationListener& operator=(const InvalidationListener&) = delete;
 
-    void start();
-    void stop();
-
-    struct Impl;
+    void start() { subscription_.start(); }
+    void stop() { subscription_.stop(); }
 
 private:
-    std::shared_ptr<Impl> impl_;
+    Subscription subscription_;
 };
 
 }  // namespace icg::redis

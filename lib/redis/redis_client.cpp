@@ -175,8 +175,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                 if (reply.is_error()) {
                     report_refusal(reply.text);
                     p.complete(RedisErrc::error_reply, std::move(reply));
-                }
-                else
+                } else
                     p.complete({}, std::move(reply));
                 reply = Reply{};
             }

@@ -28,20 +28,67 @@ std::vector<HandshakeStep> handshake_steps(const RedisEndpoint& endpoint) {
         steps.push_back({"AUTH", std::move(auth)});
     }
     if (endpoint.database != 0) steps.push_back({"SELECT", {"SELECT", std::to_string(endpoint.database)}});
-    // Proves the connection alive and that the server takes writes.
+    // Proves the connection alive, and says whether the server takes writes.
     steps.push_back({"ROLE", {"ROLE"}});
     return steps;
 }
 
+const char* role_name(ServerRole role) {
+    return role == ServerRole::master ? "master" : "sentinel";
+}
+
 }  // namespace
 
+asio::awaitable<boost::system::result<std::vector<Reply>>> exchange(RedisStream& stream, ReplyReader& reader,
+                                                                    std::vector<std::vector<std::string>> commands,
+                                                                    std::string& why) {
+    std::string batch;
+    for (const auto& command : commands) batch += format_command(command);
+    std::vector<std::string> names;
+    for (auto& command : commands) {
+        names.push_back(command.empty() ? std::string() : command.front());
+        for (auto& arg : command) std::fill(arg.begin(), arg.end(), '\0');
+    }
+    const auto written = co_await stream.write(asio::buffer(batch));
+    std::fill(batch.begin(), batch.end(), '\0');
+    if (written) {
+        why = "connection lost: " + written.message();
+        co_return written;
+    }
+    std::vector<Reply> replies;
+    char buf[4096];
+    while (replies.size() < commands.size()) {
+        auto [ec, n] = co_await stream.read_some(asio::buffer(buf));
+        if (ec) {
+            why = "no answer to " + names[replies.size()] + ": " + ec.message();
+            co_return ec;
+        }
+        if (!reader.feed({buf, n})) {
+            why = "malformed reply to " + names[replies.size()];
+            co_return make_error_code(RedisErrc::protocol_error);
+        }
+        Reply reply;
+        for (auto st = reader.next(reply); st != ReplyReader::Status::incomplete; st = reader.next(reply)) {
+            if (st == ReplyReader::Status::protocol_error || replies.size() == commands.size()) {
+                why = "malformed or unsolicited reply";
+                co_return make_error_code(RedisErrc::protocol_error);
+            }
+            replies.push_back(std::move(reply));
+            reply = Reply{};
+        }
+    }
+    co_return replies;
+}
+
 RedisConnector::RedisConnector(asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
-                               std::shared_ptr<asio::ssl::context> tls, std::shared_ptr<ServerSource> source)
+                               std::shared_ptr<asio::ssl::context> tls, std::shared_ptr<ServerSource> source,
+                               ServerRole role)
     : executor_(std::move(executor)),
       endpoint_(std::move(endpoint)),
       options_(std::move(options)),
       tls_(std::move(tls)),
-      source_(std::move(source)) {
+      source_(std::move(source)),
+      role_(role) {
     if (!options_.lookup) options_.lookup = net::system_lookup(executor_);
 }
 
@@ -67,54 +114,25 @@ asio::awaitable<boost::system::result<RedisConnection>> RedisConnector::open(Rep
     }
 
     auto steps = handshake_steps(endpoint_);
-    std::string batch;
-    for (const auto& step : steps) batch += format_command(step.args);
-    for (auto& step : steps)
-        for (auto& arg : step.args) std::fill(arg.begin(), arg.end(), '\0');
+    std::vector<std::vector<std::string>> commands;
+    for (auto& step : steps) commands.push_back(std::move(step.args));
     stream->expires_after(options_.connect_timeout);
-    const auto written = co_await stream->write(asio::buffer(batch));
-    std::fill(batch.begin(), batch.end(), '\0');
-    if (written) {
-        why = "connection lost during the handshake: " + written.message();
-        co_return written;
+    auto replies = co_await exchange(*stream, reader, std::move(commands), why);
+    if (!replies) co_return replies.error();
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const Reply& reply = (*replies)[i];
+        // The server's error text names the command and the user, never the password.
+        if (reply.is_error()) {
+            why = std::string(steps[i].name) + " refused: " + reply.text;
+            co_return make_error_code(RedisErrc::error_reply);
+        }
     }
-    char buf[4096];
-    std::size_t answered = 0;
-    while (answered < steps.size()) {
-        auto [ec, n] = co_await stream->read_some(asio::buffer(buf));
-        if (ec) {
-            why = "no answer to " + std::string(steps[answered].name) + ": " + ec.message();
-            co_return ec;
-        }
-        if (!reader.feed({buf, n})) {
-            why = "malformed reply during the handshake";
-            co_return make_error_code(RedisErrc::protocol_error);
-        }
-        Reply reply;
-        for (auto st = reader.next(reply); st != ReplyReader::Status::incomplete && answered < steps.size();
-             st = reader.next(reply)) {
-            if (st == ReplyReader::Status::protocol_error) {
-                why = "malformed reply during the handshake";
-                co_return make_error_code(RedisErrc::protocol_error);
-            }
-            const HandshakeStep& step = steps[answered++];
-            // The server's error text names the command and the user, never the password.
-            if (reply.is_error()) {
-                why = std::string(step.name) + " refused: " + reply.text;
-                co_return make_error_code(RedisErrc::error_reply);
-            }
-            if (std::string_view(step.name) == "ROLE") {
-                const bool master =
-                    reply.type == Reply::Type::array && !reply.elements.empty() && reply.elements[0].text == "master";
-                if (!master) {
-                    const std::string role =
-                        reply.type == Reply::Type::array && !reply.elements.empty() ? reply.elements[0].text : "?";
-                    why = server.text() + " is not a master (ROLE " + role + "); the gateway writes only to a master";
-                    co_return make_error_code(RedisErrc::not_master);
-                }
-            }
-            reply = Reply{};
-        }
+    const Reply& role = replies->back();
+    const std::string said = role.type == Reply::Type::array && !role.elements.empty() ? role.elements[0].text : "?";
+    if (said != role_name(role_)) {
+        why = server.text() + " is not a " + role_name(role_) + " (ROLE " + said + ")" +
+              (role_ == ServerRole::master ? "; the gateway writes only to a master" : "");
+        co_return make_error_code(RedisErrc::not_master);
     }
     stream->expires_never();
     co_return RedisConnection{std::move(stream), server};

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boost::asio::ssl {
 class context;
@@ -28,12 +29,22 @@ struct RedisConnection {
     ServerAddress server;
 };
 
+// What the server must say it is (ROLE) for a connection to be kept.
+enum class ServerRole { master, sentinel };
+
+// Sends `commands` in one write and reads one reply each, under the stream's current deadline.
+// Error replies are replies (the caller judges them). The commands' bytes are zeroed once sent:
+// they may hold a password. On failure `why` says what happened, naming the command.
+boost::asio::awaitable<boost::system::result<std::vector<Reply>>> exchange(
+    RedisStream& stream, ReplyReader& reader, std::vector<std::vector<std::string>> commands, std::string& why);
+
 class RedisConnector {
 public:
     // `endpoint` gives the user, password and database (and, for a FixedServer, the address);
     // `tls` is null for plain TCP, else the client context for rediss://.
     RedisConnector(boost::asio::any_io_executor executor, RedisEndpoint endpoint, RedisOptions options,
-                   std::shared_ptr<boost::asio::ssl::context> tls, std::shared_ptr<ServerSource> source);
+                   std::shared_ptr<boost::asio::ssl::context> tls, std::shared_ptr<ServerSource> source,
+                   ServerRole role = ServerRole::master);
 
     // One connection, ready for commands (replies to the handshake consumed from `reader`, which
     // then belongs to the connection). On failure `why` says what went wrong, for the log; it
@@ -51,6 +62,7 @@ private:
     RedisOptions options_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
     std::shared_ptr<ServerSource> source_;
+    ServerRole role_;
 };
 
 // A connector to the one server of `endpoint` (redis.url).

@@ -4,6 +4,7 @@
 #include "core/random.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
+#include "redis/durable_writes.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_error.hpp"
 
@@ -56,10 +57,12 @@ bool looks_like_session_id(std::string_view v) noexcept {
            });
 }
 
-RedisSessionStore::RedisSessionStore(redis::RedisClient& redis, const crypto::SessionCipher& cipher,
-                                     core::Random& random, const core::Clock& clock, std::string key_prefix,
+RedisSessionStore::RedisSessionStore(redis::RedisClient& redis, redis::DurableWrites& durable,
+                                     const crypto::SessionCipher& cipher, core::Random& random,
+                                     const core::Clock& clock, std::string key_prefix,
                                      std::chrono::seconds idle_timeout)
     : redis_(redis),
+      durable_(durable),
       cipher_(cipher),
       random_(random),
       clock_(clock),
@@ -91,15 +94,24 @@ asio::awaitable<Result<core::Secret>> RedisSessionStore::create(const SessionRec
                 redis::command("EVAL", index_add_script, "1", index_key(record.workspace_id), std::to_string(now),
                                std::to_string(record.expires_at), member, std::to_string(max_indexed_per_workspace),
                                std::to_string(record.expires_at - now));
-            auto indexed = co_await redis_.exec(std::move(index_command));
+            auto indexed = co_await durable_.client().exec(std::move(index_command));
             if (!indexed) co_return indexed.error();
         }
         auto plain = serialize(record);
         auto set_command =
             redis::command("SET", key, cipher_.seal(plain.expose(), key, random_), "EX", std::to_string(ttl), "NX");
-        auto reply = co_await redis_.exec(std::move(set_command));
+        auto reply = co_await durable_.client().exec(std::move(set_command));
         if (!reply) co_return reply.error();
-        if (reply->is_status("OK")) co_return id;
+        if (!reply->is_status("OK")) continue;
+        // The cookie is set only for a session a failover cannot take away. One the replicas did
+        // not confirm is taken back (at worst it lingers, unreachable without its id, until its
+        // idle timeout).
+        if (const auto unconfirmed = co_await durable_.confirm()) {
+            auto del_command = redis::command("DEL", key);
+            co_await redis_.exec(std::move(del_command));
+            co_return unconfirmed;
+        }
+        co_return id;
     }
     co_return make_error_code(redis::RedisErrc::unexpected_reply);
 }

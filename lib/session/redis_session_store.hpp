@@ -24,15 +24,19 @@ namespace icg::crypto {
 class SessionCipher;
 }
 namespace icg::redis {
+class DurableWrites;
 class RedisClient;
-}
+}  // namespace icg::redis
 
 namespace icg::session {
 
 class RedisSessionStore final : public SessionStore {
 public:
-    RedisSessionStore(redis::RedisClient& redis, const crypto::SessionCipher& cipher, core::Random& random,
-                      const core::Clock& clock, std::string key_prefix, std::chrono::seconds idle_timeout);
+    // A new session is written through `durable` (and counts once its replicas hold it); the rest
+    // goes through `redis`.
+    RedisSessionStore(redis::RedisClient& redis, redis::DurableWrites& durable, const crypto::SessionCipher& cipher,
+                      core::Random& random, const core::Clock& clock, std::string key_prefix,
+                      std::chrono::seconds idle_timeout);
 
     boost::asio::awaitable<Result<core::Secret>> create(const SessionRecord& record) override;
     boost::asio::awaitable<Result<std::optional<SessionRecord>>> load(const core::Secret& id) override;
@@ -59,6 +63,7 @@ public:
 
 private:
     redis::RedisClient& redis_;
+    redis::DurableWrites& durable_;
     const crypto::SessionCipher& cipher_;
     core::Random& random_;
     const core::Clock& clock_;

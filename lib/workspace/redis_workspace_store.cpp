@@ -5,6 +5,7 @@
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
 #include "observability/coroutine_exit.hpp"
+#include "redis/durable_writes.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_error.hpp"
 
@@ -46,10 +47,11 @@ Result<bool> failed(boost::system::error_code ec) {
 }  // namespace
 
 RedisWorkspaceStore::RedisWorkspaceStore(asio::any_io_executor executor, redis::RedisClient& redis,
-                                         const crypto::SessionCipher& cipher, core::Random& random,
-                                         const core::Clock& clock, std::string key_prefix)
+                                         redis::DurableWrites& durable, const crypto::SessionCipher& cipher,
+                                         core::Random& random, const core::Clock& clock, std::string key_prefix)
     : executor_(std::move(executor)),
       redis_(redis),
+      durable_(durable),
       cipher_(cipher),
       random_(random),
       clock_(clock),
@@ -61,11 +63,12 @@ asio::awaitable<Result<void>> RedisWorkspaceStore::save(const WorkspaceConnectio
     auto plain = serialize(connection);
     auto set_command = redis::command("HSET", key, "sealed", cipher_.seal(plain.expose(), key, random_), "token",
                                       crypto::fingerprint(connection.access_token.expose()));
-    auto stored = co_await redis_.exec(std::move(set_command));
+    auto stored = co_await durable_.client().exec(std::move(set_command));
     if (!stored) co_return stored.error();
     auto add_command = redis::command("SADD", key_prefix_ + "workspaces", connection.workspace_id);
-    auto added = co_await redis_.exec(std::move(add_command));
+    auto added = co_await durable_.client().exec(std::move(add_command));
     if (!added) co_return added.error();
+    if (const auto unconfirmed = co_await durable_.confirm()) co_return unconfirmed;
     co_return Result<void>{};
 }
 

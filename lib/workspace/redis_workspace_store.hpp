@@ -26,14 +26,17 @@ namespace icg::crypto {
 class SessionCipher;
 }
 namespace icg::redis {
+class DurableWrites;
 class RedisClient;
-}
+}  // namespace icg::redis
 
 namespace icg::workspace {
 
 class RedisWorkspaceStore final : public WorkspaceStore {
 public:
-    RedisWorkspaceStore(boost::asio::any_io_executor executor, redis::RedisClient& redis,
+    // A saved connection is written through `durable` (and counts once its replicas hold it);
+    // the rest goes through `redis`.
+    RedisWorkspaceStore(boost::asio::any_io_executor executor, redis::RedisClient& redis, redis::DurableWrites& durable,
                         const crypto::SessionCipher& cipher, core::Random& random, const core::Clock& clock,
                         std::string key_prefix);
 
@@ -52,6 +55,7 @@ public:
 private:
     boost::asio::any_io_executor executor_;
     redis::RedisClient& redis_;
+    redis::DurableWrites& durable_;
     const crypto::SessionCipher& cipher_;
     core::Random& random_;
     const core::Clock& clock_;

@@ -514,6 +514,35 @@ TEST_F(ConfigLoaderTest, RedisClientCertificateAndKeyGoTogether) {
     EXPECT_STARTS_WITH(error(), "redis.key_file");
 }
 
+TEST_F(ConfigLoaderTest, SentinelsNeedAMasterNameAndAreHostPortPairs) {
+    set("redis", "sentinels", R"(["10.0.0.1:26379", "[::1]:26380", "sentinel-c:26381"])");
+    set("redis", "master_name", q("gateway"));
+    set("redis", "sentinel_password", q("sentinel-secret"));
+    set("redis", "min_replicas_ack", "1");
+    set("redis", "replica_ack_timeout", q("250ms"));
+    const auto c = load();
+    ASSERT_EQ(c.redis.sentinels.size(), 3u);
+    EXPECT_EQ(c.redis.sentinels[1].host, "::1");
+    EXPECT_EQ(c.redis.sentinels[1].port, 26380);
+    EXPECT_EQ(c.redis.master_name, "gateway");
+    EXPECT_EQ(c.redis.sentinel_password.expose(), "sentinel-secret");
+    EXPECT_EQ(c.redis.min_replicas_ack, 1);
+    EXPECT_EQ(c.redis.replica_ack_timeout, 250ms);
+    SetUp();
+    set("redis", "sentinels", R"(["10.0.0.1:26379"])");
+    EXPECT_STARTS_WITH(error(), "redis.master_name: is required with redis.sentinels");
+    SetUp();
+    set("redis", "master_name", q("gateway"));
+    EXPECT_STARTS_WITH(error(), "redis.sentinels: is required with redis.master_name");
+    SetUp();
+    set("redis", "sentinels", R"(["10.0.0.1"])");
+    set("redis", "master_name", q("gateway"));
+    EXPECT_STARTS_WITH(error(), "redis.sentinels");
+    SetUp();
+    set("redis", "min_replicas_ack", "-1");
+    EXPECT_STARTS_WITH(error(), "redis.min_replicas_ack");
+}
+
 TEST_F(ConfigLoaderTest, WrongValueTypeIsRejectedByName) {
     set("server", "public_url", "[\"https://a.example.com\"]");
     EXPECT_STARTS_WITH(error(), "server.public_url");
@@ -748,7 +777,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 60u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 65u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");

@@ -5,6 +5,7 @@
 #include "core/random.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
+#include "redis/durable_writes.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_connector.hpp"
 #include "session/redis_login_state_store.hpp"
@@ -42,7 +43,8 @@ protected:
           client_(
               loop_.io().get_executor(),
               redis::connect_to_url(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {})),
-          store_(client_, cipher_, random_, clock_, "test:", idle_),
+          durable_(client_, 0, {}),
+          store_(client_, durable_, cipher_, random_, clock_, "test:", idle_),
           logins_(client_, cipher_, random_, "test:"),
           throttle_(client_, "test:", {.per_browser = 3, .per_address = 5, .window = 600s}) {
         client_.start();
@@ -85,6 +87,7 @@ protected:
     FakeClock clock_;
     crypto::SessionCipher cipher_;
     redis::RedisClient client_;
+    redis::DurableWrites durable_;
     RedisSessionStore store_;
     RedisLoginStateStore logins_;
     RedisLoginThrottle throttle_;
@@ -362,7 +365,7 @@ TEST_F(RedisSessionStoreTest, ASessionOpenedByAnOlderKeyIsSealedAgainUnderTheCur
     rotated.push_back({"k2", core::Secret(std::string(32, 'n'))});
     rotated.push_back({"default", core::Secret(std::string(32, 'k'))});
     const crypto::SessionCipher both(std::move(rotated));
-    RedisSessionStore rotating(client_, both, random_, clock_, "test:", idle_);
+    RedisSessionStore rotating(client_, durable_, both, random_, clock_, "test:", idle_);
     auto loaded = loop_.run(rotating.load(id));
     ASSERT_TRUE(loaded && *loaded);
     EXPECT_EQ((*loaded)->admin_name, "Ada Lovelace");
@@ -375,7 +378,7 @@ TEST_F(RedisSessionStoreTest, ASessionOpenedByAnOlderKeyIsSealedAgainUnderTheCur
     std::vector<crypto::SealingKey> new_only;
     new_only.push_back({"k2", core::Secret(std::string(32, 'n'))});
     const crypto::SessionCipher ring_of_new(std::move(new_only));
-    RedisSessionStore rotated_store(client_, ring_of_new, random_, clock_, "test:", idle_);
+    RedisSessionStore rotated_store(client_, durable_, ring_of_new, random_, clock_, "test:", idle_);
     auto again = loop_.run(rotated_store.load(id));
     ASSERT_TRUE(again && *again);
     EXPECT_EQ((*again)->workspace_id, "ws_1");

@@ -91,6 +91,13 @@ void RedisServer::stop() {
     process_.reset();
 }
 
+void RedisServer::kill() {
+    if (!process_) return;
+    process_->send_signal(SIGKILL);
+    process_->wait_for_exit(std::chrono::seconds(10));
+    process_.reset();
+}
+
 void RedisServer::pause() {
     if (!process_ || !process_->send_signal(SIGSTOP)) throw std::runtime_error("redis-server could not be paused");
 }

@@ -29,6 +29,7 @@ public:
 
     void start();  // waits for "Ready to accept connections"
     void stop();   // SIGTERM and wait; Redis closes every client connection
+    void kill();   // SIGKILL and wait: a crash, with whatever was not yet replicated lost
     // SIGSTOP / SIGCONT: a stall, as in a long fork or a stuck disk; connections stay open unanswered.
     void pause();
     void resume();

@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/random.hpp"
 #include "crypto/session_cipher.hpp"
+#include "redis/durable_writes.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_connector.hpp"
 #include "support/event_loop.hpp"
@@ -46,7 +47,8 @@ protected:
           client_(
               loop_.io().get_executor(),
               redis::connect_to_url(loop_.io().get_executor(), *redis::parse_redis_url(started_url(), nullptr), {})),
-          store_(loop_.io().get_executor(), client_, cipher_, random_, clock_, "test:") {
+          durable_(client_, 0, {}),
+          store_(loop_.io().get_executor(), client_, durable_, cipher_, random_, clock_, "test:") {
         client_.start();
         EXPECT_TRUE(t::eventually([&] { return client_.connected(); }, 5s));
     }
@@ -80,6 +82,7 @@ protected:
     FixedClock clock_;
     crypto::SessionCipher cipher_;
     redis::RedisClient client_;
+    redis::DurableWrites durable_;
     RedisWorkspaceStore store_;
 };
 
@@ -201,7 +204,7 @@ TEST_F(RedisWorkspaceStoreTest, AConnectionOpenedByAnOlderKeyIsSealedAgainUnderT
     keys.push_back({"k2", core::Secret(std::string(32, 'n'))});
     keys.push_back({"default", core::Secret(std::string(32, 'k'))});
     const crypto::SessionCipher rotated(std::move(keys));
-    RedisWorkspaceStore rotating(loop_.io().get_executor(), client_, rotated, random_, clock_, "test:");
+    RedisWorkspaceStore rotating(loop_.io().get_executor(), client_, durable_, rotated, random_, clock_, "test:");
     const auto loaded = load(rotating, "ws_acme");
     ASSERT_TRUE(loaded);
     EXPECT_EQ(loaded->access_token.expose(), "tok_1");

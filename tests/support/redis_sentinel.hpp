@@ -1,0 +1,43 @@
+#pragma once
+// A real redis-sentinel on 127.0.0.1 watching one master, started from a config file in the
+// test's directory (Sentinel rewrites it as it learns), stopped by PID.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace icg::testing {
+
+struct SentinelWatch {
+    std::string master_name;
+    std::uint16_t master_port = 0;
+    int quorum = 2;
+    // How long the master may be silent before it counts as down; the failover follows.
+    std::chrono::milliseconds down_after{1000};
+};
+
+class RedisSentinel {
+public:
+    RedisSentinel(const TempDir& dir, const SentinelWatch& watch);
+    ~RedisSentinel();
+
+    std::uint16_t port() const noexcept { return port_; }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    Process& process() { return *process_; }
+
+    // What SENTINEL MASTER says: the other sentinels and the replicas it knows of.
+    int other_sentinels();
+    int replicas();
+    // The port of the master it names now (nullopt when it names none).
+    std::optional<std::uint16_t> master_port();
+
+private:
+    const SentinelWatch watch_;
+    std::uint16_t port_;
+    std::unique_ptr<Process> process_;
+};
+
+}  // namespace icg::testing
