@@ -1,7 +1,7 @@
 #include "app/health_routes.hpp"
 
 #include "core/drain_signal.hpp"
-#include "redis/redis_client.hpp"
+#include "redis/commands.hpp"
 
 namespace icg::app {
 namespace asio = boost::asio;
@@ -39,7 +39,7 @@ bool is_health_path(std::string_view path) noexcept {
     return path == "/healthz" || path == "/readyz";
 }
 
-HealthRoutes::HealthRoutes(redis::RedisClient& redis, const core::DrainSignal& drain) : redis_(redis), drain_(drain) {}
+HealthRoutes::HealthRoutes(redis::Commands& redis, const core::DrainSignal& drain) : redis_(redis), drain_(drain) {}
 
 asio::awaitable<std::optional<http::Response>> HealthRoutes::serve(const http::Request& request) {
     const auto path = request.path();

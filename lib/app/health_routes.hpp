@@ -11,14 +11,14 @@ namespace icg::core {
 class DrainSignal;
 }
 namespace icg::redis {
-class RedisClient;
+class Commands;
 }
 
 namespace icg::app {
 
 class HealthRoutes {
 public:
-    HealthRoutes(redis::RedisClient& redis, const core::DrainSignal& drain);
+    HealthRoutes(redis::Commands& redis, const core::DrainSignal& drain);
 
     // The answer when `request` is for /healthz or /readyz; nullopt for any other path.
     boost::asio::awaitable<std::optional<http::Response>> serve(const http::Request& request);
@@ -26,7 +26,7 @@ public:
 private:
     boost::asio::awaitable<http::Response> readiness();
 
-    redis::RedisClient& redis_;
+    redis::Commands& redis_;
     const core::DrainSignal& drain_;
 };
 

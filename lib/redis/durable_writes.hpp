@@ -5,12 +5,13 @@
 // only once N replicas hold them. WAIT covers every earlier write of its connection and blocks that
 // connection meanwhile, so these writes go on a connection of their own (from the same connector,
 // moving with the master), and the shared one never waits behind a slow replica.
-#include "redis/redis_client.hpp"
+#include "redis/commands.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <string_view>
 
 namespace icg::redis {
 
@@ -18,19 +19,20 @@ class DurableWrites {
 public:
     // `client` carries the writes and their WAIT. With `replicas` 0 there is no WAIT and it may be
     // the shared client.
-    DurableWrites(RedisClient& client, int replicas, std::chrono::milliseconds timeout)
+    DurableWrites(Commands& client, int replicas, std::chrono::milliseconds timeout)
         : client_(client), replicas_(replicas), timeout_(timeout) {}
 
     // Where the writes that confirm() covers must be sent.
-    RedisClient& client() noexcept { return client_; }
+    Commands& client() noexcept { return client_; }
     int replicas() const noexcept { return replicas_; }
 
-    // After the writes: RedisErrc::too_few_replicas when fewer than replicas() held them within
-    // the timeout, another error when the connection failed; success at once with replicas() 0.
-    boost::asio::awaitable<boost::system::error_code> confirm();
+    // After the writes, the last of which wrote `key`: RedisErrc::too_few_replicas when fewer
+    // than replicas() held them within the timeout, another error when the connection failed;
+    // success at once with replicas() 0.
+    boost::asio::awaitable<boost::system::error_code> confirm(std::string_view key);
 
 private:
-    RedisClient& client_;
+    Commands& client_;
     const int replicas_;
     const std::chrono::milliseconds timeout_;
 };

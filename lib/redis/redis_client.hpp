@@ -3,6 +3,7 @@
 // a RedisConnector (redis_connector.hpp), a deadline on every command, reconnect with backoff,
 // and a move to the new master as soon as the connector's source reports one. Nothing ever blocks.
 #include "observability/telemetry.hpp"
+#include "redis/commands.hpp"
 #include "redis/redis_options.hpp"
 #include "redis/reply.hpp"
 #include "redis/server_source.hpp"
@@ -20,21 +21,14 @@
 
 namespace icg::redis {
 
-// Builds a command's argument list. Call sites use this rather than a braced list of literals,
-// which GCC 12 miscompiles inside coroutines ("array used as initializer").
-template <typename... Args>
-std::vector<std::string> command(Args&&... args) {
-    return {std::string(std::forward<Args>(args))...};
-}
-
 class RedisConnector;
 
-class RedisClient {
+class RedisClient final : public Commands {
 public:
     // Each command's round trip and failure is reported to `telemetry`.
     RedisClient(boost::asio::any_io_executor executor, std::shared_ptr<const RedisConnector> connector,
                 observability::RedisTelemetry& telemetry = observability::no_telemetry());
-    ~RedisClient();
+    ~RedisClient() override;
     RedisClient(const RedisClient&) = delete;
     RedisClient& operator=(const RedisClient&) = delete;
 
@@ -47,14 +41,16 @@ public:
     void start();
     void stop();
 
-    // Sends one command. While the connection is down it fails at once (fail closed, nothing
-    // queues up behind a dead Redis). An error reply (-ERR …) is returned as RedisErrc::error_reply.
-    // The reply is due within redis.command_timeout of the one before it, plus `allowance` for a
-    // command that blocks on purpose (WAIT).
+    // Commands, on the one connection (pipelined, in order).
+    using Commands::exec;
     boost::asio::awaitable<boost::system::result<Reply>> exec(std::vector<std::string> args,
-                                                              std::chrono::milliseconds allowance = {});
+                                                              std::chrono::milliseconds allowance) override;
+    boost::asio::awaitable<boost::system::result<Reply>> exec_beside(std::string_view, std::vector<std::string> args,
+                                                                     std::chrono::milliseconds allowance) override {
+        return exec(std::move(args), allowance);
+    }
 
-    bool connected() const noexcept;
+    bool connected() const noexcept override;
 
     struct Impl;
 

@@ -3,7 +3,7 @@
 #include "core/secret.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
-#include "redis/redis_client.hpp"
+#include "redis/commands.hpp"
 #include "redis/redis_error.hpp"
 
 namespace icg::session {
@@ -31,7 +31,7 @@ constexpr const char* unlist_script =
     "return redis.call('ZCARD', KEYS[1])";
 }  // namespace
 
-RedisLoginStateStore::RedisLoginStateStore(redis::RedisClient& redis, const crypto::SessionCipher& cipher,
+RedisLoginStateStore::RedisLoginStateStore(redis::Commands& redis, const crypto::SessionCipher& cipher,
                                            core::Random& random, std::string key_prefix)
     : redis_(redis), cipher_(cipher), random_(random), key_prefix_(std::move(key_prefix)) {}
 
@@ -61,7 +61,7 @@ asio::awaitable<result<void>> RedisLoginStateStore::put(const std::string& state
 }
 
 asio::awaitable<result<std::optional<TakenLogin>>> RedisLoginStateStore::take(const std::string& state,
-                                                                               std::string_view browser_binding) {
+                                                                              std::string_view browser_binding) {
     const std::string key = key_for(state, browser_binding);
     auto getdel_command = redis::command("GETDEL", key);
     auto reply = co_await redis_.exec(std::move(getdel_command));
@@ -73,11 +73,10 @@ asio::awaitable<result<std::optional<TakenLogin>>> RedisLoginStateStore::take(co
     const std::string_view value = opened->expose();
     if (value.size() < binding_hex_length + 2 || value[binding_hex_length] != ' ')
         co_return std::optional<TakenLogin>{};
-    TakenLogin taken{.login = {std::string(value.substr(0, binding_hex_length)),
-                               std::string(value.substr(binding_hex_length + 1))},
-                     .others_pending = false};
-    if (!core::constant_time_equal(taken.login.browser_binding, browser_binding))
-        co_return std::optional<TakenLogin>{};
+    TakenLogin taken{
+        .login = {std::string(value.substr(0, binding_hex_length)), std::string(value.substr(binding_hex_length + 1))},
+        .others_pending = false};
+    if (!core::constant_time_equal(taken.login.browser_binding, browser_binding)) co_return std::optional<TakenLogin>{};
     auto unlist_command =
         redis::command("EVAL", unlist_script, "1", pending_key_for(browser_binding), crypto::sha256_hex(key));
     auto others = co_await redis_.exec(std::move(unlist_command));

@@ -15,14 +15,14 @@ namespace icg::crypto {
 class SessionCipher;
 }
 namespace icg::redis {
-class RedisClient;
+class Commands;
 }
 
 namespace icg::session {
 
 class RedisLoginStateStore final : public LoginStateStore {
 public:
-    RedisLoginStateStore(redis::RedisClient& redis, const crypto::SessionCipher& cipher, core::Random& random,
+    RedisLoginStateStore(redis::Commands& redis, const crypto::SessionCipher& cipher, core::Random& random,
                          std::string key_prefix);
 
     boost::asio::awaitable<boost::system::result<void>> put(const std::string& state, const PendingLogin& login,
@@ -34,7 +34,7 @@ private:
     std::string key_for(std::string_view state, std::string_view browser_binding) const;
     std::string pending_key_for(std::string_view browser_binding) const;
 
-    redis::RedisClient& redis_;
+    redis::Commands& redis_;
     const crypto::SessionCipher& cipher_;
     core::Random& random_;
     std::string key_prefix_;

@@ -1,7 +1,7 @@
 #include "session/redis_login_throttle.hpp"
 
 #include "crypto/digest.hpp"
-#include "redis/redis_client.hpp"
+#include "redis/commands.hpp"
 #include "redis/redis_error.hpp"
 
 #include <algorithm>
@@ -21,7 +21,7 @@ constexpr const char* count_script =
 
 }  // namespace
 
-RedisLoginThrottle::RedisLoginThrottle(redis::RedisClient& redis, std::string key_prefix, LoginThrottleLimits limits)
+RedisLoginThrottle::RedisLoginThrottle(redis::Commands& redis, std::string key_prefix, LoginThrottleLimits limits)
     : redis_(redis), key_prefix_(std::move(key_prefix)), limits_(limits) {}
 
 void RedisLoginThrottle::set_limits(LoginThrottleLimits limits) {

@@ -7,7 +7,7 @@
 #include <string>
 
 namespace icg::redis {
-class RedisClient;
+class Commands;
 }
 
 namespace icg::session {
@@ -20,7 +20,7 @@ struct LoginThrottleLimits {
 
 class RedisLoginThrottle final : public LoginThrottle {
 public:
-    RedisLoginThrottle(redis::RedisClient& redis, std::string key_prefix, LoginThrottleLimits limits);
+    RedisLoginThrottle(redis::Commands& redis, std::string key_prefix, LoginThrottleLimits limits);
 
     boost::asio::awaitable<boost::system::result<LoginAdmission>> admit(std::string_view binding_hash,
                                                                         std::string_view address) override;
@@ -37,7 +37,7 @@ private:
     };
     boost::asio::awaitable<boost::system::result<Count>> count_one(std::string key);
 
-    redis::RedisClient& redis_;
+    redis::Commands& redis_;
     std::string key_prefix_;
     mutable std::mutex mutex_;
     LoginThrottleLimits limits_;

@@ -4,8 +4,8 @@
 #include "core/random.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
+#include "redis/commands.hpp"
 #include "redis/durable_writes.hpp"
-#include "redis/redis_client.hpp"
 #include "redis/redis_error.hpp"
 
 #include <algorithm>
@@ -57,7 +57,7 @@ bool looks_like_session_id(std::string_view v) noexcept {
            });
 }
 
-RedisSessionStore::RedisSessionStore(redis::RedisClient& redis, redis::DurableWrites& durable,
+RedisSessionStore::RedisSessionStore(redis::Commands& redis, redis::DurableWrites& durable,
                                      const crypto::SessionCipher& cipher, core::Random& random,
                                      const core::Clock& clock, std::string key_prefix,
                                      std::chrono::seconds idle_timeout)
@@ -106,7 +106,7 @@ asio::awaitable<Result<core::Secret>> RedisSessionStore::create(const SessionRec
         // The cookie is set only for a session a failover cannot take away. One the replicas did
         // not confirm is taken back (at worst it lingers, unreachable without its id, until its
         // idle timeout).
-        if (const auto unconfirmed = co_await durable_.confirm()) {
+        if (const auto unconfirmed = co_await durable_.confirm(key)) {
             auto del_command = redis::command("DEL", key);
             co_await redis_.exec(std::move(del_command));
             co_return unconfirmed;

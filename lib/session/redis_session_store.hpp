@@ -25,7 +25,7 @@ class SessionCipher;
 }
 namespace icg::redis {
 class DurableWrites;
-class RedisClient;
+class Commands;
 }  // namespace icg::redis
 
 namespace icg::session {
@@ -34,7 +34,7 @@ class RedisSessionStore final : public SessionStore {
 public:
     // A new session is written through `durable` (and counts once its replicas hold it); the rest
     // goes through `redis`.
-    RedisSessionStore(redis::RedisClient& redis, redis::DurableWrites& durable, const crypto::SessionCipher& cipher,
+    RedisSessionStore(redis::Commands& redis, redis::DurableWrites& durable, const crypto::SessionCipher& cipher,
                       core::Random& random, const core::Clock& clock, std::string key_prefix,
                       std::chrono::seconds idle_timeout);
 
@@ -62,7 +62,7 @@ public:
     std::int64_t now_unix_seconds() const;
 
 private:
-    redis::RedisClient& redis_;
+    redis::Commands& redis_;
     redis::DurableWrites& durable_;
     const crypto::SessionCipher& cipher_;
     core::Random& random_;

@@ -5,8 +5,8 @@
 #include "crypto/digest.hpp"
 #include "crypto/session_cipher.hpp"
 #include "observability/coroutine_exit.hpp"
+#include "redis/commands.hpp"
 #include "redis/durable_writes.hpp"
-#include "redis/redis_client.hpp"
 #include "redis/redis_error.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,13 +23,14 @@ std::int64_t unix_seconds(const core::Clock& clock) {
     return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
 }
 
-// Ends a connection, if it still holds the token whose fingerprint is ARGV[1] (empty: any).
-// KEYS: the connection, the set of ids, its last-use key; ARGV[2]: the id.
+// Ends a connection, if it still holds the token whose fingerprint is ARGV[1] (empty: any): 1,
+// or -1 when there is none (any more), 0 when it holds another token. One key, so that on a
+// Cluster it runs wherever the connection lives; the set of ids and the last-use key are cleaned up
+// after it, also when an earlier erase stopped half-way (list() skips an id without a connection).
 constexpr const char* erase_script =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end "
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end "
     "if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end "
-    "redis.call('DEL', KEYS[1], KEYS[3]) "
-    "redis.call('SREM', KEYS[2], ARGV[2]) "
+    "redis.call('DEL', KEYS[1]) "
     "return 1";
 
 // Seals a connection again under the current key, only if it still holds the record read
@@ -46,7 +47,7 @@ Result<bool> failed(boost::system::error_code ec) {
 
 }  // namespace
 
-RedisWorkspaceStore::RedisWorkspaceStore(asio::any_io_executor executor, redis::RedisClient& redis,
+RedisWorkspaceStore::RedisWorkspaceStore(asio::any_io_executor executor, redis::Commands& redis,
                                          redis::DurableWrites& durable, const crypto::SessionCipher& cipher,
                                          core::Random& random, const core::Clock& clock, std::string key_prefix)
     : executor_(std::move(executor)),
@@ -68,7 +69,10 @@ asio::awaitable<Result<void>> RedisWorkspaceStore::save(const WorkspaceConnectio
     auto add_command = redis::command("SADD", key_prefix_ + "workspaces", connection.workspace_id);
     auto added = co_await durable_.client().exec(std::move(add_command));
     if (!added) co_return added.error();
-    if (const auto unconfirmed = co_await durable_.confirm()) co_return unconfirmed;
+    // WAIT covers the connection that wrote the set; on a single server that is also the one that
+    // wrote the record. On a Cluster the record's node is asked: the set can be rebuilt, a lost
+    // record logs the workspace out.
+    if (const auto unconfirmed = co_await durable_.confirm(key)) co_return unconfirmed;
     co_return Result<void>{};
 }
 
@@ -122,12 +126,17 @@ asio::awaitable<Result<bool>> RedisWorkspaceStore::erase(std::string_view worksp
     if (!looks_like_workspace_id(workspace_id)) co_return false;
     const std::string id(workspace_id);
     const std::string fingerprint = token ? crypto::fingerprint(token->expose()) : std::string();
-    auto erase_command = redis::command("EVAL", erase_script, "3", key_for(id), key_prefix_ + "workspaces",
-                                        key_prefix_ + "workspace-used:" + id, fingerprint, id);
+    auto erase_command = redis::command("EVAL", erase_script, "1", key_for(id), fingerprint);
     auto reply = co_await redis_.exec(std::move(erase_command));
     if (!reply) co_return failed(reply.error());
     if (reply->type != redis::Reply::Type::integer)
         co_return failed(make_error_code(redis::RedisErrc::unexpected_reply));
+    if (reply->integer == 0) co_return false;
+    auto unlist_command = redis::command("SREM", key_prefix_ + "workspaces", id);
+    if (auto unlisted = co_await redis_.exec(std::move(unlist_command)); !unlisted) co_return failed(unlisted.error());
+    auto forget_command = redis::command("DEL", key_prefix_ + "workspace-used:" + id);
+    if (auto forgotten = co_await redis_.exec(std::move(forget_command)); !forgotten)
+        co_return failed(forgotten.error());
     co_return reply->integer == 1;
 }
 
@@ -142,7 +151,7 @@ void RedisWorkspaceStore::note_use(std::string_view workspace_id) {
             use_written_.emplace(std::string(workspace_id), now);
         }
     }
-    auto write = [](redis::RedisClient& redis, std::string key, std::string value) -> asio::awaitable<void> {
+    auto write = [](redis::Commands& redis, std::string key, std::string value) -> asio::awaitable<void> {
         auto set_command = redis::command("SET", std::move(key), std::move(value));
         co_await redis.exec(std::move(set_command));  // a lost note only makes last_used_at older
     };

@@ -27,7 +27,7 @@ class SessionCipher;
 }
 namespace icg::redis {
 class DurableWrites;
-class RedisClient;
+class Commands;
 }  // namespace icg::redis
 
 namespace icg::workspace {
@@ -36,7 +36,7 @@ class RedisWorkspaceStore final : public WorkspaceStore {
 public:
     // A saved connection is written through `durable` (and counts once its replicas hold it);
     // the rest goes through `redis`.
-    RedisWorkspaceStore(boost::asio::any_io_executor executor, redis::RedisClient& redis, redis::DurableWrites& durable,
+    RedisWorkspaceStore(boost::asio::any_io_executor executor, redis::Commands& redis, redis::DurableWrites& durable,
                         const crypto::SessionCipher& cipher, core::Random& random, const core::Clock& clock,
                         std::string key_prefix);
 
@@ -54,7 +54,7 @@ public:
 
 private:
     boost::asio::any_io_executor executor_;
-    redis::RedisClient& redis_;
+    redis::Commands& redis_;
     redis::DurableWrites& durable_;
     const crypto::SessionCipher& cipher_;
     core::Random& random_;

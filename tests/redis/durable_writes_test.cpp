@@ -2,6 +2,8 @@
 // real replica.
 #include "redis/durable_writes.hpp"
 
+#include "redis/redis_client.hpp"
+
 #include "redis/redis_connector.hpp"
 #include "redis/redis_error.hpp"
 #include "redis/redis_url.hpp"
@@ -23,7 +25,7 @@ boost::asio::awaitable<boost::system::error_code> write_then_confirm(RedisClient
     auto set_command = command("SET", key, "v");
     auto set = co_await client.exec(std::move(set_command));
     if (!set) co_return set.error();
-    co_return co_await durable.confirm();
+    co_return co_await durable.confirm(key);
 }
 
 bool has_replica(std::uint16_t master_port) {
