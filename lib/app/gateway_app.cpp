@@ -216,13 +216,9 @@ struct GatewayApp::Parts {
           connection_caps(split_connection_cap(max_client_connections, c.internal.listen.has_value())),
           unopened_records(clock),
           cipher(c.session.encryption_keys, &unopened_records),
-          redis(make_redis_access(io.get_executor(), c.redis)),
-          redis_client(io.get_executor(), redis.connector, metrics),
-          durable_client(c.redis.min_replicas_ack > 0
-                             ? std::make_unique<redis::RedisClient>(io.get_executor(), redis.connector, metrics)
-                             : nullptr),
-          durable_writes(durable_client ? *durable_client : redis_client, c.redis.min_replicas_ack,
-                         c.redis.replica_ack_timeout),
+          redis_connections(io.get_executor(), c.redis, metrics),
+          redis_client(redis_connections.commands()),
+          durable_writes(redis_connections.durable_commands(), c.redis.min_replicas_ack, c.redis.replica_ack_timeout),
           redis_sessions(redis_client, durable_writes, cipher, random, clock, c.redis.key_prefix,
                          c.session.idle_timeout),
           // The hot path reads sessions from memory; Redis tells every gateway when one changes.
@@ -265,11 +261,13 @@ struct GatewayApp::Parts {
             internal_server.emplace(io, internal_tls(c), internal_handlers,
                                     server_limits(c, connection_caps.internal_listener, threads), metrics);
         if (c.admin.listen) admin_server.emplace(io, nullptr, admin_handler, admin_limits(threads), metrics);
-        if (c.session.cache)
+        if (c.session.cache) {
             cache_tracking.emplace(
-                io.get_executor(), redis_client, redis.connector,
+                io.get_executor(),
                 std::vector<cache::TrackedKeySpace>{{"session", redis_sessions.key_space(), session_cache},
                                                     {"workspace", redis_workspaces.key_space(), workspace_cache}});
+            redis_connections.track_caches(*cache_tracking);
+        }
         add_sampled_metrics();
     }
 
@@ -289,11 +287,10 @@ struct GatewayApp::Parts {
     observability::GatewayMetrics metrics;  // before every unit that reports to it
     UnopenedRecordLog unopened_records;
     crypto::SessionCipher cipher;
-    RedisAccess redis;
-    redis::RedisClient redis_client;
-    // With redis.min_replicas_ack: the connection new sessions and workspace connections are
-    // written on, so that their WAIT never holds up redis_client's commands.
-    std::unique_ptr<redis::RedisClient> durable_client;
+    RedisConnections redis_connections;
+    redis::Commands& redis_client;
+    // With redis.min_replicas_ack, new sessions and workspace connections are written on
+    // connections of their own, so that their WAIT never holds up redis_client's commands.
     redis::DurableWrites durable_writes;
     session::RedisSessionStore redis_sessions;
     session::SessionCache session_cache;
@@ -445,10 +442,8 @@ void GatewayApp::Parts::flush_logs_periodically() {
 void GatewayApp::start() {
     observability::standard_output().set_batching(true);
     parts_->flush_logs_periodically();
-    if (parts_->redis.sentinels) parts_->redis.sentinels->start();
     if (parts_->cache_tracking) parts_->cache_tracking->start();
-    parts_->redis_client.start();
-    if (parts_->durable_client) parts_->durable_client->start();
+    parts_->redis_connections.start();
     parts_->upstream_pool.start_idle_sweep();
     parts_->server.start();
     if (parts_->internal_server) parts_->internal_server->start();
@@ -500,9 +495,7 @@ void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> st
             if (--*listeners_left > 0) return;
             if (parts_->cache_tracking) parts_->cache_tracking->stop();
             parts_->upstream_pool.stop_idle_sweep();
-            parts_->redis_client.stop();
-            if (parts_->durable_client) parts_->durable_client->stop();
-            if (parts_->redis.sentinels) parts_->redis.sentinels->stop();
+            parts_->redis_connections.stop();
             parts_->log_flush_timer.cancel();
             observability::standard_output().set_batching(false);  // writes what is batched
             stopped();

@@ -56,6 +56,7 @@ ReloadPlan plan_reload(const config::GatewayConfig& running, config::GatewayConf
     h.hold("redis.cert_file", ICG_FIELD(redis.cert_file));
     h.hold("redis.key_file", ICG_FIELD(redis.key_file));
     h.hold("redis.sentinels", ICG_FIELD(redis.sentinels));
+    h.hold("redis.cluster_nodes", ICG_FIELD(redis.cluster_nodes));
     h.hold("redis.master_name", ICG_FIELD(redis.master_name));
     h.hold("redis.sentinel_password", ICG_FIELD(redis.sentinel_password));
     h.hold("redis.min_replicas_ack", ICG_FIELD(redis.min_replicas_ack));

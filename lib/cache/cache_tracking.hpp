@@ -1,11 +1,12 @@
 #pragma once
-// Keeps in-process caches honest with Redis client-side caching over RESP2: the command
-// connection runs `CLIENT TRACKING on REDIRECT <listener> BCAST PREFIX <keys> … NOLOOP`, so any
-// change another gateway makes to a tracked key (a logout, a 401, expiry, a slid timeout, a
-// revoked workspace) reaches the listener connection and drops the entry from the cache whose key
-// space holds it. The caches are on only while both connections are up, to the same server, and
-// tracking is confirmed on the current ones; every loss, and every move of one connection to
-// another server (a failover), empties them all.
+// Keeps in-process caches honest with Redis client-side caching over RESP2: each Redis server's
+// command connection runs `CLIENT TRACKING on REDIRECT <listener> BCAST PREFIX <keys> … NOLOOP`,
+// so any change another gateway makes to a tracked key (a logout, a 401, expiry, a slid timeout, a
+// revoked workspace) reaches that server's listener connection and drops the entry from the cache
+// whose key space holds it. One server, or each primary of a Cluster (a node reports only the keys
+// it holds). The caches are on only while, for every server, both connections are up, on that same
+// server, and tracking is confirmed on the current ones; every loss, every move of a connection to
+// another server (a failover), and every change of the set of servers empties them all.
 #include "redis/invalidation_listener.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -32,14 +33,20 @@ struct TrackedKeySpace {
 
 class CacheTracking {
 public:
-    // The listener connects through `connector`, the one `client` uses.
-    CacheTracking(boost::asio::any_io_executor executor, redis::RedisClient& client,
-                  std::shared_ptr<const redis::RedisConnector> connector, std::vector<TrackedKeySpace> spaces);
+    CacheTracking(boost::asio::any_io_executor executor, std::vector<TrackedKeySpace> spaces);
     ~CacheTracking();
     CacheTracking(const CacheTracking&) = delete;
     CacheTracking& operator=(const CacheTracking&) = delete;
 
-    // Call before the client's start(): it observes the client's connection.
+    // A server whose keys the caches may hold: `client` is its command connection (observed from
+    // now on: call before the client starts), `connector` opens its invalidation listener. `id`
+    // names it for remove_server (its address).
+    void add_server(const std::string& id, std::shared_ptr<redis::RedisClient> client,
+                    std::shared_ptr<const redis::RedisConnector> connector);
+    // The server holds none of the keys any more (a Cluster's map changed); call before its client
+    // is stopped.
+    void remove_server(const std::string& id);
+
     void start();
     void stop();
 
@@ -47,7 +54,6 @@ public:
 
 private:
     std::shared_ptr<State> state_;
-    std::unique_ptr<redis::InvalidationListener> listener_;
 };
 
 }  // namespace icg::cache

@@ -38,6 +38,7 @@ constexpr KeySpec table[] = {
     {"redis", "cert_file", text, "(none)"},
     {"redis", "key_file", text, "(none)"},
     {"redis", "sentinels", list, "[] (redis.url names the server)"},
+    {"redis", "cluster_nodes", list, "[] (not a Cluster)"},
     {"redis", "master_name", text, "(not set)"},
     {"redis", "sentinel_password", secret, "(none)"},
     {"redis", "min_replicas_ack", integer, "0"},

@@ -564,6 +564,20 @@ void build_server(const Reader& r, GatewayConfig& c, Problems& problems) {
         problems.add("tls.min_version", "must be \"1.2\" or \"1.3\"");
 }
 
+// host:port items, each with a port.
+std::vector<HostPort> server_list(const std::string& key, const std::vector<std::string>& items, Problems& problems) {
+    std::vector<HostPort> out;
+    for (const auto& item : items) {
+        auto at = parse_host_port(key, item, problems);
+        if (!at) continue;
+        if (at->port == 0 || at->host.empty())
+            problems.add(key, "\"" + item + "\" must be host:port with a port from 1 to 65535");
+        else
+            out.push_back(*at);
+    }
+    return out;
+}
+
 void build_redis(const Reader& r, GatewayConfig& c, Problems& problems) {
     c.redis.url = core::Secret(std::string("redis://127.0.0.1:6379/0"));
     r.secret("redis.url", c.redis.url);
@@ -594,14 +608,14 @@ void build_redis(const Reader& r, GatewayConfig& c, Problems& problems) {
 
     std::vector<std::string> sentinels;
     r.list("redis.sentinels", sentinels);
-    for (const auto& item : sentinels) {
-        auto at = parse_host_port("redis.sentinels", item, problems);
-        if (!at) continue;
-        if (at->port == 0 || at->host.empty())
-            problems.add("redis.sentinels", "\"" + item + "\" must be host:port with a port from 1 to 65535");
-        else
-            c.redis.sentinels.push_back(*at);
-    }
+    c.redis.sentinels = server_list("redis.sentinels", sentinels, problems);
+    std::vector<std::string> cluster_nodes;
+    r.list("redis.cluster_nodes", cluster_nodes);
+    c.redis.cluster_nodes = server_list("redis.cluster_nodes", cluster_nodes, problems);
+    if (!cluster_nodes.empty() && !sentinels.empty())
+        problems.add("redis.cluster_nodes", "and redis.sentinels exclude each other (a Cluster fails over by itself)");
+    if (!cluster_nodes.empty() && c.redis.endpoint.database != 0)
+        problems.add("redis.url", "must name database 0 with redis.cluster_nodes (a Cluster has no other)");
     r.text("redis.master_name", c.redis.master_name);
     r.secret("redis.sentinel_password", c.redis.sentinel_password);
     if (!sentinels.empty() && c.redis.master_name.empty())

@@ -76,6 +76,9 @@ struct RedisSettings {
     std::vector<HostPort> sentinels;
     std::string master_name;
     core::Secret sentinel_password;
+    // Redis Cluster: nodes asked for the slot map at first (redis.url then gives only the user
+    // and password).
+    std::vector<HostPort> cluster_nodes;
     // A new session or workspace connection counts as stored once this many replicas hold it
     // (WAIT), within replica_ack_timeout; else the login fails with 503.
     int min_replicas_ack = 0;

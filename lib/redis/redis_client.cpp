@@ -34,6 +34,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     struct Pending {
         Completion complete;
         std::chrono::milliseconds timeout;  // from when it is the next reply due
+        int skip = 0;                       // replies before the one wanted (ASKING's OK)
     };
 
     Impl(asio::any_io_executor ex, std::shared_ptr<const RedisConnector> c)
@@ -66,14 +67,14 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     }
 
     // Runs on the strand.
-    void submit(std::string command, std::chrono::milliseconds allowance, Completion complete) {
+    void submit(std::string command, std::chrono::milliseconds allowance, int skip, Completion complete) {
         if (!is_connected) {
             complete(RedisErrc::not_connected, {});
             return;
         }
         outbox += command;
         if (pending.empty()) front_since = Clock::now();
-        pending.push_back({std::move(complete), options.command_timeout + allowance});
+        pending.push_back({std::move(complete), options.command_timeout + allowance, skip});
         if (!writing)
             asio::co_spawn(strand, write_loop(shared_from_this(), generation),
                            observability::StopProcessOnFailure("Redis write loop"));
@@ -169,14 +170,16 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                     disconnect(RedisErrc::protocol_error, "malformed or unsolicited reply");
                     co_return;
                 }
+                front_since = Clock::now();
+                if (pending.front().skip > 0) {
+                    --pending.front().skip;
+                    reply = Reply{};
+                    continue;
+                }
                 auto p = std::move(pending.front());
                 pending.pop_front();
-                front_since = Clock::now();
-                if (reply.is_error()) {
-                    report_refusal(reply.text);
-                    p.complete(RedisErrc::error_reply, std::move(reply));
-                } else
-                    p.complete({}, std::move(reply));
+                if (reply.is_error()) report_refusal(reply.text);
+                p.complete({}, std::move(reply));
                 reply = Reply{};
             }
         }
@@ -251,12 +254,14 @@ struct ExecInitiation {
     std::shared_ptr<RedisClient::Impl> impl;
     std::string command;
     std::chrono::milliseconds allowance;
+    int skip;
 
     template <typename Handler>
     void operator()(Handler handler) {
         auto shared = std::make_shared<Handler>(std::move(handler));
-        asio::post(impl->strand, [impl = impl, command = std::move(command), allowance = allowance, shared]() mutable {
-            impl->submit(std::move(command), allowance, [shared](error_code e, Reply r) {
+        asio::post(impl->strand, [impl = impl, command = std::move(command), allowance = allowance, skip = skip,
+                                  shared]() mutable {
+            impl->submit(std::move(command), allowance, skip, [shared](error_code e, Reply r) {
                 auto ex = asio::get_associated_executor(*shared);
                 asio::post(ex, [shared, e, r = std::move(r)]() mutable { std::move (*shared)(e, std::move(r)); });
             });
@@ -268,13 +273,23 @@ struct ExecInitiation {
 
 asio::awaitable<boost::system::result<Reply>> RedisClient::exec(std::vector<std::string> args,
                                                                 std::chrono::milliseconds allowance) {
+    auto reply = co_await exec_raw(std::move(args), allowance);
+    if (reply && reply->is_error()) co_return make_error_code(RedisErrc::error_reply);
+    co_return reply;
+}
+
+asio::awaitable<boost::system::result<Reply>> RedisClient::exec_raw(std::vector<std::string> args,
+                                                                    std::chrono::milliseconds allowance, bool asking) {
+    static const std::string asking_command = format_command(command("ASKING"));
     // Built as a named local: GCC 12 mishandles class temporaries inside co_await expressions.
-    ExecInitiation initiation{impl_, format_command(args), allowance};
+    ExecInitiation initiation{impl_, (asking ? asking_command : std::string()) + format_command(args), allowance,
+                              asking ? 1 : 0};
     const auto sent = std::chrono::steady_clock::now();
     auto [ec, reply] =
         co_await asio::async_initiate<decltype(nothrow), void(error_code, Reply)>(std::move(initiation), nothrow);
     telemetry_.redis_command(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent), bool(ec));
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent),
+        bool(ec) || reply.is_error());
     if (ec) co_return ec;
     co_return std::move(reply);
 }

@@ -52,6 +52,12 @@ public:
 
     bool connected() const noexcept override;
 
+    // As exec(), but an error reply comes back as a reply (a Cluster client reads MOVED and ASK
+    // from it). With `asking`, the command goes right behind an ASKING on the connection.
+    boost::asio::awaitable<boost::system::result<Reply>> exec_raw(std::vector<std::string> args,
+                                                                  std::chrono::milliseconds allowance,
+                                                                  bool asking = false);
+
     struct Impl;
 
 private:

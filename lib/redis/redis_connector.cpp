@@ -34,7 +34,15 @@ std::vector<HandshakeStep> handshake_steps(const RedisEndpoint& endpoint) {
 }
 
 const char* role_name(ServerRole role) {
-    return role == ServerRole::master ? "master" : "sentinel";
+    switch (role) {
+        case ServerRole::master:
+            return "master";
+        case ServerRole::sentinel:
+            return "sentinel";
+        case ServerRole::any:
+            break;
+    }
+    return "any";
 }
 
 }  // namespace
@@ -129,7 +137,7 @@ asio::awaitable<boost::system::result<RedisConnection>> RedisConnector::open(Rep
     }
     const Reply& role = replies->back();
     const std::string said = role.type == Reply::Type::array && !role.elements.empty() ? role.elements[0].text : "?";
-    if (said != role_name(role_)) {
+    if (role_ != ServerRole::any && said != role_name(role_)) {
         why = server.text() + " is not a " + role_name(role_) + " (ROLE " + said + ")" +
               (role_ == ServerRole::master ? "; the gateway writes only to a master" : "");
         co_return make_error_code(RedisErrc::not_master);

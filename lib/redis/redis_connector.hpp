@@ -29,8 +29,9 @@ struct RedisConnection {
     ServerAddress server;
 };
 
-// What the server must say it is (ROLE) for a connection to be kept.
-enum class ServerRole { master, sentinel };
+// What the server must say it is (ROLE) for a connection to be kept; `any` for a connection that
+// only reads the topology (a Cluster seed may be a replica).
+enum class ServerRole { master, sentinel, any };
 
 // Sends `commands` in one write and reads one reply each, under the stream's current deadline.
 // Error replies are replies (the caller judges them). The commands' bytes are zeroed once sent:

@@ -543,6 +543,27 @@ TEST_F(ConfigLoaderTest, SentinelsNeedAMasterNameAndAreHostPortPairs) {
     EXPECT_STARTS_WITH(error(), "redis.min_replicas_ack");
 }
 
+TEST_F(ConfigLoaderTest, ClusterNodesAreHostPortPairsAndExcludeSentinels) {
+    set("redis", "cluster_nodes", R"(["10.0.0.1:7000", "10.0.0.2:7001"])");
+    set("redis", "url", q("redis://10.0.0.1:7000/0"));
+    const auto c = load();
+    ASSERT_EQ(c.redis.cluster_nodes.size(), 2u);
+    EXPECT_EQ(c.redis.cluster_nodes[1].host, "10.0.0.2");
+    EXPECT_EQ(c.redis.cluster_nodes[1].port, 7001);
+    SetUp();
+    set("redis", "cluster_nodes", R"(["10.0.0.1:7000"])");
+    set("redis", "sentinels", R"(["10.0.0.1:26379"])");
+    set("redis", "master_name", q("gateway"));
+    EXPECT_STARTS_WITH(error(), "redis.cluster_nodes: and redis.sentinels exclude each other");
+    SetUp();
+    set("redis", "cluster_nodes", R"(["10.0.0.1:7000"])");
+    set("redis", "url", q("redis://10.0.0.1:7000/2"));
+    EXPECT_STARTS_WITH(error(), "redis.url: must name database 0 with redis.cluster_nodes");
+    SetUp();
+    set("redis", "cluster_nodes", R"(["10.0.0.1"])");
+    EXPECT_STARTS_WITH(error(), "redis.cluster_nodes");
+}
+
 TEST_F(ConfigLoaderTest, WrongValueTypeIsRejectedByName) {
     set("server", "public_url", "[\"https://a.example.com\"]");
     EXPECT_STARTS_WITH(error(), "server.public_url");
@@ -777,7 +798,7 @@ TEST_F(ConfigLoaderTest, DescribeListsEveryKeyAsWrittenAndWhereItCameFrom) {
     check_no_secret(summary);
     std::size_t lines = 0;
     for (const char ch : summary) lines += ch == '\n';
-    EXPECT_EQ(c.settings.size(), 65u) << "every known key, services included";
+    EXPECT_EQ(c.settings.size(), 66u) << "every known key, services included";
     EXPECT_EQ(lines, c.settings.size());
     const auto line_of = [&](const std::string& key) {
         const auto at = summary.find("\n" + key + " = ");
