@@ -3,6 +3,7 @@
 #include "observability/access_log.hpp"
 #include "observability/coroutine_exit.hpp"
 #include "redis/codec.hpp"
+#include "redis/reconnect_backoff.hpp"
 #include "redis/redis_connector.hpp"
 #include "redis/redis_error.hpp"
 #include "redis/redis_stream.hpp"
@@ -17,7 +18,6 @@
 #include <atomic>
 #include <deque>
 #include <functional>
-#include <random>
 #include <set>
 
 namespace icg::redis {
@@ -113,8 +113,7 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
     }
 
     static asio::awaitable<void> run(std::shared_ptr<Impl> self) {
-        auto backoff = self->options.reconnect_min;
-        std::minstd_rand jitter(std::random_device{}());
+        ReconnectBackoff backoff(self->options);
         while (!self->stopped) {
             ReplyReader reader;
             std::string why;
@@ -127,19 +126,16 @@ struct RedisClient::Impl : std::enable_shared_from_this<RedisClient::Impl> {
                 self->last_logged.clear();
                 observability::log_event("info", self->log_prefix() + "connected");
                 if (self->on_connection_change) self->on_connection_change(self->server);
-                backoff = self->options.reconnect_min;
+                backoff.reset();
                 const auto generation = self->generation;
                 co_await self->read_loop(self->stream, reader, generation);
             } else {
                 self->disconnect(RedisErrc::not_connected, why.empty() ? opened.error().message() : why);
             }
             if (self->stopped) co_return;
-            // Jittered exponential backoff, so a fleet of gateways does not reconnect in lockstep.
             // A move of the master cuts the wait short (moved_to).
-            auto wait = backoff / 2 + std::chrono::milliseconds(jitter() % (backoff.count() / 2 + 1));
-            self->reconnect_timer.expires_after(wait);
+            self->reconnect_timer.expires_after(backoff.next());
             co_await self->reconnect_timer.async_wait(nothrow);
-            backoff = std::min(backoff * 2, self->options.reconnect_max);
         }
     }
 

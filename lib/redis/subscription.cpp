@@ -3,6 +3,7 @@
 #include "observability/access_log.hpp"
 #include "observability/coroutine_exit.hpp"
 #include "redis/codec.hpp"
+#include "redis/reconnect_backoff.hpp"
 #include "redis/redis_client.hpp"
 #include "redis/redis_connector.hpp"
 #include "redis/redis_error.hpp"
@@ -16,7 +17,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <array>
-#include <random>
 
 namespace icg::redis {
 namespace asio = boost::asio;
@@ -78,8 +78,7 @@ struct Subscription::Impl : std::enable_shared_from_this<Subscription::Impl> {
     }
 
     static asio::awaitable<void> run(std::shared_ptr<Impl> self) {
-        auto backoff = self->options.reconnect_min;
-        std::minstd_rand jitter(std::random_device{}());
+        ReconnectBackoff backoff(self->options);
         while (!self->stopped) {
             ReplyReader reader;
             std::string why;
@@ -91,15 +90,13 @@ struct Subscription::Impl : std::enable_shared_from_this<Subscription::Impl> {
                 self->stream = std::move(opened->stream);
                 self->server = std::move(opened->server);
                 why = co_await self->listen(self->stream, reader);
-                backoff = self->options.reconnect_min;
+                backoff.reset();
             }
             self->drop_connection();
             if (self->stopped) co_return;
             self->log_once(why, "warn");
-            auto wait = backoff / 2 + std::chrono::milliseconds(jitter() % (backoff.count() / 2 + 1));
-            self->reconnect_timer.expires_after(wait);
+            self->reconnect_timer.expires_after(backoff.next());
             co_await self->reconnect_timer.async_wait(nothrow);
-            backoff = std::min(backoff * 2, self->options.reconnect_max);
         }
     }
 

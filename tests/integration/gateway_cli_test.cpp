@@ -50,8 +50,9 @@ TEST_F(GatewayCliTest, CheckConfigReportsEveryProblemAtOnceIncludingTheTlsFiles)
     EXPECT_FALSE(result.status.success());
     const auto errors = gateway_error_lines(result.output);
     ASSERT_EQ(errors.size(), 6u) << result.output;
-    EXPECT_TRUE(errors[0].starts_with("environment: unknown variables GATEWAY_SESION_CACHE (did you mean "
-                                      "GATEWAY_SESSION_CACHE?)"))
+    EXPECT_TRUE(
+        errors[0].starts_with("environment: unknown variables GATEWAY_SESION_CACHE (did you mean "
+                              "GATEWAY_SESSION_CACHE?)"))
         << errors[0];
     EXPECT_TRUE(errors[1].starts_with("server.threads: must be between 0 and 256")) << errors[1];
     EXPECT_TRUE(errors[2].starts_with("session.cookie_name: ")) << errors[2];

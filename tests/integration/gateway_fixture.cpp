@@ -2,6 +2,7 @@
 
 #include "support/eventually.hpp"
 #include "support/ports.hpp"
+#include "support/time_scale.hpp"
 
 #include "core/random.hpp"
 
@@ -183,6 +184,23 @@ std::optional<SetCookie> find_set_cookie(const HttpResponse& response, std::stri
     for (const auto& header : response.headers_named("Set-Cookie"))
         if (auto c = parse_set_cookie(header); c && c->name == name) return c;
     return std::nullopt;
+}
+
+void expect_refused_within_100ms(TestClient& client, std::chrono::steady_clock::time_point since) {
+    bool refused = false;
+    std::chrono::steady_clock::duration took{};
+    eventually(
+        [&] {
+            const auto status = client.get("/auth/session").status;
+            took = std::chrono::steady_clock::now() - since;
+            refused = status == 401;
+            return refused;
+        },
+        std::chrono::seconds(2), std::chrono::milliseconds(1));
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+    ::testing::Test::RecordProperty("invalidation_ms", std::to_string(ms));
+    EXPECT_TRUE(refused) << "the other gateway still accepts the session after 2 s";
+    EXPECT_LT(ms, scaled(100)) << "the other gateway accepted the session for " << ms << " ms after the change";
 }
 
 std::string location_path(const HttpResponse& response, const std::string& origin) {

@@ -101,4 +101,9 @@ std::map<std::string, std::string> string_members(const HttpResponse& response);
 // Location made relative to `origin` when it points there.
 std::string location_path(const HttpResponse& response, const std::string& origin);
 
+// Polls `client`'s GET /auth/session until it is 401: a change made at `since` on another
+// gateway (a logout, a revoked token) has reached this one. Fails when that took 100 ms or more
+// (stretched by the time scale), or did not happen within 2 s; records the time as a test property.
+void expect_refused_within_100ms(TestClient& client, std::chrono::steady_clock::time_point since);
+
 }  // namespace icg::testing

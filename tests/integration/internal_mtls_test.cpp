@@ -4,8 +4,6 @@
 // configuration rules that come with it.
 #include "internal_services_fixture.hpp"
 
-
-
 #include <gtest/gtest.h>
 
 namespace icg::testing {

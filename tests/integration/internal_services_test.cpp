@@ -493,7 +493,8 @@ TEST_F(InternalServicesTest, AServiceKeyReplacedByAReloadTakesEffectAtOnce) {
         s.clear_tables();
         s.append_tables(key_service_table("sync", new_sync_key, R"(["ws_demo1"])", R"(["GET /me"])"));
         s.append_tables(key_service_table("admin", admin_key, R"(["*"])", "[]", true));
-    }), Gateway::ReloadOutcome::reloaded);
+    }),
+              Gateway::ReloadOutcome::reloaded);
     EXPECT_EQ(call("GET", "/intercom/me", sync_key, {"ws_demo1"}).status, 401u) << "the old key still works";
     const auto renewed = call("GET", "/intercom/me", new_sync_key, {"ws_demo1"});
     EXPECT_EQ(renewed.status, 200u) << renewed.body;

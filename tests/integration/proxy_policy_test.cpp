@@ -75,12 +75,18 @@ TEST_F(ProxyPolicyTest, CrossOriginGrantsFromIntercomNeverReachTheBrowser) {
 }
 
 TEST_F(ProxyPolicyTest, ForwardingAndIdentityHeadersInAnySpellingStayHome) {
-    const HeaderList sent = {{"X_Forwarded_For", "6.6.6.6"},    {"X-Forwarded_Host", "evil.example"},
-                             {"x-forwarded-proto", "http"},     {"Forwarded", "for=6.6.6.6"},
-                             {"X-Real-IP", "6.6.6.6"},          {"X_Real_IP", "6.6.6.6"},
-                             {"True-Client-IP", "6.6.6.6"},     {"Via", "1.1 evil"},
-                             {"Authorization_", "x"},           {"X-Original-URL", "/admin"},
-                             {"Authorization", "Bearer theirs"}, {"X-Spa-Trace", "kept"}};
+    const HeaderList sent = {{"X_Forwarded_For", "6.6.6.6"},
+                             {"X-Forwarded_Host", "evil.example"},
+                             {"x-forwarded-proto", "http"},
+                             {"Forwarded", "for=6.6.6.6"},
+                             {"X-Real-IP", "6.6.6.6"},
+                             {"X_Real_IP", "6.6.6.6"},
+                             {"True-Client-IP", "6.6.6.6"},
+                             {"Via", "1.1 evil"},
+                             {"Authorization_", "x"},
+                             {"X-Original-URL", "/admin"},
+                             {"Authorization", "Bearer theirs"},
+                             {"X-Spa-Trace", "kept"}};
     const auto response = client().get("/intercom/echo/contacts", sent);
     ASSERT_EQ(response.status, 200u) << response.body;
     const auto seen = parse_seen_request(response.body);

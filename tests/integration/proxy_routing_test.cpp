@@ -67,8 +67,8 @@ TEST_F(ProxyRoutingTest, ForwardsEveryMethodWithItsBody) {
         const char* method;
         std::size_t body_size;
     };
-    for (const auto& [method, body_size] : std::vector<Case>{
-             {"POST", 1}, {"PUT", 1000}, {"PATCH", 65537}, {"DELETE", 200'000}, {"GET", 0}}) {
+    for (const auto& [method, body_size] :
+         std::vector<Case>{{"POST", 1}, {"PUT", 1000}, {"PATCH", 65537}, {"DELETE", 200'000}, {"GET", 0}}) {
         const std::string body = binary_body(body_size);
         auto headers = same_origin_write(client);
         headers.emplace_back("Content-Type", "application/octet-stream");

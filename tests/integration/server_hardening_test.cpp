@@ -2,8 +2,8 @@
 // bounded, a broken request body answered as the client's fault (never 500), a connection cap that
 // says no at once, silent connections dropped early, and a drain that every connection sees.
 #include "gateway_fixture.hpp"
-#include "support/time_scale.hpp"
 #include "support/eventually.hpp"
+#include "support/time_scale.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -76,12 +76,12 @@ TEST_F(ServerHardeningTest, AnEndlessChunkExtensionOrTrailerEndsAt400) {
 TEST_F(ServerHardeningTest, AProxiedBodyThatBreaksIsTheClientsFaultNotA500) {
     auto client = browser();
     login(client);
-    const std::string head = "POST /intercom/echo/upload HTTP/1.1\r\nHost: localhost\r\nCookie: " +
-                             std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("") +
-                             "\r\nX-CSRF: 1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";
-    for (const std::string& broken : {std::string("5\r\nworldXX\r\n0\r\n\r\n"), std::string("zz\r\n"), std::string("1;") +
-                                                                                         std::string(300, 'e') +
-                                                                                         "\r\na\r\n0\r\n\r\n"}) {
+    const std::string head =
+        "POST /intercom/echo/upload HTTP/1.1\r\nHost: localhost\r\nCookie: " + std::string(session_cookie) + "=" +
+        client.cookie(session_cookie).value_or("") +
+        "\r\nX-CSRF: 1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n";
+    for (const std::string& broken : {std::string("5\r\nworldXX\r\n0\r\n\r\n"), std::string("zz\r\n"),
+                                      std::string("1;") + std::string(300, 'e') + "\r\na\r\n0\r\n\r\n"}) {
         const auto answer = raw_exchange(head + broken);
         EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 400")) << status_line(answer);
     }
@@ -94,8 +94,9 @@ TEST_F(ServerHardeningTest, AProxiedBodyThatBreaksIsTheClientsFaultNotA500) {
 // the client's next request on that connection then met a closed connection with no answer.
 TEST_F(ServerHardeningTest, AnAnswerBeforeTheBodyWasReadSaysTheConnectionCloses) {
     HttpsConnection connection(gateway().port(), certificates().ca_file);
-    connection.write_raw("POST /intercom/echo/probe HTTP/1.1\r\nHost: localhost\r\nX-CSRF: 1\r\nContent-Length: 1000\r\n\r\n" +
-                         std::string(1000, 'b'));
+    connection.write_raw(
+        "POST /intercom/echo/probe HTTP/1.1\r\nHost: localhost\r\nX-CSRF: 1\r\nContent-Length: 1000\r\n\r\n" +
+        std::string(1000, 'b'));
     const auto answer = connection.read_until_closed(10s);
     EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 401")) << status_line(answer);
     EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
@@ -106,9 +107,9 @@ TEST_F(ServerHardeningTest, AProxiedBodyThatStallsIs408) {
     auto client = browser();
     login(client);
     HttpsConnection connection(gateway().port(), certificates().ca_file);
-    connection.write_raw("POST /intercom/echo/upload HTTP/1.1\r\nHost: localhost\r\nCookie: " +
-                         std::string(session_cookie) + "=" + client.cookie(session_cookie).value_or("") +
-                         "\r\nX-CSRF: 1\r\nContent-Length: 100\r\n\r\nonly ten b");
+    connection.write_raw(
+        "POST /intercom/echo/upload HTTP/1.1\r\nHost: localhost\r\nCookie: " + std::string(session_cookie) + "=" +
+        client.cookie(session_cookie).value_or("") + "\r\nX-CSRF: 1\r\nContent-Length: 100\r\n\r\nonly ten b");
     const auto answer = connection.read_until_closed(10s);
     EXPECT_TRUE(status_line(answer).starts_with("HTTP/1.1 408")) << status_line(answer);
 }
