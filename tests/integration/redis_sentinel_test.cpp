@@ -1,5 +1,6 @@
 // Redis behind Sentinel, with real processes on loopback: a master, a replica and three
-// redis-sentinels (down-after-milliseconds 1000), two gateways with redis.min_replicas_ack = 1.
+// redis-sentinels (down-after-milliseconds 1000, a password of their own), two gateways with
+// redis.min_replicas_ack = 1 and database 3 in redis.url.
 // Browsers log in, the master is killed with SIGKILL mid-traffic: the gateway answers 503s (never
 // a wrong answer) until it serves again from the promoted replica, every session from before the
 // kill still works, a logout made after the failover reaches the other gateway within 100 ms, a
@@ -21,6 +22,9 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* master_name = "gateway-master";
+constexpr const char* sentinel_password = "sentinel-secret-9d2e";
+// Not database 0: the master found through Sentinel is still asked to SELECT it.
+constexpr int database = 3;
 
 class RedisSentinelTest : public GatewayTest {
 protected:
@@ -35,8 +39,8 @@ protected:
             std::vector<std::string>{"--replicaof", "127.0.0.1", std::to_string(redis_port()),
                                      "--repl-diskless-sync-delay", "0"});
         for (int i = 0; i < 3; ++i)
-            sentinels_.push_back(
-                std::make_unique<RedisSentinel>(sentinel_dir_, SentinelWatch{master_name, redis_port(), 2, 1000ms}));
+            sentinels_.push_back(std::make_unique<RedisSentinel>(
+                sentinel_dir_, SentinelWatch{master_name, redis_port(), 2, 1000ms, sentinel_password}));
         // A failover needs every sentinel to know the replica and a majority of the others; they
         // learn them from each other's hellos, every 2 s.
         const bool ready = eventually(
@@ -62,6 +66,8 @@ protected:
         for (const auto& sentinel : sentinels_) list += (list.size() > 1 ? ", \"" : "\"") + sentinel->address() + "\"";
         s.set_literal("redis", "sentinels", list + "]");
         s.set("redis", "master_name", master_name);
+        s.set("redis", "sentinel_password", sentinel_password);
+        s.set("redis", "url", "redis://127.0.0.1:" + std::to_string(redis_port()) + "/" + std::to_string(database));
         s.set_integer("redis", "min_replicas_ack", 1);
         s.set("redis", "replica_ack_timeout", "1s");
     }
@@ -120,6 +126,11 @@ TEST_F(RedisSentinelTest, AFailoverLosesNoSessionAndTheGatewayServesAgainWithinT
     EXPECT_LE(ms, scaled(3000)) << gateway().process().output();
     EXPECT_EQ(seen, (std::set<unsigned>{200, 503})) << "only 503s in between, never a wrong answer";
     for (auto& sentinel : sentinels_) EXPECT_EQ(sentinel->master_port(), replica_->port());
+
+    // In the database redis.url names, on the new master too.
+    RedisProbe promoted(replica_->port());
+    promoted.command({"SELECT", std::to_string(database)});
+    EXPECT_EQ(promoted.keys(key_prefix() + "session:*").size(), browsers.size());
 
     // No session lost: each was on the replica before its cookie was set.
     for (auto& client : browsers) {

@@ -30,6 +30,9 @@ RedisSentinel::RedisSentinel(const TempDir& dir, const SentinelWatch& watch) : w
                           << "\n"
                           << "sentinel failover-timeout " << watch.master_name << " 10000\n"
                           << "sentinel parallel-syncs " << watch.master_name << " 1\n";
+    if (!watch.password.empty())
+        std::ofstream(config, std::ios::app)
+            << "requirepass " << watch.password << "\nsentinel sentinel-pass " << watch.password << "\n";
     ProcessOptions options;
     options.name = name;
     options.log_file = dir / (name + ".log");
@@ -42,18 +45,24 @@ RedisSentinel::~RedisSentinel() {
     process_->stop();
 }
 
+RedisValue RedisSentinel::ask(const std::vector<std::string>& command) {
+    RedisProbe probe(port_);
+    if (!watch_.password.empty()) probe.command({"AUTH", watch_.password});
+    return probe.command(command);
+}
+
 int RedisSentinel::other_sentinels() {
-    const auto reply = RedisProbe(port_).command({"SENTINEL", "MASTER", watch_.master_name});
+    const auto reply = ask({"SENTINEL", "MASTER", watch_.master_name});
     return std::stoi(field(reply, "num-other-sentinels").value_or("0"));
 }
 
 int RedisSentinel::replicas() {
-    const auto reply = RedisProbe(port_).command({"SENTINEL", "MASTER", watch_.master_name});
+    const auto reply = ask({"SENTINEL", "MASTER", watch_.master_name});
     return std::stoi(field(reply, "num-slaves").value_or("0"));
 }
 
 std::optional<std::uint16_t> RedisSentinel::master_port() {
-    const auto reply = RedisProbe(port_).command({"SENTINEL", "get-master-addr-by-name", watch_.master_name});
+    const auto reply = ask({"SENTINEL", "get-master-addr-by-name", watch_.master_name});
     if (reply.elements.size() != 2) return std::nullopt;
     return static_cast<std::uint16_t>(std::stoi(reply.elements[1].text));
 }

@@ -2,6 +2,7 @@
 // A real redis-sentinel on 127.0.0.1 watching one master, started from a config file in the
 // test's directory (Sentinel rewrites it as it learns), stopped by PID.
 #include "support/process.hpp"
+#include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 
 #include <cstdint>
@@ -17,6 +18,8 @@ struct SentinelWatch {
     int quorum = 2;
     // How long the master may be silent before it counts as down; the failover follows.
     std::chrono::milliseconds down_after{1000};
+    // The sentinels' own password (requirepass, and sentinel-pass among themselves); empty: none.
+    std::string password{};
 };
 
 class RedisSentinel {
@@ -35,6 +38,8 @@ public:
     std::optional<std::uint16_t> master_port();
 
 private:
+    RedisValue ask(const std::vector<std::string>& command);
+
     const SentinelWatch watch_;
     std::uint16_t port_;
     std::unique_ptr<Process> process_;
