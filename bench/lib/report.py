@@ -3,14 +3,22 @@
 
   report.py record RUNS.jsonl --peer P --run R [--round N] --connections N --wrk-threads N
                     --wrk-output FILE --clk-tck T --cpu-ticks N --redis-cpu-ticks N
-                    --upstream-cpu-ticks N --peak-rss-kib N [--log-bytes N]
+                    --upstream-cpu-ticks N --peak-rss-kib N [--log-bytes N] [--wait-calls N]
       appends one run (wrk's BENCH_RESULT line plus the process figures) to RUNS.jsonl; --round
-      numbers the interleaved browser/service pairs (runs pair-browser-64 and pair-service-64) and
-      the access-log rounds (runs log-on-64 and log-off-64), --log-bytes what the run's access log grew
+      numbers the interleaved browser/service pairs (runs pair-browser-64 and pair-service-64),
+      the access-log rounds (runs log-on-64 and log-off-64) and the replica-ack rounds (runs
+      ack0-login, ack0-proxy-64, ack1-login, ack1-proxy-64), --log-bytes what the run's access log
+      grew, --wait-calls how many WAIT commands the Redis master ran during it
   report.py build RUNS.jsonl --micro MICRO.json --env ENV.json --out-dir DIR --date YYYY-MM-DD
       writes DIR/DATE.json, DIR/DATE.md and DIR/DATE-latency.svg (gnuplot)
   report.py access-log RUNS.jsonl --env ENV.json --out-dir DIR --date YYYY-MM-DD
       writes DIR/DATE-access-log.json and DIR/DATE-access-log.md (bench/run --access-log-cost)
+  report.py check-replica-run RUNS.jsonl --run R --round N --min-replicas-ack A
+      fails (exit 1, the reason on stderr) unless the recorded run had no failed login, no non-2xx
+      answer and no socket error, and the master ran WAIT as A says: never with 0, at least once
+      per login with 1 or more
+  report.py replica-ack RUNS.jsonl --env ENV.json --out-dir DIR --date YYYY-MM-DD
+      writes DIR/DATE-replica-ack.json and DIR/DATE-replica-ack.md (bench/run --replica-ack)
 """
 import argparse
 import json
@@ -38,6 +46,17 @@ LOG_RUNS = {"on": "log-on-64", "off": "log-off-64"}
 LOG_PEERS = ["intercom-gateway", "nginx-static-token"]
 # The issue's bound on what the gateway's access-log line may add to the CPU per request.
 LOG_COST_TARGET = 0.03
+# bench/run --replica-ack: per round and redis.min_replicas_ack value, a login-flow run and a proxied run.
+REPLICA_ACKS = [0, 1]
+REPLICA_RUNS = {ack: {"login": f"ack{ack}-login", "proxy": f"ack{ack}-proxy-64"} for ack in REPLICA_ACKS}
+REPLICA_RUN_NAMES = [name for runs in REPLICA_RUNS.values() for name in runs.values()]
+# The figures whose medians the replica-ack report gives, and the error counts it totals.
+REPLICA_MEDIANS = ["logins_per_s", "login_p50_ms", "login_p99_ms", "cpu_ms_per_1k_logins", "redis_cpu_ms_per_1k_logins",
+                   "wait_calls_per_login", "requests_per_s", "p50_ms", "p99_ms", "p99.9_ms", "cpu_ms_per_1k"]
+REPLICA_ERRORS = ["failed_logins", "login_status_ge_400", "login_socket_errors", "non_2xx", "proxy_status_ge_400",
+                  "proxy_socket_errors"]
+# Runs of the login flow (bench/wrk/login.lua), counted in logins.
+LOGIN_RUNS = ["login", *(runs["login"] for runs in REPLICA_RUNS.values())]
 PLOT_PERCENTILES = ["50", "75", "90", "95", "99", "99.9", "99.99"]
 
 
@@ -48,8 +67,12 @@ def wrk_result(path):
     sys.exit(f"report.py: no BENCH_RESULT line in {path} (did wrk fail?)")
 
 
+def read_runs(path):
+    return [json.loads(l) for l in pathlib.Path(path).read_text().splitlines() if l.strip()]
+
+
 def record(args):
-    rounded_runs = [*PAIR_RUNS.values(), *LOG_RUNS.values()]
+    rounded_runs = [*PAIR_RUNS.values(), *LOG_RUNS.values(), *REPLICA_RUN_NAMES]
     if (args.round is not None) != (args.run in rounded_runs):
         sys.exit(f"report.py: --round goes with runs {', '.join(rounded_runs)}, and only with them")
     wrk = wrk_result(args.wrk_output)
@@ -67,6 +90,8 @@ def record(args):
         "latency_mean_ms": round(wrk["latency_mean_us"] / 1000, 3),
         "latency_max_ms": round(wrk["latency_max_us"] / 1000, 3),
         "socket_errors": {k: wrk[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts")},
+        # wrk's own count: a 503 shows here whatever the script made of it.
+        "status_ge_400": wrk["status_ge_400"],
         "peak_rss_mib": round(args.peak_rss_kib / 1024, 1),
     }
     if args.round is not None:
@@ -74,8 +99,10 @@ def record(args):
     if args.log_bytes is not None:
         run["log_bytes"] = args.log_bytes
         run["log_bytes_per_request"] = round(args.log_bytes / max(wrk["requests"], 1), 1)
+    if args.wait_calls is not None:
+        run["wait_calls"] = args.wait_calls
     cpu = args.cpu_ticks / args.clk_tck
-    if args.run == "login":
+    if args.run in LOGIN_RUNS:
         logins = wrk["logins"]
         run["logins"] = logins
         run["logins_per_s"] = round(logins / seconds, 1)
@@ -85,6 +112,12 @@ def record(args):
         run["cpu_s_per_10k_logins"] = round(cpu / unit * 10000, 3)
         run["redis_cpu_s_per_10k_logins"] = round(args.redis_cpu_ticks / args.clk_tck / unit * 10000, 3)
         run["upstream_cpu_s_per_10k_logins"] = round(args.upstream_cpu_ticks / args.clk_tck / unit * 10000, 3)
+        if args.run in REPLICA_RUN_NAMES:
+            # The finer units the replica-ack comparison reads.
+            run["cpu_ms_per_1k_logins"] = round(cpu / unit * 1e6, 3)
+            run["redis_cpu_ms_per_1k_logins"] = round(args.redis_cpu_ticks / args.clk_tck / unit * 1e6, 3)
+            if args.wait_calls is not None:
+                run["wait_calls_per_login"] = round(args.wait_calls / unit, 3)
     else:
         run["non_2xx"] = wrk["non2xx"]
         run["errors"] = socket_errors + wrk["non2xx"]
@@ -92,12 +125,12 @@ def record(args):
         run["cpu_s_per_10k"] = round(cpu / unit * 10000, 3)
         run["redis_cpu_s_per_10k"] = round(args.redis_cpu_ticks / args.clk_tck / unit * 10000, 3)
         run["upstream_cpu_s_per_10k"] = round(args.upstream_cpu_ticks / args.clk_tck / unit * 10000, 3)
-        if args.run in LOG_RUNS.values():
-            # The finer unit the access-log comparison reads (the tick is 1/CLK_TCK s).
+        if args.run in LOG_RUNS.values() or args.run in REPLICA_RUN_NAMES:
+            # The finer unit the access-log and replica-ack comparisons read (the tick is 1/CLK_TCK s).
             run["cpu_ms_per_1k"] = round(cpu / unit * 1e6, 3)
     with open(args.runs, "a") as out:
         out.write(json.dumps(run) + "\n")
-    rate = f"{run['logins_per_s']} logins/s" if args.run == "login" else f"{run['requests_per_s']} req/s"
+    rate = f"{run['logins_per_s']} logins/s" if args.run in LOGIN_RUNS else f"{run['requests_per_s']} req/s"
     print(f"bench:   {rate}, p50 {run['latency_ms']['50']} ms, p99 {run['latency_ms']['99']} ms, "
           f"p99.9 {run['latency_ms']['99.9']} ms, errors {run['errors']}, peak RSS {run['peak_rss_mib']} MiB")
 
@@ -343,15 +376,21 @@ def pct(v):
     return "—" if v is None else f"{v * 100:+.1f} %"
 
 
+def mode_header(report, title, flag):
+    """The title, the command line and the machine, for the report of a mode of its own."""
+    env = report["environment"]
+    return [f"# {title} {report['date']}", "",
+            f"`bench/run {flag} --rounds {env['rounds']} --duration {env['duration_s']}"
+            f"{' --quick' if env['quick'] else ''}` ({env['warmup_s']} s warm-up, {env['duration_s']} s measured "
+            f"per run) on {env['cpu_model']} × {env['cores']} cores, load average {env['load_before']} before "
+            f"and {env['load_after']} after.", "",
+            f"CPU pinning: {env['pinning']}", ""]
+
+
 def access_log_markdown(report):
     env = report["environment"]
     configs, costs = report["configurations"], report["cost"]
-    lines = [f"# Access-log cost {report['date']}", ""]
-    lines += [f"`bench/run --access-log-cost --rounds {env['rounds']} --duration {env['duration_s']}"
-              f"{' --quick' if env['quick'] else ''}` ({env['warmup_s']} s warm-up, {env['duration_s']} s measured "
-              f"per run) on {env['cpu_model']} × {env['cores']} cores, load average {env['load_before']} before "
-              f"and {env['load_after']} after.", ""]
-    lines += [f"CPU pinning: {env['pinning']}", ""]
+    lines = mode_header(report, "Access-log cost", "--access-log-cost")
     lines += ["Method: `GET /intercom/me` at 64 connections (wrk -t2, bench/wrk/proxy.lua; the gateway with a",
               "logged-in session cookie, nginx-static-token anonymous) against four configurations, one at a",
               "time, each started fresh for its run and stopped after it (the gateway reads its switch only",
@@ -413,7 +452,7 @@ def access_log_markdown(report):
 
 
 def build_access_log(args):
-    runs = [json.loads(l) for l in pathlib.Path(args.runs).read_text().splitlines() if l.strip()]
+    runs = read_runs(args.runs)
     env = json.loads(pathlib.Path(args.env).read_text())
     configs, costs, target = access_log_cost(runs)
     report = {"date": args.date, "environment": env, "configurations": configs, "cost": costs, "target": target,
@@ -423,6 +462,178 @@ def build_access_log(args):
     (out / f"{args.date}-access-log.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     (out / f"{args.date}-access-log.md").write_text(access_log_markdown(report))
     print(access_log_markdown(report))
+
+
+def check_replica_run(args):
+    run = next((r for r in read_runs(args.runs) if r["run"] == args.run and r.get("round") == args.round), None)
+    if run is None:
+        sys.exit(f"report.py: no run {args.run} in round {args.round} in {args.runs}")
+    login = args.run in LOGIN_RUNS
+    problems = []
+    if run["errors"]:
+        refused = f"{run['failed_logins']} failed logins" if login else f"{run['non_2xx']} non-2xx answers"
+        problems.append(f"{refused}, {run['status_ge_400']} answers ≥ 400 (a 503: too few replicas confirmed), "
+                        f"{sum(run['socket_errors'].values())} socket errors")
+    waits = run.get("wait_calls")
+    if waits is None:
+        problems.append("no WAIT count recorded")
+    elif args.min_replicas_ack == 0 and waits:
+        problems.append(f"the master ran {waits} WAIT commands with redis.min_replicas_ack 0")
+    elif args.min_replicas_ack > 0 and login and not (run["logins"] and waits >= run["logins"]):
+        problems.append(f"the master ran {waits} WAIT commands for {run['logins']} logins with "
+                        f"redis.min_replicas_ack {args.min_replicas_ack}: fewer than one a login")
+    if problems:
+        sys.exit(f"report.py: {args.run}, round {args.round}: " + "; ".join(problems))
+
+
+def replica_ack(runs):
+    """The --replica-ack figures: per redis.min_replicas_ack value every round's login-flow and proxied
+    figures with their medians; per figure the ratio ack 1 ÷ ack 0, from the medians and round by round."""
+    gateway = [(index, r) for index, r in enumerate(runs) if r["peer"] == "intercom-gateway"]
+    configs = {}
+    for ack in REPLICA_ACKS:
+        names = REPLICA_RUNS[ack]
+        logins = {r["round"]: (i, r) for i, r in gateway if r["run"] == names["login"]}
+        proxied = {r["round"]: r for _, r in gateway if r["run"] == names["proxy"]}
+        rounds = []
+        for number in sorted(logins.keys() & proxied.keys()):
+            (index, l), p = logins[number], proxied[number]
+            rounds.append({
+                "round": number, "index": index,
+                "logins_per_s": l["logins_per_s"], "login_p50_ms": l["latency_ms"]["50"],
+                "login_p99_ms": l["latency_ms"]["99"], "cpu_ms_per_1k_logins": l["cpu_ms_per_1k_logins"],
+                "redis_cpu_ms_per_1k_logins": l["redis_cpu_ms_per_1k_logins"],
+                "wait_calls_per_login": l.get("wait_calls_per_login"),
+                "failed_logins": l["failed_logins"], "login_status_ge_400": l["status_ge_400"],
+                "login_socket_errors": sum(l["socket_errors"].values()),
+                "requests_per_s": p["requests_per_s"], "p50_ms": p["latency_ms"]["50"],
+                "p99_ms": p["latency_ms"]["99"], "p99.9_ms": p["latency_ms"]["99.9"],
+                "cpu_ms_per_1k": p["cpu_ms_per_1k"], "proxy_wait_calls": p.get("wait_calls"),
+                "non_2xx": p["non_2xx"], "proxy_status_ge_400": p["status_ge_400"],
+                "proxy_socket_errors": sum(p["socket_errors"].values()),
+            })
+        if not rounds:
+            continue
+        medians = {key: round(statistics.median(r[key] for r in rounds), 3)
+                   for key in REPLICA_MEDIANS if all(r[key] is not None for r in rounds)}
+        totals = {key: sum(r[key] for r in rounds) for key in REPLICA_ERRORS}
+        configs[str(ack)] = {"min_replicas_ack": ack, "rounds": rounds, "medians": medians, "errors": totals}
+    ratios = {}
+    if "0" in configs and "1" in configs:
+        zero, one = configs["0"], configs["1"]
+        zero_by_round = {r["round"]: r for r in zero["rounds"]}
+        for key in ("logins_per_s", "requests_per_s", "cpu_ms_per_1k_logins", "cpu_ms_per_1k"):
+            pairwise = [{"round": r["round"], "ratio": round(r[key] / zero_by_round[r["round"]][key], 4)}
+                        for r in one["rounds"] if r["round"] in zero_by_round and zero_by_round[r["round"]][key]]
+            ratios[key] = {
+                "from_medians": round(one["medians"][key] / zero["medians"][key], 4) if zero["medians"][key] else None,
+                "pairwise": pairwise,
+                "median_pairwise": round(statistics.median(x["ratio"] for x in pairwise), 4) if pairwise else None,
+            }
+    for c in configs.values():
+        for r in c["rounds"]:
+            # Which configuration ran first in the round, read off the order the runs were recorded in.
+            other = configs.get("1" if c["min_replicas_ack"] == 0 else "0")
+            twin = next((o for o in other["rounds"] if o["round"] == r["round"]), None) if other else None
+            r["first"] = twin is None or r["index"] < twin["index"]
+    for c in configs.values():
+        for r in c["rounds"]:
+            del r["index"]
+    return configs, ratios
+
+
+def replica_ack_markdown(report):
+    env = report["environment"]
+    configs, ratios = report["configurations"], report["ratios"]
+    lines = mode_header(report, "Cost of redis.min_replicas_ack", "--replica-ack")
+    lines += ["Method: a Redis master and one replica (`--replicaof`, both without persistence) on 127.0.0.1;",
+              "intercom-gateway's redis.url is the master. Two configurations, redis.min_replicas_ack 0 and 1",
+              "(GATEWAY_REDIS_MIN_REPLICAS_ACK; redis.replica_ack_timeout at its default, 500 ms): with 1, each new",
+              "session and workspace connection written at login is followed by `WAIT 1 500` on a Redis connection",
+              "of its own. Each configuration is started fresh on an emptied Redis (FLUSHALL, which the replica",
+              "follows) and logs in once with curl; then the login flow (wrk -t8 -c8, bench/wrk/login.lua: login →",
+              "callback with the upstream's token exchange → session, three requests a login; each connection holds",
+              "one unfinished login so that the callback sets the session cookie only, see login.lua), then `GET",
+              "/intercom/me` at 64 connections with that session cookie (wrk -t2, bench/wrk/proxy.lua); then it",
+              "is stopped. Order per round: ack 0, ack 1, reversed every other round, so a drift in the machine's",
+              "speed falls on both alike. CPU is the gateway's own process (user + system, from /proc, in 1/100 s",
+              "ticks) over the measured run, per 1,000 logins or requests; Redis CPU counts the master and the",
+              "replica. Ratios are ack 1 ÷ ack 0 of the medians; the per-round columns divide the two runs of that",
+              "round. Login-flow latencies are per request of the flow. Checked for every run: no failed login, no",
+              "non-2xx answer, no socket error; the master ran no WAIT with ack 0 and at least one a login with",
+              "ack 1; after every run with ack 1 the replica held as many session keys as the master.", ""]
+
+    def ratio_line(what, key):
+        r = ratios.get(key)
+        if not r:
+            return f"- {what}: —"
+        zero, one = configs["0"]["medians"][key], configs["1"]["medians"][key]
+        return (f"- {what}: ack 1 ÷ ack 0 = **{fmt(r['from_medians'], 3)}** (medians {fmt(zero, 0)} → {fmt(one, 0)}; "
+                f"median of the per-round ratios {fmt(r['median_pairwise'], 3)})")
+
+    lines += ["## Result", "", ratio_line("logins/s", "logins_per_s"), ratio_line("proxied req/s", "requests_per_s")]
+    for what, key, unit, digits in (("gateway CPU per login", "cpu_ms_per_1k_logins", "ms per 1,000 logins", 1),
+                                    ("gateway CPU per proxied request", "cpu_ms_per_1k", "ms per 1,000 requests", 2)):
+        r = ratios.get(key)
+        if r and r["from_medians"] is not None:
+            lines.append(f"- {what}: {pct(r['from_medians'] - 1)} ({fmt(configs['0']['medians'][key], digits)} → "
+                         f"{fmt(configs['1']['medians'][key], digits)} {unit}, medians)")
+    waits = configs.get("1", {}).get("medians", {}).get("wait_calls_per_login")
+    if waits is not None:
+        lines.append(f"- WAIT commands per login with ack 1: {fmt(waits)} (median)")
+    names = [n for n in ("0", "1") if n in configs]
+
+    def table(title, columns, ratio_key):
+        out = ["", f"## {title}", "",
+               "| round | first | " + " | ".join(f"ack {n} {label}" for label, _, _ in columns for n in names) +
+               (" | ack 1 ÷ ack 0 |" if ratio_key in ratios else " |"),
+               "|---:|---|" + "---:|" * (len(columns) * len(names) + (ratio_key in ratios))]
+        for number in sorted({r["round"] for n in names for r in configs[n]["rounds"]}):
+            row = {n: next((r for r in configs[n]["rounds"] if r["round"] == number), None) for n in names}
+            first = next((f"ack {n}" for n in names if row[n] and row[n]["first"]), "—")
+            cells = [fmt(row[n][key], digits) if row[n] else "—" for _, key, digits in columns for n in names]
+            if ratio_key in ratios:
+                pw = next((x for x in ratios[ratio_key]["pairwise"] if x["round"] == number), None)
+                cells.append(fmt(pw["ratio"], 3) if pw else "—")
+            out.append(f"| {number} | {first} | " + " | ".join(cells) + " |")
+        cells = [f"**{fmt(configs[n]['medians'].get(key), digits)}**" for _, key, digits in columns for n in names]
+        if ratio_key in ratios:
+            cells.append(f"**{fmt(ratios[ratio_key]['from_medians'], 3)}** (of medians)")
+        out.append("| **median** | | " + " | ".join(cells) + " |")
+        return out
+
+    lines += table("Login flow (wrk -t8 -c8, bench/wrk/login.lua)",
+                   [("logins/s", "logins_per_s", 0), ("p99 ms", "login_p99_ms", 2),
+                    ("CPU ms / 1k logins", "cpu_ms_per_1k_logins", 1),
+                    ("Redis CPU ms / 1k logins", "redis_cpu_ms_per_1k_logins", 1)], "logins_per_s")
+    lines += table("Proxied GET /intercom/me (64 connections, wrk -t2, bench/wrk/proxy.lua)",
+                   [("req/s", "requests_per_s", 0), ("p50 ms", "p50_ms", 2), ("p99 ms", "p99_ms", 2),
+                    ("CPU ms / 1k", "cpu_ms_per_1k", 2)], "requests_per_s")
+    lines += ["", "## Errors (all rounds)", "",
+              "| configuration | failed logins | login answers ≥ 400 | login socket errors | proxied non-2xx | "
+              "proxied answers ≥ 400 | proxied socket errors |", "|---|" + "---:|" * len(REPLICA_ERRORS)]
+    for n in names:
+        lines.append(f"| redis.min_replicas_ack {n} | " +
+                     " | ".join(str(configs[n]["errors"][key]) for key in REPLICA_ERRORS) + " |")
+    lines += ["", "A login the replicas did not confirm in time answers 503 and counts as a failed login and an answer",
+              "≥ 400; any error stops bench/run, so a report holds none.", ""]
+    lines += ["## Versions", ""]
+    for k in ("intercom-gateway", "redis-server", "nginx", "wrk", "openssl"):
+        lines.append(f"- {k}: {env['versions'][k]}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def build_replica_ack(args):
+    runs = read_runs(args.runs)
+    env = json.loads(pathlib.Path(args.env).read_text())
+    configs, ratios = replica_ack(runs)
+    report = {"date": args.date, "environment": env, "configurations": configs, "ratios": ratios, "runs": runs}
+    out = pathlib.Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{args.date}-replica-ack.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    (out / f"{args.date}-replica-ack.md").write_text(replica_ack_markdown(report))
+    print(replica_ack_markdown(report))
 
 
 def plot(report, svg_path):
@@ -455,7 +666,7 @@ def plot(report, svg_path):
 
 
 def build(args):
-    runs = [json.loads(l) for l in pathlib.Path(args.runs).read_text().splitlines() if l.strip()]
+    runs = read_runs(args.runs)
     env = json.loads(pathlib.Path(args.env).read_text())
     report = {"date": args.date, "environment": env, "runs": runs, "targets": targets(runs),
               "micro": micro_results(args.micro)}
@@ -473,8 +684,9 @@ def main():
     r = sub.add_parser("record")
     r.add_argument("runs")
     r.add_argument("--peer", required=True)
-    r.add_argument("--run", required=True, choices=list(RUN_LABELS) + list(PAIR_RUNS.values()) + list(LOG_RUNS.values()))
-    r.add_argument("--round", type=int, help="the round of a pair-*-64 or log-*-64 run")
+    r.add_argument("--run", required=True,
+                   choices=list(RUN_LABELS) + list(PAIR_RUNS.values()) + list(LOG_RUNS.values()) + REPLICA_RUN_NAMES)
+    r.add_argument("--round", type=int, help="the round of a pair-*-64, log-*-64 or ack*-* run")
     r.add_argument("--connections", type=int, required=True)
     r.add_argument("--wrk-threads", type=int, required=True)
     r.add_argument("--wrk-output", required=True)
@@ -484,6 +696,7 @@ def main():
     r.add_argument("--upstream-cpu-ticks", type=int, required=True)
     r.add_argument("--peak-rss-kib", type=int, required=True)
     r.add_argument("--log-bytes", type=int, help="what the run's access log grew, in bytes")
+    r.add_argument("--wait-calls", type=int, help="the WAIT commands the Redis master ran during the run")
     b = sub.add_parser("build")
     b.add_argument("runs")
     b.add_argument("--micro")
@@ -495,8 +708,19 @@ def main():
     a.add_argument("--env", required=True)
     a.add_argument("--out-dir", required=True)
     a.add_argument("--date", required=True)
+    c = sub.add_parser("check-replica-run")
+    c.add_argument("runs")
+    c.add_argument("--run", required=True, choices=REPLICA_RUN_NAMES)
+    c.add_argument("--round", type=int, required=True)
+    c.add_argument("--min-replicas-ack", type=int, required=True)
+    q = sub.add_parser("replica-ack")
+    q.add_argument("runs")
+    q.add_argument("--env", required=True)
+    q.add_argument("--out-dir", required=True)
+    q.add_argument("--date", required=True)
     args = parser.parse_args()
-    {"record": record, "build": build, "access-log": build_access_log}[args.command](args)
+    {"record": record, "build": build, "access-log": build_access_log, "check-replica-run": check_replica_run,
+     "replica-ack": build_replica_ack}[args.command](args)
 
 
 if __name__ == "__main__":
