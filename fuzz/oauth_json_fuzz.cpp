@@ -20,7 +20,7 @@
 #include "server/tls_server_context.hpp"
 #include "upstream/https_client.hpp"
 #include "upstream/intercom_oauth_client.hpp"
-#include "upstream/tls_client_context.hpp"
+#include "net/tls_client_context.hpp"
 #include "upstream/upstream_error.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -125,7 +125,7 @@ struct Harness {
         make_certificate(dir / "cert.pem", dir / "key.pem");
         server_tls =
             icg::server::make_tls_server_context((dir / "cert.pem").string(), (dir / "key.pem").string(), "1.2");
-        auto client_tls = icg::upstream::make_tls_client_context((dir / "cert.pem").string());
+        auto client_tls = icg::net::make_tls_client_context({.ca_file = (dir / "cert.pem").string()});
         fs::remove_all(dir);  // both contexts hold what they loaded
 
         const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), 0);

@@ -50,9 +50,19 @@ bool name_starts_with(std::string_view name, std::string_view wanted_prefix) noe
 // client. Only the gateway's own Authorization identifies the caller upstream; a service's key
 // and its workspace header stop here.
 constexpr std::array<std::string_view, 13> identity_headers = {
-    "authorization",       "cookie",    "x-csrf",      "x-request-id",     "forwarded",
-    "via",                 "x-real-ip", "x-client-ip", "true-client-ip",   "cf-connecting-ip",
-    "client-ip",           "x-cluster-client-ip",      "intercom-workspace-id",
+    "authorization",
+    "cookie",
+    "x-csrf",
+    "x-request-id",
+    "forwarded",
+    "via",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+    "client-ip",
+    "x-cluster-client-ip",
+    "intercom-workspace-id",
 };
 constexpr std::array<std::string_view, 3> identity_prefixes = {"x-forwarded-", "x-original-", "proxy-"};
 
@@ -85,7 +95,13 @@ http::Headers upstream_request_headers(const http::Headers& client, const Upstre
     bool has_version = false;
     for (const auto& field : client) {
         if (is_hop_by_hop(field.name, client) || is_identity_header(field.name)) continue;
-        if (same_name(field.name, "intercom-version")) has_version = true;
+        if (same_name(field.name, "intercom-version")) {
+            // Only the canonical spelling is the client's version. "Intercom_Version" is dropped:
+            // Intercom would ignore it (and use the app's default, not api_version), while an
+            // upstream that reads '_' as '-' would see it beside the version the gateway sends.
+            if (!http::iequals(field.name, "Intercom-Version")) continue;
+            has_version = true;
+        }
         out.add(field.name, field.value);
     }
     out.add("Host", identity.host);
