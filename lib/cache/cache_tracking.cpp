@@ -72,9 +72,11 @@ struct CacheTracking::State : std::enable_shared_from_this<CacheTracking::State>
     // Any change of one server's connections: the caches off and empty, that server's tracking
     // confirmed again on the connections as they are now, then on once every server is.
     void reconcile(const std::string& id) {
-        disable_all();
+        // A late report from a server already removed (its client stopping) changes nothing: the
+        // removal emptied the caches, and nothing of theirs comes from it any more.
         const auto found = servers.find(id);
         if (found == servers.end()) return;
+        disable_all();
         Tracked& tracked = found->second;
         tracked.confirmed = false;
         const auto change = ++tracked.changes;
@@ -146,11 +148,11 @@ struct CacheTracking::State : std::enable_shared_from_this<CacheTracking::State>
         };
         events.lost = [on_strand, id] {
             on_strand([id](State& s) {
+                const auto found = s.servers.find(id);
+                if (found == s.servers.end()) return;
                 s.report("cache off (" + s.names + "): the invalidation connection to Redis was lost", "warn");
-                if (auto found = s.servers.find(id); found != s.servers.end()) {
-                    found->second.listener_id.reset();
-                    found->second.listener_server.reset();
-                }
+                found->second.listener_id.reset();
+                found->second.listener_server.reset();
                 s.reconcile(id);
             });
         };
@@ -189,9 +191,16 @@ void CacheTracking::add_server(const std::string& id, std::shared_ptr<redis::Red
         if (!server)
             for (const auto& space : state->spaces) space.cache.disable();
         asio::post(state->strand, [state, id, server] {
+            const auto found = state->servers.find(id);
+            if (found == state->servers.end()) {
+                // A server removed meanwhile (its client stopping): the caches it just turned off
+                // come back on if every server still tracked is confirmed.
+                state->disable_all();
+                state->enable_if_all_confirmed();
+                return;
+            }
             if (!server) state->report("cache off (" + state->names + "): the connection to Redis was lost", "warn");
-            if (auto found = state->servers.find(id); found != state->servers.end())
-                found->second.client_server = server;
+            found->second.client_server = server;
             state->reconcile(id);
         });
     });

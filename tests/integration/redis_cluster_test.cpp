@@ -7,7 +7,9 @@
 #include "gateway_fixture.hpp"
 
 #include "redis/key_slot.hpp"
+#include "support/admin_client.hpp"
 #include "support/eventually.hpp"
+#include "support/process.hpp"
 #include "support/redis_cluster.hpp"
 #include "support/time_scale.hpp"
 
@@ -152,6 +154,15 @@ TEST_F(RedisClusterTest, APrimaryKilledIsReplacedByItsReplicaAndNoSessionIsLost)
     EXPECT_TRUE(eventually([&] { return cluster_->primaries().size() == 3; }, scaled(std::chrono::milliseconds(5000))));
     // No session lost: each was on a replica before its cookie was set.
     for (auto& client : browsers) EXPECT_EQ(client.get("/intercom/me").status, 200u);
+    // And the session cache is on again on both, every primary tracked.
+    for (auto* gateway : {&this->gateway(), second_.get()})
+        EXPECT_TRUE(eventually(
+            [&] {
+                const auto text = plain_request(gateway->admin_port(), "GET", "/metrics").body;
+                return series_value(text, R"(intercom_gateway_cache_enabled{cache="session"})") == 1;
+            },
+            scaled(std::chrono::milliseconds(5000))))
+            << gateway->process().output();
 }
 
 // A slot moves between primaries while the gateway's map still has it where it was: mid-move the
@@ -195,6 +206,41 @@ TEST_F(RedisClusterTest, FollowsAskAndMovedWhileASlotMigrates) {
     EXPECT_EQ(client.get("/intercom/me").status, 200u);
     EXPECT_EQ(client.post("/auth/logout").status, 204u);
     EXPECT_FALSE(to.exists(key)) << "the logout deleted the session where it lives now";
+}
+
+// A primary whose slots all move away leaves the map: its connections close while still up, and
+// the session cache (off for a moment, emptied) comes back on with the remaining primaries
+// tracked. Before the fix the stopping client's late report left the cache off for good.
+TEST_F(RedisClusterTest, APrimaryLeftWithoutSlotsIsDroppedAndTheCacheComesBackOn) {
+    start_gateway([this](GatewaySettings& s) { use_cluster(s); });
+    ASSERT_TRUE(gateway().process().wait_for_output("cache on (session", 10s)) << gateway().process().output();
+    auto client = browser();
+    login(client);
+    const auto emptied = cluster_->primaries().front();
+    const auto id = RedisProbe(emptied).command({"CLUSTER", "MYID"}).text;
+    const auto moved = run_to_completion("/usr/bin/redis-cli",
+                                         {"--cluster", "rebalance", "127.0.0.1:" + std::to_string(emptied),
+                                          "--cluster-weight", id + "=0", "--cluster-yes"},
+                                         {}, std::chrono::seconds(120));
+    ASSERT_TRUE(moved.status.success()) << moved.output;
+    ASSERT_EQ(RedisProbe(emptied).command({"CLUSTER", "COUNTKEYSINSLOT", "0"}).integer, 0);
+    // Its slots are gone from the map the gateway reads within one refresh (5 s).
+    ASSERT_TRUE(gateway().process().wait_for_output("16384 of 16384 slots on", 10s));
+    EXPECT_TRUE(eventually(
+        [&] {
+            const auto text = plain_request(gateway().admin_port(), "GET", "/metrics").body;
+            const auto log = gateway().process().output();
+            const auto last_map = log.rfind("slot map:");
+            const auto map_line = last_map == std::string::npos
+                                      ? std::string()
+                                      : log.substr(last_map, log.find('\n', last_map) - last_map);
+            const bool dropped = !map_line.empty() && map_line.find(std::to_string(emptied)) == std::string::npos;
+            return dropped && series_value(text, R"(intercom_gateway_cache_enabled{cache="session"})") == 1;
+        },
+        scaled(std::chrono::milliseconds(15'000))))
+        << gateway().process().output();
+    EXPECT_EQ(client.get("/auth/session").status, 200u);
+    EXPECT_EQ(client.get("/intercom/me").status, 200u);
 }
 
 }  // namespace
