@@ -11,6 +11,7 @@
 #include <map>
 #include <numeric>
 #include <sstream>
+#include <utility>
 
 namespace icg::soak {
 namespace {
@@ -433,37 +434,36 @@ void write_json(const std::filesystem::path& file, const SoakFacts& facts, const
         w.Int64(trend->max_upstream);
         w.EndObject();
     }
+    // A sample's counts, named once for the columns of "samples" and for the idle samples' keys.
+    static constexpr std::pair<const char*, long ProcessSample::*> counts[] = {
+        {"rss_kib", &ProcessSample::rss_kib},
+        {"anon_kib", &ProcessSample::anon_kib},
+        {"fds", &ProcessSample::fds},
+        {"upstream", &ProcessSample::upstream},
+        {"upstream_closing", &ProcessSample::upstream_closing},
+    };
     key("samples");
     w.StartArray();
     for (const auto& s : facts.samples) {
         w.StartArray();
         w.Double(s.t);
-        w.Int64(s.rss_kib);
-        w.Int64(s.anon_kib);
-        w.Int64(s.fds);
-        w.Int64(s.upstream);
-        w.Int64(s.upstream_closing);
+        for (const auto& [name, field] : counts) w.Int64(s.*field);
         w.EndArray();
     }
     w.EndArray();
     key("sample_columns");
     w.StartArray();
-    for (const char* c : {"t_s", "rss_kib", "anon_kib", "fds", "upstream", "upstream_closing"}) w.String(c);
+    w.String("t_s");
+    for (const auto& [name, field] : counts) w.String(name);
     w.EndArray();
     const auto idle_sample = [&](const char* name, const std::optional<ProcessSample>& s) {
         if (!s) return;
         key(name);
         w.StartObject();
-        key("rss_kib");
-        w.Int64(s->rss_kib);
-        key("anon_kib");
-        w.Int64(s->anon_kib);
-        key("fds");
-        w.Int64(s->fds);
-        key("upstream");
-        w.Int64(s->upstream);
-        key("upstream_closing");
-        w.Int64(s->upstream_closing);
+        for (const auto& [count_name, field] : counts) {
+            key(count_name);
+            w.Int64((*s).*field);
+        }
         w.EndObject();
     };
     idle_sample("before_traffic", facts.before_traffic);
