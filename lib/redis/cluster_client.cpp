@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <mutex>
@@ -90,26 +91,26 @@ std::optional<ServerAddress> redirect_target(std::string_view text) {
     return ServerAddress{std::string(endpoint.substr(0, colon)), static_cast<std::uint16_t>(port)};
 }
 
-bool is_ping(const std::vector<std::string>& args) {
-    if (args.size() != 1 || args[0].size() != 4) return false;
-    std::string name = args[0];
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::toupper(c)); });
-    return name == "PING";
+// Whether the command's name is `upper` (given in upper case), in any case.
+bool is_command(const std::vector<std::string>& args, std::string_view upper) noexcept {
+    return !args.empty() && std::equal(args[0].begin(), args[0].end(), upper.begin(), upper.end(),
+                                       [](char a, char b) { return std::toupper(static_cast<unsigned char>(a)) == b; });
+}
+
+bool is_ping(const std::vector<std::string>& args) noexcept {
+    return args.size() == 1 && is_command(args, "PING");
 }
 
 }  // namespace
 
 std::string_view routing_key(const std::vector<std::string>& args) noexcept {
     if (args.size() < 2) return {};
-    std::string name = args[0];
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::toupper(c)); });
-    if (name == "EVAL" || name == "EVALSHA") {
+    if (is_command(args, "EVAL") || is_command(args, "EVALSHA")) {
         if (args.size() < 4 || args[2] == "0") return {};
         return args[3];
     }
-    if (name == "PING" || name == "WAIT" || name == "CLIENT" || name == "CLUSTER" || name == "ROLE" ||
-        name == "SUBSCRIBE" || name == "SELECT" || name == "AUTH")
-        return {};
+    for (const std::string_view keyless : {"PING", "WAIT", "CLIENT", "CLUSTER", "ROLE", "SUBSCRIBE", "SELECT", "AUTH"})
+        if (is_command(args, keyless)) return {};
     return args[1];
 }
 
