@@ -49,7 +49,8 @@ void Headers::add_joined(std::string_view name, std::string_view head, std::stri
     text_.append(name);
     e.value_at = static_cast<std::uint32_t>(text_.size());
     e.value_size = static_cast<std::uint32_t>(head.size() + tail.size());
-    text_.append(head).append(tail);
+    text_.append(head);
+    if (!tail.empty()) text_.append(tail);
     entries_.push_back(e);
 }
 
@@ -78,7 +79,12 @@ void Headers::erase(std::string_view name) {
 }
 
 void append_fields(std::string& out, const Headers& headers) {
-    for (const Headers::Field field : headers) out.append(field.name).append(": ").append(field.value).append("\r\n");
+    using namespace std::string_view_literals;
+    std::size_t bytes = 0;
+    for (const Headers::Field field : headers) bytes += field.name.size() + field.value.size() + 4;
+    out.reserve(out.size() + bytes);
+    for (const Headers::Field field : headers)
+        out.append(field.name).append(": "sv).append(field.value).append("\r\n"sv);
 }
 
 std::string_view Request::path() const noexcept {

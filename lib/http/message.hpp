@@ -67,6 +67,8 @@ public:
     const_iterator begin() const noexcept { return {this, 0}; }
     const_iterator end() const noexcept { return {this, entries_.size()}; }
     std::size_t size() const noexcept { return entries_.size(); }
+    // Bytes of names and values held, erased fields' included.
+    std::size_t text_size() const noexcept { return text_.size(); }
 
 private:
     struct Entry {

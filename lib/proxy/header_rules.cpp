@@ -1,5 +1,8 @@
 #include "proxy/header_rules.hpp"
 
+#include <boost/container/small_vector.hpp>
+
+#include <algorithm>
 #include <array>
 
 namespace icg::proxy {
@@ -9,23 +12,34 @@ constexpr std::array<std::string_view, 8> always_hop_by_hop = {
     "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade", "proxy-connection", "host",
 };
 
-// Whether `name` is one of the comma-separated tokens of any Connection header.
-bool named_by_connection(std::string_view name, const http::Headers& headers) {
-    for (const auto& field : headers) {
-        if (!http::iequals(field.name, "Connection")) continue;
-        std::string_view rest = field.value;
-        while (!rest.empty()) {
-            const auto comma = rest.find(',');
-            std::string_view token = rest.substr(0, comma);
-            while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-            while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-            if (http::iequals(token, name)) return true;
-            if (comma == std::string_view::npos) break;
-            rest.remove_prefix(comma + 1);
+// The field names a message's Connection fields list (RFC 9110 §7.6.1), read once per message:
+// each field is checked against them, and a message has few (usually none, or "keep-alive").
+class ConnectionOptions {
+public:
+    explicit ConnectionOptions(const http::Headers& headers) {
+        for (const auto field : headers) {
+            if (!http::iequals(field.name, "Connection")) continue;
+            std::string_view rest = field.value;
+            while (!rest.empty()) {
+                const auto comma = rest.find(',');
+                std::string_view token = rest.substr(0, comma);
+                while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+                while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+                names_.push_back(token);
+                if (comma == std::string_view::npos) break;
+                rest.remove_prefix(comma + 1);
+            }
         }
     }
-    return false;
-}
+
+    bool lists(std::string_view name) const noexcept {
+        return std::any_of(names_.begin(), names_.end(), [name](auto listed) { return http::iequals(listed, name); });
+    }
+
+private:
+    // Views into the headers it was read from; no allocation for up to four names.
+    boost::container::small_vector<std::string_view, 4> names_;
+};
 
 // Upstream servers and frameworks may read '_' as '-' (CGI, WSGI, some proxies): a name is
 // judged in every spelling it could be normalised to.
@@ -79,22 +93,34 @@ bool is_cross_origin_grant(std::string_view name) noexcept {
     return name_starts_with(name, "access-control-") || same_name(name, "timing-allow-origin");
 }
 
-}  // namespace
-
-bool is_hop_by_hop(std::string_view name, const http::Headers& headers) {
+bool is_hop_by_hop(std::string_view name, const ConnectionOptions& options) noexcept {
     for (auto h : always_hop_by_hop)
         if (same_name(name, h)) return true;
     // Content-Length is framing: the gateway sets its own for the message it sends.
     if (same_name(name, "content-length")) return true;
     if (name_starts_with(name, "proxy-")) return true;
-    return named_by_connection(name, headers);
+    return options.lists(name);
+}
+
+// Room for the fields of `from` and `extra` more: each copy below allocates once.
+http::Headers sized_like(const http::Headers& from, std::size_t extra_fields) {
+    http::Headers out;
+    out.reserve(from.text_size() + extra_fields * 64, from.size() + extra_fields);
+    return out;
+}
+
+}  // namespace
+
+bool is_hop_by_hop(std::string_view name, const http::Headers& headers) {
+    return is_hop_by_hop(name, ConnectionOptions(headers));
 }
 
 http::Headers upstream_request_headers(const http::Headers& client, const UpstreamIdentity& identity) {
-    http::Headers out;
+    const ConnectionOptions options(client);
+    auto out = sized_like(client, 4);  // Host, Authorization, Intercom-Version, X-Request-Id
     bool has_version = false;
-    for (const auto& field : client) {
-        if (is_hop_by_hop(field.name, client) || is_identity_header(field.name)) continue;
+    for (const auto field : client) {
+        if (is_hop_by_hop(field.name, options) || is_identity_header(field.name)) continue;
         if (same_name(field.name, "intercom-version")) {
             // Only the canonical spelling is the client's version. "Intercom_Version" is dropped:
             // Intercom would ignore it (and use the app's default, not api_version), while an
@@ -112,9 +138,11 @@ http::Headers upstream_request_headers(const http::Headers& client, const Upstre
 }
 
 http::Headers client_response_headers(const http::Headers& upstream) {
-    http::Headers out;
-    for (const auto& field : upstream) {
-        if (is_hop_by_hop(field.name, upstream) || is_cross_origin_grant(field.name)) continue;
+    const ConnectionOptions options(upstream);
+    // X-Content-Type-Options here, and the proxy's own X-Request-Id, Cache-Control and Retry-After.
+    auto out = sized_like(upstream, 4);
+    for (const auto field : upstream) {
+        if (is_hop_by_hop(field.name, options) || is_cross_origin_grant(field.name)) continue;
         if (same_name(field.name, "set-cookie") || same_name(field.name, "set-cookie2")) continue;
         out.add(field.name, field.value);
     }

@@ -44,6 +44,26 @@ TEST(UpstreamRequestHeaders, InjectsTheBearerAndDropsWhatTheGatewayOwns) {
         EXPECT_FALSE(out.contains(gone)) << gone;
 }
 
+// The names listed by Connection are read once per message (ConnectionOptions): every Connection
+// field counts, in any case, with spaces and tabs around the names, and more names than it keeps
+// without allocating.
+TEST(UpstreamRequestHeaders, DropsEveryNameThatAnyConnectionFieldLists) {
+    http::Headers h;
+    h.add("X-Kept", "1");
+    h.add("connection", " X-One ,\tx-two\t");
+    for (const char* name : {"X-One", "X-Two", "X-Three", "X-Four", "X-Five", "X-Six", "X-Seven"}) h.add(name, "1");
+    h.add("CONNECTION", "x-three, X-FOUR,X-Five,x-six , X-Seven");
+    h.add("X-Sevenfold", "1");  // a listed name's prefix is not the name
+    const auto out =
+        upstream_request_headers(h, {.bearer_token = "t", .host = "h", .api_version = "", .request_id = "r"});
+    for (const char* gone : {"X-One", "X-Two", "X-Three", "X-Four", "X-Five", "X-Six", "X-Seven", "Connection"})
+        EXPECT_FALSE(out.contains(gone)) << gone;
+    EXPECT_EQ(out.get("X-Kept"), "1");
+    EXPECT_EQ(out.get("X-Sevenfold"), "1");
+    EXPECT_TRUE(is_hop_by_hop("x-six", h));
+    EXPECT_FALSE(is_hop_by_hop("X-Kept", h));
+}
+
 TEST(UpstreamRequestHeaders, KeepsTheClientsIntercomVersion) {
     http::Headers h;
     h.add("intercom-version", "2.9");
