@@ -39,7 +39,9 @@ struct Topology {
     std::vector<ClusterNode> nodes;                 // the primaries
     std::vector<ServerAddress> known;               // every node the map named, replicas too
     std::array<std::int16_t, cluster_slots> owner;  // index into nodes; -1: no primary
+    std::size_t covered = 0;                        // slots with a primary, counted once per map
     Topology() { owner.fill(-1); }
+    bool whole() const noexcept { return covered == cluster_slots; }
 };
 
 struct SlotRange {
@@ -225,6 +227,8 @@ struct ClusterClient::Impl : std::enable_shared_from_this<ClusterClient::Impl> {
                     if (std::find(next->known.begin(), next->known.end(), address) == next->known.end())
                         next->known.push_back(address);
         }
+        next->covered =
+            std::size_t(std::count_if(next->owner.begin(), next->owner.end(), [](auto i) { return i >= 0; }));
         std::vector<ClusterNode> left;
         for (const auto& node : old->nodes)
             if (std::none_of(next->nodes.begin(), next->nodes.end(),
@@ -244,16 +248,15 @@ struct ClusterClient::Impl : std::enable_shared_from_this<ClusterClient::Impl> {
             node.client->stop();
         }
         if (!same_owners) {
-            const auto covered = std::count_if(next->owner.begin(), next->owner.end(), [](auto i) { return i >= 0; });
             std::string primaries;
             for (const auto& node : next->nodes) primaries += (primaries.empty() ? "" : ", ") + node.address.text();
-            log_once("slot map: " + std::to_string(covered) + " of 16384 slots on " + primaries, "info");
+            log_once("slot map: " + std::to_string(next->covered) + " of 16384 slots on " + primaries, "info");
         }
     }
 
     bool healthy() const {
         const auto current = snapshot();
-        if (std::any_of(current->owner.begin(), current->owner.end(), [](auto i) { return i < 0; })) return false;
+        if (!current->whole()) return false;
         return std::all_of(current->nodes.begin(), current->nodes.end(),
                            [](const ClusterNode& n) { return n.client->connected(); });
     }
@@ -314,9 +317,7 @@ asio::awaitable<boost::system::result<Reply>> ClusterClient::exec(std::vector<st
     if (is_ping(args)) {
         // Ready only when every slot has a primary that answers.
         const auto current = impl_->snapshot();
-        if (current->nodes.empty() ||
-            std::any_of(current->owner.begin(), current->owner.end(), [](auto i) { return i < 0; }))
-            co_return make_error_code(RedisErrc::not_connected);
+        if (current->nodes.empty() || !current->whole()) co_return make_error_code(RedisErrc::not_connected);
         boost::system::result<Reply> last = make_error_code(RedisErrc::not_connected);
         for (const auto& node : current->nodes) {
             last = co_await node.client->exec(args, allowance);
