@@ -17,7 +17,7 @@ namespace {
 // The fields of /proc/self/stat the metrics use; all 0 when it cannot be read.
 struct ProcStat {
     double cpu_seconds = 0;
-    double start_time_seconds = 0;  // since the epoch
+    double start_seconds_after_boot = 0;
     double virtual_bytes = 0;
     double resident_bytes = 0;
 };
@@ -44,7 +44,7 @@ ProcStat read_proc_stat() {
     const double page = double(sysconf(_SC_PAGESIZE));
     for (int number = 3; fields >> field; ++number) {
         if (number == 14 || number == 15) out.cpu_seconds += std::stod(field) / ticks;  // utime, stime
-        if (number == 22) out.start_time_seconds = boot_time_seconds() + std::stod(field) / ticks;
+        if (number == 22) out.start_seconds_after_boot = std::stod(field) / ticks;
         if (number == 23) out.virtual_bytes = std::stod(field);
         if (number == 24) {
             out.resident_bytes = std::stod(field) * page;
@@ -79,7 +79,8 @@ void add_process_metrics(GatewayMetrics& metrics) {
                         [] { return read_proc_stat().virtual_bytes; });
     metrics.add_sampled("process_open_fds", "Open file descriptors.", Kind::gauge, {}, open_descriptors);
     metrics.add_sampled("process_max_fds", "The limit on open file descriptors.", Kind::gauge, {}, max_descriptors);
-    const double started = read_proc_stat().start_time_seconds;
+    // Read once: /proc/stat (the boot time) is not read again at each scrape.
+    const double started = boot_time_seconds() + read_proc_stat().start_seconds_after_boot;
     metrics.add_sampled("process_start_time_seconds", "Start time of the process since the epoch, in seconds.",
                         Kind::gauge, {}, [started] { return started; });
 }
