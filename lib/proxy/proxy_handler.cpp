@@ -61,30 +61,33 @@ bool is_idempotent(std::string_view method) {
            method == "TRACE";
 }
 
-// What went wrong talking to the upstream, as the client should hear it.
-http::Response upstream_failure(const error_code& ec, std::string note) {
-    if (ec == upstream::UpstreamErrc::timeout || ec == beast::error::timeout)
-        return http::json_error(504, "upstream_timeout", std::move(note));
-    return http::json_error(502, "upstream_unavailable", std::move(note));
-}
-
-// The same, for a failure before any answer came: the access log says whether it was a timeout
-// or a malformed answer.
-http::Response upstream_failure(const error_code& ec) {
-    if (ec == upstream::UpstreamErrc::timeout) return upstream_failure(ec, "upstream_timeout");
-    if (ec == upstream::UpstreamErrc::bad_framing) return upstream_failure(ec, "upstream_bad_framing");
-    return upstream_failure(ec, "upstream_failed");
-}
-
 std::chrono::microseconds since(Clock::time_point started) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
 }
 
+// What went wrong talking to the upstream: one judgement, for the metrics and for the answer.
 observability::UpstreamOutcome failure_outcome(const error_code& ec) {
     using observability::UpstreamOutcome;
     if (ec == upstream::UpstreamErrc::timeout || ec == beast::error::timeout) return UpstreamOutcome::timeout;
     if (ec == upstream::UpstreamErrc::bad_framing) return UpstreamOutcome::malformed;
     return UpstreamOutcome::unreachable;
+}
+
+// The failure as the client should hear it, and the access log's note: what failed, and whether
+// the answer's head had come already.
+enum class Stage { before_answer, in_body };
+http::Response upstream_failure(const error_code& ec, Stage stage) {
+    using observability::UpstreamOutcome;
+    const bool in_body = stage == Stage::in_body;
+    switch (failure_outcome(ec)) {
+        case UpstreamOutcome::timeout:
+            return http::json_error(504, "upstream_timeout", in_body ? "upstream_timeout_in_body" : "upstream_timeout");
+        case UpstreamOutcome::malformed:
+            return http::json_error(502, "upstream_unavailable", "upstream_bad_framing");
+        default:
+            return http::json_error(502, "upstream_unavailable",
+                                    in_body ? "upstream_failed_in_body" : "upstream_failed");
+    }
 }
 
 observability::UpstreamOutcome answer_outcome(unsigned status) {
@@ -232,7 +235,7 @@ asio::awaitable<void> ProxyHandler::serve(http::Request& head, server::Exchange&
     if (!call) {
         const error_code failure = call.error();
         telemetry_.upstream_call(failure_outcome(failure), since(started));
-        auto r = upstream_failure(failure);
+        auto r = upstream_failure(failure, Stage::before_answer);
         co_await answer(exchange, r, request_id);
         co_return;
     }
@@ -261,7 +264,7 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
     if (!failure) failure = co_await call.read_head();
     if (failure) {
         telemetry_.upstream_call(failure_outcome(failure), since(started));
-        auto r = upstream_failure(failure);
+        auto r = upstream_failure(failure, Stage::before_answer);
         co_await answer(exchange, r, request_id);
         co_return;
     }
@@ -322,9 +325,7 @@ asio::awaitable<void> ProxyHandler::relay(upstream::UpstreamCall& call, const Fo
             auto got = co_await call.read_body(whole_body.subspan(filled));
             if (!got) {  // nothing has gone to the client yet, so it can still get a clean answer
                 const error_code read_failure = got.error();
-                auto r = upstream_failure(read_failure, read_failure == upstream::UpstreamErrc::bad_framing
-                                                            ? "upstream_bad_framing"
-                                                            : "upstream_failed_in_body");
+                auto r = upstream_failure(read_failure, Stage::in_body);
                 co_await answer(exchange, r, request_id);
                 co_return;
             }

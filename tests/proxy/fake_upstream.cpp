@@ -34,6 +34,7 @@ public:
     bool no_body() const override { return answer_.status == 204 || answer_.status == 304; }
     bool body_done() const override { return sent_ == answer_.body.size(); }
     asio::awaitable<result<std::size_t>> read_body(std::span<char> into) override {
+        if (answer_.body_error && sent_ > 0) co_return answer_.body_error;
         // Small pieces, so the relay's loops are exercised.
         const std::size_t n = std::min({into.size(), answer_.body.size() - sent_, std::size_t{1000}});
         std::memcpy(into.data(), answer_.body.data() + sent_, n);

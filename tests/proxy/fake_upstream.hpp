@@ -16,8 +16,9 @@ struct ScriptedAnswer {
     unsigned status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    bool chunked = false;  // answer without Content-Length
+    bool chunked = false;                   // answer without Content-Length
     boost::system::error_code start_error;  // the call cannot start (no connection, …)
+    boost::system::error_code body_error;   // reading the body fails after its first piece
 };
 
 // What the upstream saw.

@@ -31,8 +31,8 @@ ScriptedAnswer scripted(unsigned status, std::string body, bool chunked = false,
 class ProxyHandlerTest : public ::testing::Test {
 protected:
     ProxyHandler handler() {
-        return ProxyHandler({.upstream_host = "api.intercom.test", .upstream_path = "", .api_version = "2.14"},
-                            callers, upstream, rate_limits, random);
+        return ProxyHandler({.upstream_host = "api.intercom.test", .upstream_path = "", .api_version = "2.14"}, callers,
+                            upstream, rate_limits, random);
     }
 
     // Serves one request through a fresh handler.
@@ -192,11 +192,40 @@ TEST_F(ProxyHandlerTest, AnUpstreamThatCannotBeReachedOrIsTooSlowIsAGatewayError
     EXPECT_EQ(unreachable.status, 502u);
     EXPECT_NE(unreachable.body.find("upstream_unavailable"), std::string::npos);
 
+    EXPECT_EQ(unreachable.log_note, "upstream_failed");
+
     upstream.answer.start_error = upstream::UpstreamErrc::timeout;
     FakeExchange slow;
     serve(req, slow);
     EXPECT_EQ(slow.status, 504u);
     EXPECT_NE(slow.body.find("upstream_timeout"), std::string::npos);
+    EXPECT_EQ(slow.log_note, "upstream_timeout");
+
+    upstream.answer.start_error = upstream::UpstreamErrc::bad_framing;
+    FakeExchange malformed;
+    serve(req, malformed);
+    EXPECT_EQ(malformed.status, 502u);
+    EXPECT_EQ(malformed.log_note, "upstream_bad_framing");
+}
+
+// A small answer is read whole before anything goes to the client, so a failure while reading its
+// body still gets a clean answer, judged as one before the answer came, and noted as in the body.
+TEST_F(ProxyHandlerTest, AFailureInASmallAnswersBodyIsAGatewayErrorNotedAsInTheBody) {
+    upstream.answer = scripted(200, std::string(2500, 'x'));
+    const std::pair<upstream::UpstreamErrc, std::pair<unsigned, const char*>> cases[] = {
+        {upstream::UpstreamErrc::timeout, {504u, "upstream_timeout_in_body"}},
+        {upstream::UpstreamErrc::connect_failed, {502u, "upstream_failed_in_body"}},
+        {upstream::UpstreamErrc::bad_framing, {502u, "upstream_bad_framing"}},
+    };
+    for (const auto& [error, expected] : cases) {
+        upstream.answer.body_error = error;
+        auto req = request("GET", "/intercom/me");
+        FakeExchange exchange;
+        serve(req, exchange);
+        EXPECT_EQ(exchange.status, expected.first) << expected.second;
+        EXPECT_EQ(exchange.log_note, expected.second);
+        EXPECT_EQ(exchange.body.find(std::string(100, 'x')), std::string::npos) << "no part of the answer is passed on";
+    }
 }
 
 TEST_F(ProxyHandlerTest, MethodsAndPathsAreJudgedBeforeAnyoneIsAsked) {
