@@ -22,7 +22,7 @@ void GatewayTest::SetUp() {
         std::from_chars(shared, shared + std::strlen(shared), port).ec == std::errc{} && port > 0 && port < 65536) {
         shared_redis_port_ = static_cast<std::uint16_t>(port);
     } else {
-        redis_ = std::make_unique<RedisServer>(dir);
+        redis_ = std::make_unique<RedisServer>(dir, 0, RedisPersistence::none, private_redis_args());
     }
     // Tests sharing one Redis keep apart by prefix; "icg:" stays the start of every key.
     core::SystemRandom random;

@@ -41,6 +41,8 @@ protected:
 
     // Tests that stop and start Redis override this to get a server of their own.
     virtual bool needs_private_redis() const { return false; }
+    // What a private Redis gets on its command line after ours (TLS, replication settings).
+    virtual std::vector<std::string> private_redis_args() const { return {}; }
     // Workspaces the mock knows besides its default one.
     virtual std::vector<MockWorkspace> mock_workspaces() const { return {}; }
 

@@ -1,5 +1,6 @@
 #include "support/redis_sentinel.hpp"
 
+#include "support/certificates.hpp"
 #include "support/ports.hpp"
 #include "support/redis_server.hpp"
 
@@ -33,6 +34,14 @@ RedisSentinel::RedisSentinel(const TempDir& dir, const SentinelWatch& watch) : w
     if (!watch.password.empty())
         std::ofstream(config, std::ios::app)
             << "requirepass " << watch.password << "\nsentinel sentinel-pass " << watch.password << "\n";
+    if (watch.tls) {
+        tls_port_ = free_port();
+        const auto& certificates = test_certificates();
+        std::ofstream(config, std::ios::app)
+            << "tls-port " << tls_port_ << "\ntls-cert-file " << certificates.cert_file.string() << "\ntls-key-file "
+            << certificates.key_file.string() << "\ntls-ca-cert-file " << certificates.ca_file.string()
+            << "\ntls-auth-clients no\ntls-replication yes\n";
+    }
     ProcessOptions options;
     options.name = name;
     options.log_file = dir / (name + ".log");

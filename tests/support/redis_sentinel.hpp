@@ -20,6 +20,10 @@ struct SentinelWatch {
     std::chrono::milliseconds down_after{1000};
     // The sentinels' own password (requirepass, and sentinel-pass among themselves); empty: none.
     std::string password{};
+    // TLS on a port of its own beside the plain one (which the test's probes use), with the test
+    // certificate; and TLS to the servers it watches (tls-replication), whose TLS port
+    // master_port then is.
+    bool tls = false;
 };
 
 class RedisSentinel {
@@ -29,6 +33,7 @@ public:
 
     std::uint16_t port() const noexcept { return port_; }
     std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    std::uint16_t tls_port() const noexcept { return tls_port_; }  // 0 without SentinelWatch::tls
     Process& process() { return *process_; }
 
     // What SENTINEL MASTER says: the other sentinels and the replicas it knows of.
@@ -42,6 +47,7 @@ private:
 
     const SentinelWatch watch_;
     std::uint16_t port_;
+    std::uint16_t tls_port_ = 0;
     std::unique_ptr<Process> process_;
 };
 
