@@ -1,6 +1,11 @@
 // GET /auth/callback: state checks, the token exchange and its failures, and the session cookie.
 #include "gateway_fixture.hpp"
 
+#include "core/base64.hpp"
+#include "core/random.hpp"
+#include "core/secret.hpp"
+#include "crypto/session_cipher.hpp"
+
 namespace icg::testing {
 namespace {
 
@@ -30,7 +35,36 @@ TEST_F(AuthCallbackTest, SuccessSetsTheSessionCookieAndRedirects) {
     EXPECT_GT(*c.max_age(), 0) << c.raw;
     EXPECT_EQ(mock().stats().token, 1);
     EXPECT_FALSE(flow.code.empty());
+    EXPECT_EQ(flow.callback.header("Cache-Control"), "no-store") << "an answer that sets a cookie is kept by no cache";
     EXPECT_EQ(client.get("/auth/session").status, 200u);
+}
+
+// The callback judges return_to again from the record it takes, not trusting that it was judged
+// when the login began: a record holding a foreign one, sealed with the gateway's own key (as a
+// gateway of an older, looser version could have written it), still lands the browser on "/".
+TEST_F(AuthCallbackTest, TheCallbackJudgesTheRecordsReturnToAgain) {
+    auto client = browser();
+    const auto authorize_url = begin_login(client, "/auth/login?return_to=/inbox");
+    const auto keys = gateway_keys("login");
+    ASSERT_EQ(keys.size(), 1u);
+    auto probe = redis_probe();
+    const auto sealed = probe.get(keys[0]);
+    ASSERT_TRUE(sealed.has_value());
+    const auto key = core::base64_decode(encryption_key);
+    ASSERT_TRUE(key.has_value());
+    const crypto::SessionCipher cipher{core::Secret(*key)};
+    const auto opened = cipher.open(*sealed, keys[0]);
+    ASSERT_TRUE(opened.has_value()) << "the record opens with the gateway's key and its Redis key";
+    const std::string value(opened->expose());
+    ASSERT_TRUE(value.ends_with(" /inbox")) << "the record is \"<binding hash> <return_to>\"";
+    const std::string foreign = value.substr(0, value.size() - std::string_view("/inbox").size()) + "//evil.example/x";
+    core::SystemRandom random;
+    ASSERT_EQ(probe.command({"SET", keys[0], cipher.seal(foreign, keys[0], random), "KEEPTTL"}).text, "OK");
+
+    const auto callback = client.fetch(approve(authorize_url));
+    EXPECT_EQ(callback.status, 302u) << callback.body;
+    EXPECT_EQ(location_path(callback, client.origin()), "/") << callback.header("Location");
+    EXPECT_TRUE(find_set_cookie(callback, session_cookie).has_value()) << "the login itself succeeds";
 }
 
 TEST_F(AuthCallbackTest, LaterLoginsReuseConnectionsToIntercomAndSurviveItClosingThem) {

@@ -94,6 +94,7 @@ TEST_F(AuthSessionTest, LogoutDeletesTheSessionAndClearsTheCookie) {
     const auto session = *client.cookie(session_cookie);
     const auto response = client.post("/auth/logout");
     EXPECT_EQ(response.status, 204u) << response.body;
+    EXPECT_EQ(response.header("Cache-Control"), "no-store") << "an answer that clears a cookie is kept by no cache";
     const auto cleared = find_set_cookie(response, session_cookie);
     ASSERT_TRUE(cleared.has_value()) << "the logout must clear the session cookie";
     EXPECT_EQ(cleared->max_age(), 0) << cleared->raw;

@@ -138,10 +138,10 @@ bool GatewayTest::wait_for_readyz(unsigned status, std::chrono::milliseconds tim
         timeout, std::chrono::milliseconds(100));
 }
 
-std::string GatewayTest::raw_exchange(const std::string& bytes) {
+std::string GatewayTest::raw_exchange(const std::string& bytes, bool* closed) {
     HttpsConnection connection(gateway().port(), certificates().ca_file);
     connection.write_raw(bytes);
-    return connection.read_until_closed(std::chrono::seconds(10));
+    return connection.read_until_closed(std::chrono::seconds(10), closed);
 }
 
 std::string GatewayTest::begin_login(TestClient& client, const std::string& target, HttpResponse* out) {

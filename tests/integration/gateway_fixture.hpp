@@ -77,8 +77,9 @@ protected:
     // the caller reads the response, at its own pace.
     StreamingConnection begin_download(std::uint64_t bytes, const HeaderList& headers);
 
-    // Sends exact bytes on a fresh TLS connection; everything answered until the gateway closes it.
-    std::string raw_exchange(const std::string& bytes);
+    // Sends exact bytes on a fresh TLS connection; everything answered until the gateway closes it
+    // (10 s at most; `closed`, when given, says whether the gateway closed it).
+    std::string raw_exchange(const std::string& bytes, bool* closed = nullptr);
 
     // Polls /readyz until it answers `status` (bounded); false on timeout.
     bool wait_for_readyz(unsigned status, std::chrono::milliseconds timeout = std::chrono::seconds(15));

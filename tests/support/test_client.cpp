@@ -312,7 +312,7 @@ void HttpsConnection::write_raw(std::string_view bytes) {
         s.fail("write", ec);
 }
 
-std::string HttpsConnection::read_until_closed(std::chrono::milliseconds timeout) {
+std::string HttpsConnection::read_until_closed(std::chrono::milliseconds timeout, bool* closed) {
     auto& s = *impl_;
     std::string out(static_cast<const char*>(s.buffer.data().data()), s.buffer.size());
     s.buffer.consume(s.buffer.size());
@@ -330,7 +330,12 @@ std::string HttpsConnection::read_until_closed(std::chrono::milliseconds timeout
         s.io.restart();
         s.io.run();
         out.append(chunk, got);
-        if (!done || result) break;
+        if (!done || result) {
+            if (closed)
+                *closed = done && (result == net::error::eof || result == ssl::error::stream_truncated ||
+                                   result == net::error::connection_reset);
+            break;
+        }
     }
     return out;
 }

@@ -82,9 +82,9 @@ public:
                          std::string_view body = {});
 
     // Raw bytes, for framing tests: written as they are, then everything read until the peer
-    // closes or the deadline passes.
+    // closes or the deadline passes; `closed` (when given) says which.
     void write_raw(std::string_view bytes);
-    std::string read_until_closed(std::chrono::milliseconds timeout);
+    std::string read_until_closed(std::chrono::milliseconds timeout, bool* closed = nullptr);
     // True when the server has closed the connection (an orderly TLS close or EOF) within `timeout`.
     bool closed_by_peer(std::chrono::milliseconds timeout);
 
