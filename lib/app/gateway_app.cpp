@@ -476,6 +476,9 @@ void GatewayApp::drain(std::chrono::milliseconds delay, std::function<void()> st
     p.drain.begin();  // readiness answers 503 from now on, on every listener and connection
     p.server.announce_drain();
     if (p.internal_server) p.internal_server->announce_drain();
+    // The admin listener keeps serving scrapes and probes to the end, but its kept-alive
+    // connections are told to close too, like every other connection.
+    if (p.admin_server) p.admin_server->announce_drain();
     // New connections are still served for `delay`, while endpoints and load balancers catch up;
     // then no more are accepted, and Redis stops once both listeners have no request in flight.
     p.drain_timer.expires_after(delay);

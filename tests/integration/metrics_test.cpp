@@ -10,6 +10,14 @@
 #include "support/process.hpp"
 #include "support/time_scale.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
 #include <signal.h>
 
 #include <cstdio>
@@ -129,7 +137,28 @@ TEST_F(MetricsTest, ReadinessTurns503OnTheAdminListenerWhenDraining) {
     start_gateway([](GatewaySettings& s) { s.set("server", "drain_delay", "2s"); });
     const auto port = gateway().admin_port();
     ASSERT_EQ(plain_request(port, "GET", "/readyz").status, 200);
+    // A kept-alive connection opened before the drain, as a prober or scraper holds one.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket held(io);
+    held.connect({boost::asio::ip::address_v4::loopback(), port});
+    boost::beast::flat_buffer buffer;
+    const auto readyz = [&] {
+        namespace bhttp = boost::beast::http;
+        bhttp::request<bhttp::empty_body> request{bhttp::verb::get, "/readyz", 11};
+        request.set(bhttp::field::host, "127.0.0.1");
+        bhttp::write(held, request);
+        bhttp::response<bhttp::string_body> response;
+        bhttp::read(held, buffer, response);
+        return response;
+    };
+    const auto before = readyz();
+    ASSERT_EQ(before.result_int(), 200u);
+    ASSERT_TRUE(before.keep_alive());
     ASSERT_TRUE(gateway().process().send_signal(SIGTERM));
+    ASSERT_TRUE(gateway().process().wait_for_output("received SIGTERM", 5s));
+    const auto during = readyz();
+    EXPECT_EQ(during.result_int(), 503u) << during.body();
+    EXPECT_FALSE(during.keep_alive()) << "a kept-alive admin connection must be told to close while draining";
     EXPECT_TRUE(eventually([&] { return plain_request(port, "GET", "/readyz").status == 503; }, 10s));
     EXPECT_EQ(value(scrape(), "intercom_gateway_draining"), 1);
     EXPECT_EQ(plain_request(port, "GET", "/healthz").status, 200);
