@@ -1,10 +1,12 @@
 #include "config/config_loader.hpp"
 
+#include "config/config_keys.hpp"
 #include "core/base64.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -967,6 +969,29 @@ TEST_F(ConfigLoaderTest, AMalformedKeyRingIsRefusedEntryByEntryWithoutShowingAKe
     erase("session", "encryption_key");
     set("session", "encryption_keys", "[]");
     EXPECT_STARTS_WITH(error(), "session.encryption_key: is required (or session.encryption_keys");
+}
+
+}  // namespace
+}  // namespace icg::config
+
+namespace icg::config {
+namespace {
+
+// Every key the configuration calls secret is wiped from the environment once read, whatever its
+// section; the rest of the environment is left alone.
+TEST(WipeSecretEnvironmentTest, EverySecretVariableIsGoneAndNothingElse) {
+    std::vector<std::string> secret_variables;
+    for (const auto& key : known_keys())
+        if (key.kind == KeyKind::secret || key.kind == KeyKind::secret_list) secret_variables.push_back(env_name(key));
+    ASSERT_GE(secret_variables.size(), 5u) << "redis.url, redis.sentinel_password, intercom.client_secret, "
+                                              "session.encryption_key and session.encryption_keys at least";
+    for (const auto& variable : secret_variables) ASSERT_EQ(::setenv(variable.c_str(), "wipe-me", 1), 0) << variable;
+    ASSERT_EQ(::setenv("GATEWAY_SERVER_LISTEN", "127.0.0.1:1", 1), 0);
+    wipe_secret_environment();
+    for (const auto& variable : secret_variables) EXPECT_EQ(std::getenv(variable.c_str()), nullptr) << variable;
+    ASSERT_NE(std::getenv("GATEWAY_SERVER_LISTEN"), nullptr);
+    EXPECT_STREQ(std::getenv("GATEWAY_SERVER_LISTEN"), "127.0.0.1:1");
+    ::unsetenv("GATEWAY_SERVER_LISTEN");
 }
 
 }  // namespace

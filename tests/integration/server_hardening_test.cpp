@@ -272,14 +272,27 @@ TEST_F(ServerHardeningTest, DrainingIsVisibleOnConnectionsOpenedBefore) {
 }
 
 TEST_F(ServerHardeningTest, SecretVariablesAreWipedFromTheProcessEnvironment) {
-    const std::string secret = "env-secret-" + random_encryption_key();
-    start_gateway([](GatewaySettings& s) { s.erase("intercom", "client_secret"); },
-                  {{"GATEWAY_INTERCOM_CLIENT_SECRET", secret}});
+    // Every secret the gateway here can take from its environment, none from the file; it starts
+    // and reaches Redis, so each was read before it was wiped.
+    const std::string client_secret = "env-secret-" + random_encryption_key();
+    const std::string redis_url = "redis://127.0.0.1:" + std::to_string(redis_port()) + "/0";
+    start_gateway(
+        [](GatewaySettings& s) {
+            s.erase("intercom", "client_secret");
+            s.erase("session", "encryption_key");
+            s.erase("redis", "url");
+        },
+        {{"GATEWAY_INTERCOM_CLIENT_SECRET", client_secret},
+         {"GATEWAY_SESSION_ENCRYPTION_KEY", encryption_key},
+         {"GATEWAY_REDIS_URL", redis_url}});
+    EXPECT_TRUE(wait_for_readyz(200));
     std::ifstream environ("/proc/" + std::to_string(gateway().process().pid()) + "/environ", std::ios::binary);
     ASSERT_TRUE(environ.good());
     const std::string block((std::istreambuf_iterator<char>(environ)), std::istreambuf_iterator<char>());
     ASSERT_FALSE(block.empty());
-    EXPECT_EQ(block.find(secret), std::string::npos) << "the client secret is readable in /proc/<pid>/environ";
+    EXPECT_EQ(block.find(client_secret), std::string::npos) << "the client secret is readable in /proc/<pid>/environ";
+    EXPECT_EQ(block.find(encryption_key), std::string::npos) << "the session key is readable in /proc/<pid>/environ";
+    EXPECT_EQ(block.find(redis_url), std::string::npos) << "redis.url is readable in /proc/<pid>/environ";
     EXPECT_NE(block.find("PATH="), std::string::npos) << "the rest of the environment should be intact";
 }
 
