@@ -216,6 +216,31 @@ TEST_F(AuthCallbackTest, LoginsStartedBeyondTheBoundAreRefusedWith429) {
         << "three pending logins, three counters and each browser's list of its pending logins, nothing more";
 }
 
+// The counts live in Redis, so the bounds hold across replicas: one browser starting logins on two
+// gateways, then a second browser, meet the same bounds as on one.
+TEST_F(AuthCallbackTest, TheBoundsOnStartedLoginsHoldAcrossReplicas) {
+    const auto bounds = [](GatewaySettings& s) {
+        s.set_integer("session", "max_pending_logins_per_browser", 2);
+        s.set_integer("session", "max_pending_logins_per_address", 4);
+    };
+    start_gateway(bounds);
+    TempDir second_dir;
+    const auto second = start_replica(second_dir, bounds);
+    auto on_first = browser();
+    begin_login(on_first);
+    const auto binding = on_first.cookie(login_cookie);
+    ASSERT_TRUE(binding.has_value());
+    TestClient on_second(second->port(), certificates().ca_file);  // the same browser (cookies ignore the port)
+    on_second.set_cookie(login_cookie, *binding);
+    begin_login(on_second);
+    EXPECT_EQ(on_first.get("/auth/login").status, 429u) << "two started, one on each gateway: the browser is full";
+    TestClient other_on_second(second->port(), certificates().ca_file);
+    begin_login(other_on_second);
+    TestClient other_on_first = browser();
+    EXPECT_EQ(other_on_first.get("/auth/login").status, 429u) << "four starts from this address, on both gateways";
+    second->stop();
+}
+
 TEST_F(AuthCallbackTest, CallbackWithoutTheLoginCookieIsRejected) {
     auto client = browser();
     const auto callback_url = approve(begin_login(client));
