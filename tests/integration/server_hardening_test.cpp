@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -236,6 +237,25 @@ TEST_F(ServerHardeningTest, ASilentConnectionIsDroppedBeforeTheHandshakeDeadline
     const auto waited = std::chrono::steady_clock::now() - started;
     EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
     EXPECT_LT(waited, scaled(4s)) << "a connection that sends nothing must not get the whole handshake deadline";
+}
+
+// A handshake begun and then stalled (a TLS record header announcing a ClientHello that never
+// comes) holds its connection for the handshake deadline, and no longer.
+TEST_F(ServerHardeningTest, AStalledHandshakeIsDroppedAtTheHandshakeDeadline) {
+    start_gateway([](GatewaySettings& s) { s.set("server", "handshake_timeout", "2s"); });
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket stalled(io);
+    stalled.connect({boost::asio::ip::address_v4::loopback(), gateway().port()});
+    const auto started = std::chrono::steady_clock::now();
+    const unsigned char record_header[] = {0x16, 0x03, 0x01, 0x00, 0x80};  // handshake, 128 bytes to come
+    boost::asio::write(stalled, boost::asio::buffer(record_header));
+    char byte;
+    boost::system::error_code ec;
+    boost::asio::read(stalled, boost::asio::buffer(&byte, 1), ec);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+    EXPECT_GE(waited, 1900ms) << "a client that has begun gets the whole deadline, not the silent one's fifth";
+    EXPECT_LT(waited, scaled(4s)) << "and no more than the deadline";
 }
 
 // After SIGTERM, readiness fails on every connection, including keep-alive ones from before,
