@@ -15,9 +15,12 @@
 
 #include <rapidjson/document.h>
 
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 namespace icg::testing {
 namespace {
@@ -342,6 +345,32 @@ TEST_F(InternalServicesTest, HealthAndReadinessAnswerOnTheInternalListener) {
     EXPECT_EQ(call("GET", "/readyz", "", {}).status, 200u);
     EXPECT_EQ(call("GET", "/", "", {}).status, 404u) << "no static files here";
     EXPECT_EQ(call("GET", "/auth/login", "", {}).status, 404u) << "no browser routes here";
+}
+
+// After SIGTERM the internal listener drains like the public one: its readiness fails, on a
+// kept-alive connection from before too, which is told to close, and a service call in flight ends.
+TEST_F(InternalServicesTest, TheInternalListenerDrainsLikeThePublicOne) {
+    connect("ws_demo1");
+    HttpsConnection before(gateway().internal_port(), certificates().ca_file);
+    ASSERT_EQ(before.request("GET", "/readyz").status, 200u);
+    unsigned slow_status = 0;
+    std::thread slow([&] { slow_status = call("GET", "/intercom/slow?ms=2000", all_key, {"ws_demo1"}).status; });
+    ASSERT_TRUE(eventually(
+        [&] {
+            const auto seen = mock().last_request();
+            return seen && seen->path == "/slow";
+        },
+        10s));
+    ASSERT_TRUE(gateway().process().send_signal(SIGTERM));
+    ASSERT_TRUE(gateway().process().wait_for_output("received SIGTERM", 5s));
+    const auto ready = before.request("GET", "/readyz");
+    EXPECT_EQ(ready.status, 503u) << ready.body;
+    EXPECT_FALSE(ready.keep_alive) << "a kept-alive service connection must be told to close while draining";
+    slow.join();
+    EXPECT_EQ(slow_status, 200u) << "the service call in flight must finish";
+    const auto status = gateway().process().wait_for_exit(20s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(status->success()) << status->describe();
 }
 
 TEST_F(InternalServicesTest, APlainListenerServesOnLoopbackOnly) {
