@@ -80,9 +80,6 @@ void Headers::erase(std::string_view name) {
 
 void append_fields(std::string& out, const Headers& headers) {
     using namespace std::string_view_literals;
-    std::size_t bytes = 0;
-    for (const Headers::Field field : headers) bytes += field.name.size() + field.value.size() + 4;
-    out.reserve(out.size() + bytes);
     for (const Headers::Field field : headers)
         out.append(field.name).append(": "sv).append(field.value).append("\r\n"sv);
 }

@@ -69,6 +69,8 @@ public:
     std::size_t size() const noexcept { return entries_.size(); }
     // Bytes of names and values held, erased fields' included.
     std::size_t text_size() const noexcept { return text_.size(); }
+    // At least what append_fields writes for these fields: room to reserve before serialising.
+    std::size_t block_size_at_most() const noexcept { return text_.size() + 4 * entries_.size(); }
 
 private:
     struct Entry {

@@ -32,7 +32,7 @@ asio::awaitable<void> Handler::handle_stream(http::Request&, Exchange& exchange)
 
 template <class Stream>
 StreamExchange<Stream>::StreamExchange(Stream& stream, boost::beast::flat_buffer& buffer, RequestParser& parser,
-                               bool keep_alive, bool head_request, const ServerLimits& limits)
+                                       bool keep_alive, bool head_request, const ServerLimits& limits)
     : stream_(stream),
       buffer_(buffer),
       parser_(parser),
@@ -84,7 +84,8 @@ void StreamExchange<Stream>::prepare_response(ResponseHead& head) {
     response_.emplace(bhttp::status(head.status), 11);
     for (const auto& field : head.headers) response_->insert(field.name, field.value);
     // Intercom's own Date is relayed as it came; an answer without one gets ours.
-    if (response_->find(bhttp::field::date) == response_->end()) response_->set(bhttp::field::date, http::http_date_now());
+    if (response_->find(bhttp::field::date) == response_->end())
+        response_->set(bhttp::field::date, http::http_date_now());
     if (head.content_length)
         response_->content_length(*head.content_length);
     else if (!no_body_ && !http::status_has_no_content(head.status))
@@ -101,7 +102,8 @@ asio::awaitable<error_code> StreamExchange<Stream>::write_response(ResponseHead 
     const std::span<const char> sent = no_body_ ? std::span<const char>() : body;
 
     std::string out;
-    out.reserve(256 + sent.size());
+    // Status line, Date, Content-Length and Connection in 160 bytes, the fields and the body beside them.
+    out.reserve(160 + head.headers.block_size_at_most() + sent.size());
     out.append("HTTP/1.1 ").append(std::to_string(head.status)).append(" ");
     out.append(bhttp::obsolete_reason(bhttp::int_to_status(head.status))).append("\r\n");
     http::append_fields(out, head.headers);

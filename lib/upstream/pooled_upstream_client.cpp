@@ -31,7 +31,8 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 // too when the caller holds it whole: one buffer, one write.
 std::string serialize(const RequestHead& head) {
     std::string out;
-    out.reserve(256 + head.target.size() + head.whole_body.size());
+    // The request line and framing fields in 128 bytes, the fields and the body beside them.
+    out.reserve(128 + head.target.size() + head.fields.block_size_at_most() + head.whole_body.size());
     out.append(head.method).append(" ").append(head.target).append(" HTTP/1.1\r\n");
     http::append_fields(out, head.fields);
     if (!head.whole_body.empty())
@@ -102,7 +103,8 @@ public:
             parser_->body_limit(boost::none);
             if (head_request_) parser_->skip(true);
             expire_after(timeouts_.response);
-            auto [ec, n] = co_await bhttp::async_read_header(connection_->stream, connection_->buffer, *parser_, nothrow);
+            auto [ec, n] =
+                co_await bhttp::async_read_header(connection_->stream, connection_->buffer, *parser_, nothrow);
             if (!ec) {
                 forget_request();
                 co_return ec;
